@@ -1,0 +1,118 @@
+//! The key-name configuration for puts (SPEC section 5).
+//!
+//! A put carries the whole item, and nothing in it says which attributes
+//! form the primary key, so the user names them per table:
+//! `{"orders": ["customerId", "orderId"], "users": ["id"]}`, the format of
+//! `DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS` and
+//! `DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS`. Parsed here once for every
+//! binding: a bad entry is reported and skipped, the good ones are kept.
+
+use crate::issue::{Issue, IssueCode};
+use crate::outcome::{Outcome, Path};
+use crate::value::Value;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// How a person sets the configuration, for messages.
+pub const SETTING: &str = "DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS (Node.js) or DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS (Python), or the dynamodbPrimaryKeys / dynamodb_primary_keys option";
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    primary_keys: BTreeMap<String, Vec<String>>,
+    /// What was wrong with the configuration; reported with the outcome of
+    /// any put that consults it.
+    issues: Vec<Issue>,
+}
+
+impl Config {
+    /// No tables configured.
+    pub fn new() -> Self {
+        Config::default()
+    }
+
+    /// From the text of the environment variable.
+    pub fn from_json(text: &str) -> Config {
+        match Value::from_json(text.as_bytes()) {
+            Ok(value) => Config::from_value(&value),
+            Err(error) => {
+                let mut out = Outcome::new();
+                out.issue(
+                    IssueCode::ConfigInvalid,
+                    &Path::Root,
+                    format_args!(
+                        "the DynamoDB primary key configuration is not JSON ({error}); expected an object like {{\"orders\": [\"customerId\", \"orderId\"]}} in {SETTING}"
+                    ),
+                );
+                Config {
+                    primary_keys: BTreeMap::new(),
+                    issues: out.issues,
+                }
+            }
+        }
+    }
+
+    /// From a parsed value, as an API option passes it.
+    pub fn from_value(value: &Value) -> Config {
+        let mut out = Outcome::new();
+        let mut primary_keys = BTreeMap::new();
+        match value.members() {
+            None => out.issue(
+                IssueCode::ConfigInvalid,
+                &Path::Root,
+                format_args!(
+                    "the DynamoDB primary key configuration is {} but must be an object mapping table names to one or two key attribute names, in {SETTING}",
+                    value.type_name()
+                ),
+            ),
+            Some(members) => {
+                for (table, names) in members {
+                    match key_names(names) {
+                        Some(names) if !table.is_empty() => {
+                            primary_keys.insert(String::from(table), names);
+                        }
+                        _ => out.issue(
+                            IssueCode::ConfigEntryInvalid,
+                            &Path::Root,
+                            format_args!(
+                                "the DynamoDB primary key configuration for table {table:?} is skipped: it must be a list of one or two distinct, non-empty attribute names, like [\"customerId\", \"orderId\"]"
+                            ),
+                        ),
+                    }
+                }
+            }
+        }
+        Config {
+            primary_keys,
+            issues: out.issues,
+        }
+    }
+
+    /// The key attribute names of a table.
+    pub fn key_names(&self, table: &str) -> Option<&[String]> {
+        self.primary_keys.get(table).map(Vec::as_slice)
+    }
+
+    pub fn tables(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.primary_keys
+            .iter()
+            .map(|(t, k)| (t.as_str(), k.as_slice()))
+    }
+
+    pub fn issues(&self) -> &[Issue] {
+        &self.issues
+    }
+}
+
+fn key_names(names: &Value) -> Option<Vec<String>> {
+    let names: Vec<&str> = names
+        .as_array()?
+        .iter()
+        .map(|n| n.as_str().filter(|s| !s.is_empty()))
+        .collect::<Option<_>>()?;
+    match names.as_slice() {
+        [one] => Some(alloc::vec![String::from(*one)]),
+        [a, b] if a != b => Some(alloc::vec![String::from(*a), String::from(*b)]),
+        _ => None,
+    }
+}

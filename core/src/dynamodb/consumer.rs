@@ -1,0 +1,77 @@
+//! DynamoDB consumer spans: the item whose change triggered the Lambda,
+//! from a stream record or a change delivered through Kinesis.
+
+use super::key::key_map_pointer;
+use super::table::{stream_table, table_name};
+use crate::fields::{optional_str, required_object, required_str};
+use crate::issue::IssueCode;
+use crate::outcome::{Outcome, Path};
+use crate::pointer::Direction;
+use crate::value::Value;
+
+fn is_item_change(record: &Value) -> bool {
+    matches!(
+        optional_str(record, "eventName"),
+        Some("INSERT" | "MODIFY" | "REMOVE")
+    )
+}
+
+/// One record of a DynamoDB Stream event (`eventSource` `aws:dynamodb`).
+pub(crate) fn stream_record(record: &Value, at: &Path<'_>, out: &mut Outcome) {
+    if !is_item_change(record) {
+        return;
+    }
+    let Some(arn) = required_str(record, "eventSourceARN", at, out) else {
+        return;
+    };
+    let Some(table) = stream_table(arn) else {
+        out.issue(
+            IssueCode::StreamArnInvalid,
+            &at.field("eventSourceARN"),
+            format_args!(
+                "{arn:?} is not a DynamoDB stream ARN (arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL)"
+            ),
+        );
+        return;
+    };
+    keys(table, record, at, out);
+}
+
+/// The data of a Kinesis record, when it is a DynamoDB change delivered
+/// through Kinesis Data Streams: `tableName`, `eventName`, `dynamodb.Keys`.
+/// Anything else on the stream is unrelated.
+pub(crate) fn kinesis_change(change: &Value, at: &Path<'_>, out: &mut Outcome) {
+    let (Some(name), Some(Value::Object(_))) =
+        (optional_str(change, "tableName"), change.get("dynamodb"))
+    else {
+        return;
+    };
+    if !is_item_change(change) {
+        return;
+    }
+    let Some(table) = table_name(name) else {
+        out.issue(
+            IssueCode::TableNameInvalid,
+            &at.field("tableName"),
+            format_args!("{name:?} is not a table name"),
+        );
+        return;
+    };
+    keys(table, change, at, out);
+}
+
+fn keys(table: &str, record: &Value, at: &Path<'_>, out: &mut Outcome) {
+    let dynamodb_at = at.field("dynamodb");
+    let Some(keys) = required_object(record, "dynamodb", at, out)
+        .and_then(|dynamodb| required_object(dynamodb, "Keys", &dynamodb_at, out))
+    else {
+        return;
+    };
+    key_map_pointer(
+        table,
+        keys,
+        Direction::Upstream,
+        &dynamodb_at.field("Keys"),
+        out,
+    );
+}

@@ -1,0 +1,154 @@
+//! Primary keys: which attributes, in which order, encoded how (SPEC 4).
+
+use super::number::{self, NumberError};
+use crate::hash::PointerHash;
+use crate::issue::IssueCode;
+use crate::outcome::{Outcome, Path};
+use crate::pointer::{Direction, Pointer, PointerKind};
+use crate::value::Value;
+use alloc::borrow::Cow;
+use alloc::vec::Vec;
+
+/// The pointer of the item whose key attributes are `attributes`
+/// (name, value, where the value sits), in any order.
+pub(crate) fn item_pointer(
+    table: &str,
+    attributes: &mut [(&str, &Value, Path<'_>)],
+    direction: Direction,
+    at: &Path<'_>,
+    out: &mut Outcome,
+) {
+    if attributes.is_empty() || attributes.len() > 2 {
+        out.issue(
+            IssueCode::KeyAttributeCount,
+            at,
+            format_args!(
+                "a primary key has one or two attributes, this one has {}",
+                attributes.len()
+            ),
+        );
+        return;
+    }
+    // Key names in ascending order of their UTF-8 bytes, which is `str`'s order.
+    attributes.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut encoded: Vec<Cow<'_, [u8]>> = Vec::with_capacity(2);
+    for (_, value, value_at) in attributes.iter() {
+        match encode_value(value, value_at, out) {
+            Some(bytes) => encoded.push(bytes),
+            None => return,
+        }
+    }
+    let hash = match (attributes, encoded.as_slice()) {
+        ([(k1, ..)], [v1]) => PointerHash::of(&[table.as_bytes(), k1.as_bytes(), v1, b"", b""]),
+        ([(k1, ..), (k2, ..)], [v1, v2]) => {
+            PointerHash::of(&[table.as_bytes(), k1.as_bytes(), v1, k2.as_bytes(), v2])
+        }
+        _ => return,
+    };
+    out.pointers.push(Pointer {
+        kind: PointerKind::DynamoDbItem,
+        direction,
+        hash,
+    });
+}
+
+/// The pointer of the item whose key is a whole `Key` map (UpdateItem,
+/// DeleteItem, a stream record's `dynamodb.Keys`).
+pub(crate) fn key_map_pointer(
+    table: &str,
+    key: &Value,
+    direction: Direction,
+    at: &Path<'_>,
+    out: &mut Outcome,
+) {
+    let Some(members) = key.members() else {
+        return;
+    };
+    let mut attributes: Vec<(&str, &Value, Path<'_>)> = members
+        .iter()
+        .map(|&(name, value)| (name, value, at.field(name)))
+        .collect();
+    item_pointer(table, &mut attributes, direction, at, out);
+}
+
+/// The bytes hashed for one key value: `S` as UTF-8, `N` as canonical text,
+/// `B` raw. Typed (`{"S": "x"}`) or plain as document clients pass them.
+fn encode_value<'v>(value: &'v Value, at: &Path<'_>, out: &mut Outcome) -> Option<Cow<'v, [u8]>> {
+    match value {
+        Value::String(s) => Some(Cow::Borrowed(s.as_bytes())),
+        Value::Number(text) => number(text, at, out),
+        Value::Bytes(b) => Some(Cow::Borrowed(b)),
+        Value::Object(members) => match members.as_slice() {
+            [(t, Value::String(s))] if t == "S" => Some(Cow::Borrowed(s.as_bytes())),
+            [(t, Value::String(text))] if t == "N" => number(text, &at.field("N"), out),
+            [(t, Value::Bytes(b))] if t == "B" => Some(Cow::Borrowed(b)),
+            [(t, Value::String(text))] if t == "B" => match crate::base64::decode(text) {
+                Some(bytes) => Some(Cow::Owned(bytes)),
+                None => {
+                    out.issue(
+                        IssueCode::BinaryInvalid,
+                        &at.field("B"),
+                        format_args!("a binary key value given as text must be standard base64"),
+                    );
+                    None
+                }
+            },
+            _ => unsupported(value, at, out),
+        },
+        _ => unsupported(value, at, out),
+    }
+}
+
+fn number<'v>(text: &str, at: &Path<'_>, out: &mut Outcome) -> Option<Cow<'v, [u8]>> {
+    match number::canonical(text) {
+        Ok(canonical) => Some(Cow::Owned(canonical.into_bytes())),
+        Err(NumberError::Invalid) => {
+            let shown = Shortened(text);
+            out.issue(
+                IssueCode::NumberInvalid,
+                at,
+                format_args!("{shown} is not a decimal number"),
+            );
+            None
+        }
+        Err(NumberError::OutOfRange) => {
+            let shown = Shortened(text);
+            out.issue(
+                IssueCode::NumberOutOfRange,
+                at,
+                format_args!(
+                    "{shown} is outside what DynamoDB stores (38 significant digits, magnitude 1e-130 to below 1e126)"
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn unsupported<T>(value: &Value, at: &Path<'_>, out: &mut Outcome) -> Option<T> {
+    out.issue(
+        IssueCode::KeyValueType,
+        at,
+        format_args!(
+            "a key value must be {{\"S\": text}}, {{\"N\": text}}, {{\"B\": bytes}} or a plain string, number or bytes; found {}",
+            value.type_name()
+        ),
+    );
+    None
+}
+
+/// Quotes input text in a message without copying megabytes of it.
+struct Shortened<'a>(&'a str);
+
+impl core::fmt::Display for Shortened<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        const LIMIT: usize = 40;
+        match self.0.char_indices().nth(LIMIT) {
+            Some((cut, _)) => {
+                let head = self.0.get(..cut).unwrap_or_default();
+                write!(f, "{head:?}... ({} bytes)", self.0.len())
+            }
+            None => write!(f, "{:?}", self.0),
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Table names, which the API also accepts as table ARNs, and the stream
+//! ARNs that name a table in stream records.
+
+/// `NAME`, or the `NAME` of `arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME`.
+pub fn table_name(table_name: &str) -> Option<&str> {
+    if table_name.is_empty() {
+        return None;
+    }
+    if !table_name.starts_with("arn:") {
+        return Some(table_name);
+    }
+    let name = dynamodb_resource(table_name)?.strip_prefix("table/")?;
+    (!name.is_empty() && !name.contains('/')).then_some(name)
+}
+
+/// The table of `arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL`,
+/// in any partition (`aws`, `aws-cn`, `aws-us-gov`, ...).
+pub fn stream_table(arn: &str) -> Option<&str> {
+    let rest = dynamodb_resource(arn)?.strip_prefix("table/")?;
+    let (name, label) = rest.split_once("/stream/")?;
+    (!name.is_empty() && !name.contains('/') && !label.is_empty()).then_some(name)
+}
+
+fn dynamodb_resource(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    let (
+        Some("arn"),
+        Some(partition),
+        Some("dynamodb"),
+        Some(region),
+        Some(account),
+        Some(resource),
+    ) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    )
+    else {
+        return None;
+    };
+    (!partition.is_empty() && !region.is_empty() && !account.is_empty()).then_some(resource)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_arns() {
+        assert_eq!(table_name("orders"), Some("orders"));
+        assert_eq!(
+            table_name("arn:aws:dynamodb:us-east-1:123456789012:table/orders"),
+            Some("orders")
+        );
+        assert_eq!(
+            table_name("arn:aws-cn:dynamodb:cn-north-1:123456789012:table/o"),
+            Some("o")
+        );
+        assert_eq!(table_name(""), None);
+        assert_eq!(
+            table_name("arn:aws:dynamodb:us-east-1:123456789012:table/"),
+            None
+        );
+        assert_eq!(table_name("arn:aws:s3:::bucket"), None);
+        assert_eq!(
+            table_name("arn:aws:dynamodb:us-east-1:123456789012:table/a/stream/x"),
+            None
+        );
+    }
+
+    #[test]
+    fn stream_arns() {
+        let arn = "arn:aws-us-gov:dynamodb:us-gov-west-1:123456789012:table/orders/stream/2026-11-01T00:00:00.000";
+        assert_eq!(stream_table(arn), Some("orders"));
+        assert_eq!(
+            stream_table("arn:aws:dynamodb:us-east-1:123456789012:table/orders"),
+            None
+        );
+        assert_eq!(
+            stream_table("arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/"),
+            None
+        );
+        assert_eq!(
+            stream_table("arn::dynamodb:us-east-1:1:table/orders/stream/x"),
+            None
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! Why an input gave no pointer.
+//!
+//! Pointers are computed inside someone else's request path, so nothing here
+//! is ever an error that stops the caller: an [`Issue`] is a stable code that a
+//! tracer can count or match on, plus a sentence a person can act on.
+
+use alloc::string::String;
+use core::fmt;
+
+/// A stable, snake_case reason. Codes are part of the public contract: they
+/// are replayed by every host in `conformance/` and never renamed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IssueCode {
+    /// The key-name configuration as a whole is unusable (not JSON, not an object).
+    ConfigInvalid,
+    /// One table's entry in the key-name configuration is unusable; it was skipped.
+    ConfigEntryInvalid,
+    /// A field the rule needs is absent or null.
+    FieldMissing,
+    /// A field the rule needs has the wrong type.
+    FieldInvalid,
+    /// An S3 bucket name that is not ASCII.
+    BucketNotAscii,
+    /// An ETag that is empty, not ASCII, or still quoted after one pair of quotes is removed.
+    EtagInvalid,
+    /// A URL-encoded S3 key with a `%` that does not start a two-digit hex escape.
+    KeyEscapeInvalid,
+    /// A URL-encoded S3 key whose decoded bytes are not UTF-8.
+    KeyNotUtf8,
+    /// A PutItem (or put request) on a table whose key attribute names are not configured.
+    TableNotConfigured,
+    /// A configured key attribute is absent from the item.
+    KeyAttributeMissing,
+    /// A primary key with zero or more than two attributes.
+    KeyAttributeCount,
+    /// A key attribute value that is not a string, number or binary value.
+    KeyValueType,
+    /// An `N` value that is not a number.
+    NumberInvalid,
+    /// An `N` value outside DynamoDB's precision or range.
+    NumberOutOfRange,
+    /// A `B` value given as text that is not base64.
+    BinaryInvalid,
+    /// A `TableName` that is empty or a malformed table ARN.
+    TableNameInvalid,
+    /// A stream record whose `eventSourceARN` is not a DynamoDB table stream ARN.
+    StreamArnInvalid,
+    /// Input text that is not JSON, or nests deeper than the limit.
+    InputInvalid,
+    /// The host caught a failure inside the module (bindings only; the core never emits it).
+    InternalError,
+}
+
+impl IssueCode {
+    /// Every code, in declaration order.
+    pub const ALL: [IssueCode; 19] = [
+        IssueCode::ConfigInvalid,
+        IssueCode::ConfigEntryInvalid,
+        IssueCode::FieldMissing,
+        IssueCode::FieldInvalid,
+        IssueCode::BucketNotAscii,
+        IssueCode::EtagInvalid,
+        IssueCode::KeyEscapeInvalid,
+        IssueCode::KeyNotUtf8,
+        IssueCode::TableNotConfigured,
+        IssueCode::KeyAttributeMissing,
+        IssueCode::KeyAttributeCount,
+        IssueCode::KeyValueType,
+        IssueCode::NumberInvalid,
+        IssueCode::NumberOutOfRange,
+        IssueCode::BinaryInvalid,
+        IssueCode::TableNameInvalid,
+        IssueCode::StreamArnInvalid,
+        IssueCode::InputInvalid,
+        IssueCode::InternalError,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IssueCode::ConfigInvalid => "config_invalid",
+            IssueCode::ConfigEntryInvalid => "config_entry_invalid",
+            IssueCode::FieldMissing => "field_missing",
+            IssueCode::FieldInvalid => "field_invalid",
+            IssueCode::BucketNotAscii => "bucket_not_ascii",
+            IssueCode::EtagInvalid => "etag_invalid",
+            IssueCode::KeyEscapeInvalid => "key_escape_invalid",
+            IssueCode::KeyNotUtf8 => "key_not_utf8",
+            IssueCode::TableNotConfigured => "table_not_configured",
+            IssueCode::KeyAttributeMissing => "key_attribute_missing",
+            IssueCode::KeyAttributeCount => "key_attribute_count",
+            IssueCode::KeyValueType => "key_value_type",
+            IssueCode::NumberInvalid => "number_invalid",
+            IssueCode::NumberOutOfRange => "number_out_of_range",
+            IssueCode::BinaryInvalid => "binary_invalid",
+            IssueCode::TableNameInvalid => "table_name_invalid",
+            IssueCode::StreamArnInvalid => "stream_arn_invalid",
+            IssueCode::InputInvalid => "input_invalid",
+            IssueCode::InternalError => "internal_error",
+        }
+    }
+}
+
+impl fmt::Display for IssueCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for IssueCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One reason why part of an input gave no pointer.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Issue {
+    pub code: IssueCode,
+    /// Says where (`Records[2]`, `RequestItems.orders[0]`) and what to do about it.
+    pub message: String,
+}
+
+impl Issue {
+    pub fn new(code: IssueCode, message: String) -> Self {
+        Issue { code, message }
+    }
+}

@@ -1,0 +1,104 @@
+//! span-autolink: the rules of Datadog-style span pointers for S3 objects
+//! and DynamoDB items, one implementation for every tracer.
+//!
+//! A producer span (an S3 upload, a DynamoDB write) and the consumer span
+//! it caused (the Lambda that the S3 notification or the stream record
+//! triggered) compute the same pointer hash from data both can see, so a
+//! backend can link them across a hop that carries no trace context.
+//!
+//! Two entry points: [`pointers_for_response`] for a successful AWS call and
+//! [`pointers_for_event`] for a Lambda event. Both take plain values
+//! ([`Value`]) and never fail: input they cannot use gives no pointer and an
+//! [`Issue`] that says why.
+//!
+//! ```
+//! use span_autolink::{pointers_for_response, Config, Value};
+//! let request = Value::from_json(br#"{"Bucket": "some-bucket", "Key": "some-key.data"}"#).unwrap();
+//! let response = Value::from_json(br#"{"ETag": "\"ab12ef34\""}"#).unwrap();
+//! let outcome = pointers_for_response("s3", "PutObject", &request, &response, &Config::new());
+//! assert_eq!(outcome.pointers[0].hash.as_str(), "e721375466d4116ab551213fdea08413");
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
+// Nothing in the rules may panic (SPEC 6); tests may.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+extern crate alloc;
+
+mod base64;
+pub mod config;
+pub mod dynamodb;
+mod event;
+mod fields;
+pub mod hash;
+pub mod issue;
+pub mod operation;
+pub mod outcome;
+pub mod pointer;
+pub mod projection;
+pub mod s3;
+pub mod value;
+
+pub use config::Config;
+pub use hash::PointerHash;
+pub use issue::{Issue, IssueCode};
+pub use operation::Operation;
+pub use outcome::Outcome;
+pub use pointer::{Direction, Pointer, PointerKind};
+pub use value::Value;
+
+/// The producer pointers of a successful AWS call.
+///
+/// `service` is `s3` or `dynamodb` in any case; `operation` as any SDK spells
+/// it (`PutObject`, `putObject`, `PutObjectCommand`). `request` holds the
+/// call's parameters and `response` its output (or the JavaScript v2 SDK's
+/// response, whose output sits under `data`). Any other call gives nothing.
+pub fn pointers_for_response(
+    service: &str,
+    operation: &str,
+    request: &Value,
+    response: &Value,
+    config: &Config,
+) -> Outcome {
+    let mut out = Outcome::new();
+    match Operation::parse(service, operation) {
+        Some(Operation::S3(write)) => {
+            s3::producer::response_pointers(write, request, response, &mut out)
+        }
+        Some(Operation::DynamoDb(write)) => {
+            dynamodb::producer::response_pointers(write, request, response, config, &mut out)
+        }
+        None => {}
+    }
+    out
+}
+
+/// The consumer pointers of a Lambda event, whatever its shape: an S3
+/// notification (direct, or through SQS, SNS, SNS then SQS, EventBridge,
+/// EventBridge then SQS), a DynamoDB Stream, or DynamoDB changes through
+/// Kinesis. Unrelated events give nothing.
+pub fn pointers_for_event(event: &Value) -> Outcome {
+    let mut out = Outcome::new();
+    event::event_pointers(event, &mut out);
+    out
+}
+
+/// The outcome for input text that could not be read at all, for hosts
+/// that pass JSON text.
+pub fn unreadable_input(what: &str, error: &str) -> Outcome {
+    let mut out = Outcome::new();
+    out.issue(
+        IssueCode::InputInvalid,
+        &outcome::Path::Root,
+        format_args!("the {what} is not JSON that span-autolink can read: {error}"),
+    );
+    out
+}

@@ -1,0 +1,92 @@
+//! Which AWS calls write something a pointer can name, however an SDK
+//! spells the operation.
+
+/// An S3 call that creates an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum S3Write {
+    PutObject,
+    CompleteMultipartUpload,
+    CopyObject,
+}
+
+/// A DynamoDB call that writes items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DynamoDbWrite {
+    PutItem,
+    UpdateItem,
+    DeleteItem,
+    BatchWriteItem,
+    TransactWriteItems,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    S3(S3Write),
+    DynamoDb(DynamoDbWrite),
+}
+
+const S3_WRITES: [(&str, S3Write); 3] = [
+    ("PutObject", S3Write::PutObject),
+    ("CompleteMultipartUpload", S3Write::CompleteMultipartUpload),
+    ("CopyObject", S3Write::CopyObject),
+];
+
+const DYNAMODB_WRITES: [(&str, DynamoDbWrite); 5] = [
+    ("PutItem", DynamoDbWrite::PutItem),
+    ("UpdateItem", DynamoDbWrite::UpdateItem),
+    ("DeleteItem", DynamoDbWrite::DeleteItem),
+    ("BatchWriteItem", DynamoDbWrite::BatchWriteItem),
+    ("TransactWriteItems", DynamoDbWrite::TransactWriteItems),
+];
+
+impl Operation {
+    /// `service` in any case (`s3`, `S3`, `dynamodb`, `DynamoDB`);
+    /// `operation` as the API (`PutObject`), the JavaScript v2 SDK
+    /// (`putObject`) or the v3 SDK (`PutObjectCommand`) spells it.
+    /// Anything else writes nothing a pointer can name: `None`.
+    pub fn parse(service: &str, operation: &str) -> Option<Operation> {
+        let name = operation.strip_suffix("Command").unwrap_or(operation);
+        let mut chars = name.chars();
+        let first = chars.next()?.to_ascii_uppercase();
+        let rest = chars.as_str();
+        let is = |api_name: &str| {
+            let mut c = api_name.chars();
+            c.next() == Some(first) && c.as_str() == rest
+        };
+        if service.eq_ignore_ascii_case("s3") {
+            S3_WRITES
+                .iter()
+                .find(|(n, _)| is(n))
+                .map(|(_, w)| Operation::S3(*w))
+        } else if service.eq_ignore_ascii_case("dynamodb") {
+            DYNAMODB_WRITES
+                .iter()
+                .find(|(n, _)| is(n))
+                .map(|(_, w)| Operation::DynamoDb(*w))
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings() {
+        let put = Some(Operation::S3(S3Write::PutObject));
+        assert_eq!(Operation::parse("s3", "PutObject"), put);
+        assert_eq!(Operation::parse("S3", "putObject"), put);
+        assert_eq!(Operation::parse("s3", "PutObjectCommand"), put);
+        assert_eq!(Operation::parse("s3", "putobject"), None);
+        assert_eq!(Operation::parse("s3", "GetObject"), None);
+        assert_eq!(Operation::parse("s3", "Command"), None);
+        assert_eq!(Operation::parse("s3", ""), None);
+        assert_eq!(
+            Operation::parse("DynamoDB", "transactWriteItems"),
+            Some(Operation::DynamoDb(DynamoDbWrite::TransactWriteItems))
+        );
+        assert_eq!(Operation::parse("sqs", "PutItem"), None);
+    }
+}

@@ -1,0 +1,84 @@
+//! A span pointer and the span link that carries it (SPEC section 2).
+
+use crate::hash::PointerHash;
+use core::fmt;
+
+/// What the pointer points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PointerKind {
+    S3Object,
+    DynamoDbItem,
+}
+
+impl PointerKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PointerKind::S3Object => "aws.s3.object",
+            PointerKind::DynamoDbItem => "aws.dynamodb.item",
+        }
+    }
+}
+
+/// Which side of the hop the span is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// The span wrote the object or item (producer).
+    Downstream,
+    /// The span was triggered by it (consumer).
+    Upstream,
+}
+
+impl Direction {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Direction::Downstream => "d",
+            Direction::Upstream => "u",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Pointer {
+    pub kind: PointerKind,
+    pub direction: Direction,
+    pub hash: PointerHash,
+}
+
+/// The value of the `link.kind` attribute on every span pointer link.
+pub const LINK_KIND: &str = "span-pointer";
+
+impl Pointer {
+    /// The four attributes of the span link (trace id and span id 0) that
+    /// carries this pointer, in the order SPEC lists them.
+    pub fn span_link_attributes(&self) -> [(&'static str, &str); 4] {
+        [
+            ("link.kind", LINK_KIND),
+            ("ptr.kind", self.kind.as_str()),
+            ("ptr.dir", self.direction.as_str()),
+            ("ptr.hash", self.hash.as_str()),
+        ]
+    }
+}
+
+impl fmt::Display for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {}",
+            self.kind.as_str(),
+            self.direction.as_str(),
+            self.hash
+        )
+    }
+}
+
+impl serde::Serialize for Pointer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Pointer", 3)?;
+        st.serialize_field("kind", self.kind.as_str())?;
+        st.serialize_field("direction", self.direction.as_str())?;
+        st.serialize_field("hash", self.hash.as_str())?;
+        st.end()
+    }
+}

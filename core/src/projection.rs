@@ -1,0 +1,172 @@
+//! Which parts of an input the rules read.
+//!
+//! Hosts hand over SDK objects that hold far more than the rules need (an
+//! S3 `Body` stream, megabytes of item images). A host walks its objects
+//! along a [`Projection`] and serializes only what it names, so nothing
+//! else is ever read, copied or encoded. The projection is stated here,
+//! beside the rules, and `tests/properties.rs` checks that the rules give
+//! the same outcome on a projected input as on the whole one.
+
+use crate::operation::{DynamoDbWrite, Operation, S3Write};
+use crate::value::Value;
+use alloc::string::String;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Projection {
+    /// The whole value.
+    All,
+    /// Of an object, only these members (projected in turn); any other
+    /// value is kept whole, so that the rules still see its type.
+    Fields(&'static [(&'static str, Projection)]),
+    /// Of a list, every element projected; any other value is kept whole.
+    Each(&'static Projection),
+}
+
+use Projection::{All, Each, Fields};
+
+/// What a call's request and response must carry.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ResponseProjection {
+    pub request: &'static Projection,
+    pub response: &'static Projection,
+}
+
+const NOTHING: Projection = Fields(&[]);
+
+const S3_OBJECT: Projection = Fields(&[("Bucket", All), ("Key", All)]);
+const ETAG: Projection = Fields(&[("ETag", All), ("data", Fields(&[("ETag", All)]))]);
+const COPY_RESULT: Projection = Fields(&[
+    ("CopyObjectResult", Fields(&[("ETag", All)])),
+    (
+        "data",
+        Fields(&[("CopyObjectResult", Fields(&[("ETag", All)]))]),
+    ),
+]);
+
+const PUT: Projection = Fields(&[("TableName", All), ("Item", All)]);
+const KEYED: Projection = Fields(&[("TableName", All), ("Key", All)]);
+const BATCH: Projection = Fields(&[("RequestItems", All)]);
+const UNPROCESSED: Projection = Fields(&[
+    ("UnprocessedItems", All),
+    ("data", Fields(&[("UnprocessedItems", All)])),
+]);
+const TRANSACT: Projection = Fields(&[(
+    "TransactItems",
+    Each(&Fields(&[
+        ("Put", PUT),
+        ("Update", KEYED),
+        ("Delete", KEYED),
+        // Only its presence matters: it writes nothing.
+        ("ConditionCheck", NOTHING),
+    ])),
+)]);
+
+const S3_OBJECT_FIELDS: Projection = Fields(&[
+    ("bucket", Fields(&[("name", All)])),
+    (
+        "object",
+        Fields(&[("key", All), ("eTag", All), ("etag", All)]),
+    ),
+]);
+
+/// Every field the event rules read, at every level of wrapping that is
+/// still an object (wrapped messages are text and travel whole).
+pub const EVENT: Projection = Fields(&[
+    (
+        "Records",
+        Each(&Fields(&[
+            ("eventSource", All),
+            ("EventSource", All),
+            ("eventName", All),
+            ("eventSourceARN", All),
+            ("s3", S3_OBJECT_FIELDS),
+            ("dynamodb", Fields(&[("Keys", All)])),
+            ("body", All),
+            ("Sns", Fields(&[("Message", All)])),
+            ("kinesis", Fields(&[("data", All)])),
+        ])),
+    ),
+    ("source", All),
+    ("detail-type", All),
+    ("detail", S3_OBJECT_FIELDS),
+    ("Type", All),
+    ("Message", All),
+]);
+
+impl Operation {
+    /// What the rules read of this call's request and response.
+    pub fn projection(self) -> ResponseProjection {
+        let (request, response) = match self {
+            Operation::S3(S3Write::PutObject | S3Write::CompleteMultipartUpload) => {
+                (&S3_OBJECT, &ETAG)
+            }
+            Operation::S3(S3Write::CopyObject) => (&S3_OBJECT, &COPY_RESULT),
+            Operation::DynamoDb(DynamoDbWrite::PutItem) => (&PUT, &NOTHING),
+            Operation::DynamoDb(DynamoDbWrite::UpdateItem | DynamoDbWrite::DeleteItem) => {
+                (&KEYED, &NOTHING)
+            }
+            Operation::DynamoDb(DynamoDbWrite::BatchWriteItem) => (&BATCH, &UNPROCESSED),
+            Operation::DynamoDb(DynamoDbWrite::TransactWriteItems) => (&TRANSACT, &NOTHING),
+        };
+        ResponseProjection { request, response }
+    }
+}
+
+impl Projection {
+    /// The value with only what this projection names.
+    pub fn apply(&self, value: &Value) -> Value {
+        match (self, value) {
+            (Fields(fields), Value::Object(_)) => {
+                let members = value.members().unwrap_or_default();
+                let kept = members
+                    .into_iter()
+                    .filter_map(|(name, v)| {
+                        let (_, inner) = fields.iter().find(|(f, _)| *f == name)?;
+                        Some((String::from(name), inner.apply(v)))
+                    })
+                    .collect();
+                Value::Object(kept)
+            }
+            (Each(inner), Value::Array(items)) => {
+                Value::Array(items.iter().map(|v| inner.apply(v)).collect())
+            }
+            _ => value.clone(),
+        }
+    }
+
+    /// The projection as JSON for hosts: `true` for the whole value, an
+    /// object of member projections, or a one-element list for "each
+    /// element".
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+
+    fn write_json(&self, out: &mut String) {
+        match self {
+            All => out.push_str("true"),
+            Each(inner) => {
+                out.push('[');
+                inner.write_json(out);
+                out.push(']');
+            }
+            Fields(fields) => {
+                out.push('{');
+                let mut first = true;
+                for (name, inner) in fields.iter() {
+                    if !first {
+                        out.push(',');
+                    }
+                    first = false;
+                    // Member names here are plain ASCII without quotes or escapes.
+                    out.push('"');
+                    out.push_str(name);
+                    out.push_str("\":");
+                    inner.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}

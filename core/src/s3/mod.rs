@@ -1,0 +1,74 @@
+//! S3 objects (SPEC section 3): `hash(bucket, key, etag)`.
+
+pub(crate) mod consumer;
+pub mod key;
+pub(crate) mod producer;
+
+use crate::hash::PointerHash;
+use crate::issue::IssueCode;
+use crate::outcome::{Outcome, Path};
+use crate::pointer::{Direction, Pointer, PointerKind};
+
+/// Where the three components came from, for messages.
+pub(crate) struct ObjectPaths<'a> {
+    pub bucket: Path<'a>,
+    pub etag: Path<'a>,
+}
+
+pub(crate) fn object_pointer(
+    bucket: &str,
+    key: &str,
+    etag: &str,
+    direction: Direction,
+    paths: &ObjectPaths<'_>,
+    out: &mut Outcome,
+) {
+    if !bucket.is_ascii() {
+        out.issue(
+            IssueCode::BucketNotAscii,
+            &paths.bucket,
+            format_args!("bucket name {bucket:?} is not ASCII, which no S3 bucket can be"),
+        );
+        return;
+    }
+    let Some(etag) = normalize_etag(etag) else {
+        out.issue(
+            IssueCode::EtagInvalid,
+            &paths.etag,
+            format_args!(
+                "ETag {etag:?} is not an S3 ETag (expected ASCII, optionally in one pair of double quotes)"
+            ),
+        );
+        return;
+    };
+    out.pointers.push(Pointer {
+        kind: PointerKind::S3Object,
+        direction,
+        hash: PointerHash::of(&[bucket.as_bytes(), key.as_bytes(), etag.as_bytes()]),
+    });
+}
+
+/// AWS APIs return the ETag in double quotes; notifications do not.
+fn normalize_etag(etag: &str) -> Option<&str> {
+    let bare = etag
+        .strip_prefix('"')
+        .and_then(|e| e.strip_suffix('"'))
+        .unwrap_or(etag);
+    (!bare.is_empty() && bare.is_ascii() && !bare.contains('"')).then_some(bare)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_etag;
+
+    #[test]
+    fn etags() {
+        assert_eq!(normalize_etag("\"abc\""), Some("abc"));
+        assert_eq!(normalize_etag("abc-5"), Some("abc-5"));
+        assert_eq!(normalize_etag("\"\"abc\"\""), None);
+        assert_eq!(normalize_etag("\"abc"), None);
+        assert_eq!(normalize_etag("\"\""), None);
+        assert_eq!(normalize_etag(""), None);
+        assert_eq!(normalize_etag("\"é\""), None);
+    }
+}

@@ -1,0 +1,50 @@
+//! S3 producer spans: the object a successful call created.
+
+use super::{object_pointer, ObjectPaths};
+use crate::fields::{required_object, required_str, sdk_output};
+use crate::operation::S3Write;
+use crate::outcome::{Outcome, Path};
+use crate::pointer::Direction;
+use crate::value::Value;
+
+pub(crate) fn response_pointers(
+    write: S3Write,
+    request: &Value,
+    response: &Value,
+    out: &mut Outcome,
+) {
+    let request_at = Path::Root;
+    let request_at = request_at.field("request");
+    let response_at = Path::Root;
+    let response_at = response_at.field("response");
+    let Some(bucket) = required_str(request, "Bucket", &request_at, out) else {
+        return;
+    };
+    let Some(key) = required_str(request, "Key", &request_at, out) else {
+        return;
+    };
+    let result_at = response_at.field("CopyObjectResult");
+    let (etag, etag_at) = match write {
+        S3Write::PutObject | S3Write::CompleteMultipartUpload => {
+            let output = sdk_output(response, "ETag");
+            (
+                required_str(output, "ETag", &response_at, out),
+                response_at.field("ETag"),
+            )
+        }
+        S3Write::CopyObject => {
+            let output = sdk_output(response, "CopyObjectResult");
+            let etag = required_object(output, "CopyObjectResult", &response_at, out)
+                .and_then(|result| required_str(result, "ETag", &result_at, out));
+            (etag, result_at.field("ETag"))
+        }
+    };
+    let Some(etag) = etag else {
+        return;
+    };
+    let paths = ObjectPaths {
+        bucket: request_at.field("Bucket"),
+        etag: etag_at,
+    };
+    object_pointer(bucket, key, etag, Direction::Downstream, &paths, out);
+}

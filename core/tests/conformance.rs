@@ -1,0 +1,127 @@
+//! Replays `conformance/cases.json`, the vectors every host replays.
+
+use serde::Deserialize;
+use span_autolink::{pointers_for_event, pointers_for_response, Config, Outcome, Value};
+
+#[derive(Deserialize)]
+struct File {
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    kind: String,
+    service: Option<String>,
+    operation: Option<String>,
+    request: Option<Value>,
+    response: Option<Value>,
+    event: Option<Value>,
+    config: Option<Value>,
+    config_text: Option<String>,
+    expect: Expect,
+}
+
+#[derive(Deserialize, PartialEq, Debug)]
+struct Expect {
+    pointers: Vec<ExpectedPointer>,
+    issues: Vec<String>,
+}
+
+#[derive(Deserialize, PartialEq, Debug)]
+struct ExpectedPointer {
+    kind: String,
+    direction: String,
+    hash: String,
+}
+
+fn run(case: &Case) -> Outcome {
+    let config = match (&case.config, &case.config_text) {
+        (Some(value), _) => Config::from_value(value),
+        (None, Some(text)) => Config::from_json(text),
+        (None, None) => Config::new(),
+    };
+    let null = Value::Null;
+    match case.kind.as_str() {
+        "response" => pointers_for_response(
+            case.service.as_deref().unwrap_or_default(),
+            case.operation.as_deref().unwrap_or_default(),
+            case.request.as_ref().unwrap_or(&null),
+            case.response.as_ref().unwrap_or(&null),
+            &config,
+        ),
+        "event" => pointers_for_event(case.event.as_ref().unwrap_or(&null)),
+        other => panic!("case {}: unknown kind {other}", case.name),
+    }
+}
+
+fn observed(outcome: &Outcome) -> Expect {
+    Expect {
+        pointers: outcome
+            .pointers
+            .iter()
+            .map(|p| ExpectedPointer {
+                kind: p.kind.as_str().to_owned(),
+                direction: p.direction.as_str().to_owned(),
+                hash: p.hash.as_str().to_owned(),
+            })
+            .collect(),
+        issues: outcome
+            .issues
+            .iter()
+            .map(|i| i.code.as_str().to_owned())
+            .collect(),
+    }
+}
+
+#[test]
+fn every_case_matches() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance/cases.json");
+    let text = std::fs::read(path).expect("conformance/cases.json is readable");
+    let file: File = serde_json::from_slice(&text).expect("conformance/cases.json parses");
+    assert!(file.cases.len() >= 80, "only {} cases", file.cases.len());
+    let mut failures = Vec::new();
+    for case in &file.cases {
+        let outcome = run(case);
+        let got = observed(&outcome);
+        if got != case.expect {
+            failures.push(format!(
+                "{}:\n  expected {:?}\n  got      {:?}\n  messages {:?}",
+                case.name,
+                case.expect,
+                got,
+                outcome
+                    .issues
+                    .iter()
+                    .map(|i| &i.message)
+                    .collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        file.cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_issue_code_is_covered() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance/cases.json");
+    let file: File = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let covered: std::collections::BTreeSet<String> = file
+        .cases
+        .iter()
+        .flat_map(|c| c.expect.issues.iter().cloned())
+        .collect();
+    for code in span_autolink::IssueCode::ALL {
+        // Neither can be expressed as a case: one needs text input, the
+        // other a failing host.
+        if matches!(code.as_str(), "internal_error" | "input_invalid") {
+            continue;
+        }
+        assert!(covered.contains(code.as_str()), "no case expects {code}");
+    }
+}
