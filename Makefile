@@ -7,18 +7,50 @@
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
+# wasm-bindgen-cli must be exactly the version of the wasm-bindgen crate.
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' wasm/Cargo.toml)
+# The import-free module (ABI.md), for every host that is not JavaScript.
+ABI_WASM := target/abi/$(WASM_TARGET)/release/span_autolink_wasm.wasm
+# The wasm-bindgen build, before wasm-bindgen processes it.
+JS_WASM := target/js/$(WASM_TARGET)/release/span_autolink_wasm.wasm
 
-.PHONY: all build test demo bench fmt lint test-rust test-no-std conformance conformance-check conformance-oracles clean
+# The packages add their own targets, and name them in these lists.
+PACKAGES :=
+PACKAGE_TESTS :=
+BENCHES :=
+-include bindings/js/js.mk
+-include bindings/python/python.mk
+
+.PHONY: all build test demo bench fmt lint test-rust test-no-std conformance conformance-check conformance-oracles clean wasm wasm-abi wasm-js wasm-bindgen-cli
 
 all: build
 
-build:
-	$(CARGO) build --workspace
+build: wasm $(PACKAGES)
+
+wasm: wasm-abi wasm-js
+
+# Separate target directories: the two builds differ in features and would
+# otherwise rebuild each other.
+wasm-abi:
+	CARGO_PROFILE_RELEASE_STRIP=symbols $(CARGO) build -p span-autolink-wasm --target $(WASM_TARGET) --release --target-dir target/abi
+	@node -e "const m=new WebAssembly.Module(require('fs').readFileSync('$(ABI_WASM)'));const i=WebAssembly.Module.imports(m);if(i.length){console.error('import-free module has imports:',i);process.exit(1)}"
+
+wasm-js: wasm-bindgen-cli
+	$(CARGO) build -p span-autolink-wasm --target $(WASM_TARGET) --release --features js --target-dir target/js
+
+# Installs wasm-bindgen-cli at the crate's exact version unless it is on PATH.
+wasm-bindgen-cli:
+	@if [ "$$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+	  $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
 
 demo:
 	$(CARGO) run --quiet -p span-autolink --example demo
 
-test: test-rust lint test-no-std conformance-check
+test: test-rust lint test-no-std conformance-check $(PACKAGE_TESTS)
+
+bench: $(BENCHES)
 
 test-rust:
 	$(CARGO) test --workspace

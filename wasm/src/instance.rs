@@ -1,0 +1,55 @@
+//! The state one module instance keeps between calls: the input and output
+//! buffers in linear memory, and the key-name configuration, which changes
+//! far less often than calls happen and so is set apart from them.
+
+use span_autolink::Config;
+use std::cell::RefCell;
+
+#[derive(Default)]
+pub struct Instance {
+    pub input: Vec<u8>,
+    pub output: Vec<u8>,
+    pub config: Config,
+}
+
+thread_local! {
+    // wasm32 without the atomics feature has one thread: this is one value.
+    static INSTANCE: RefCell<Instance> = RefCell::new(Instance::default());
+}
+
+pub fn with<R>(f: impl FnOnce(&mut Instance) -> R) -> R {
+    INSTANCE.with(|cell| f(&mut cell.borrow_mut()))
+}
+
+/// Makes room for `len` input bytes and returns where the host writes them.
+pub fn input(len: usize) -> *mut u8 {
+    with(|i| {
+        i.input.clear();
+        i.input.resize(len, 0);
+        i.input.as_mut_ptr()
+    })
+}
+
+/// Runs `f` on the first `len` input bytes, writes its outcome as the
+/// output, and returns the output length.
+pub fn run(len: usize, f: impl FnOnce(&[u8], &Config) -> span_autolink::Outcome) -> usize {
+    with(|i| {
+        let input = i.input.get(..len).unwrap_or(&i.input);
+        let outcome = f(input, &i.config);
+        crate::interop::write_outcome(&outcome, &mut i.output);
+        i.output.len()
+    })
+}
+
+/// Sets the output to `text` and returns its length.
+pub fn answer(text: &str) -> usize {
+    with(|i| {
+        i.output.clear();
+        i.output.extend_from_slice(text.as_bytes());
+        i.output.len()
+    })
+}
+
+pub fn output() -> *const u8 {
+    with(|i| i.output.as_ptr())
+}
