@@ -1,0 +1,267 @@
+"""span-autolink (Python) against the Datadog libraries: same process,
+same inputs, medians, ratios ours/theirs. ``make bench-python``.
+
+* PutObject and UpdateItem, one call each, against ddtrace's
+  ``extract_span_pointers_from_successful_botocore_response`` (target <= 1.0)
+* a 1,000-record DynamoDB Stream event against datadog-lambda's
+  ``calculate_span_pointers`` (target <= 0.5)
+* cold start in a fresh interpreter, ``import span_autolink`` plus the
+  first pointer, with a warm module cache (target <= 60 ms) and an empty one
+
+ddtrace runs with its default settings (its span-pointer telemetry counter
+on, as deployed); its time without telemetry is printed too. datadog-lambda's
+once-per-event metric submission is switched off, so only pointer work is
+timed. Rounds alternate ours and theirs so that load on the machine hits
+both alike.
+"""
+
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import span_autolink
+from span_autolink import _convert, _module
+
+from ddtrace._trace.utils_botocore.span_pointers import (
+    extract_span_pointers_from_successful_botocore_response as dd_extract,
+)
+import datadog_lambda.span_pointers as dl_span_pointers
+from datadog_lambda.trigger import parse_event_source
+
+dl_span_pointers.submit_dynamodb_stream_type_metric = lambda event: None
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "31"))
+
+# -- inputs, as botocore hands them to a hook ---------------------------------
+
+PUT_REQUEST = {
+    "Bucket": "some-bucket",
+    "Key": "uploads/2024/06/10/some-key.data",
+    "Body": b"x" * 4096,
+    "ContentType": "application/octet-stream",
+    "Metadata": {"origin": "bench"},
+}
+PUT_RESPONSE = {
+    "ResponseMetadata": {
+        "RequestId": "ABCDEF0123456789",
+        "HostId": "host-id",
+        "HTTPStatusCode": 200,
+        "HTTPHeaders": {"etag": '"ab12ef34ab12ef34ab12ef34ab12ef34"', "content-length": "0"},
+        "RetryAttempts": 0,
+    },
+    "ETag": '"ab12ef34ab12ef34ab12ef34ab12ef34"',
+    "ServerSideEncryption": "AES256",
+}
+UPDATE_REQUEST = {
+    "TableName": "orders",
+    "Key": {"customerId": {"S": "customer#000042"}, "orderId": {"N": "1717977600"}},
+    "UpdateExpression": "SET #s = :s, updatedAt = :t",
+    "ExpressionAttributeNames": {"#s": "status"},
+    "ExpressionAttributeValues": {":s": {"S": "SHIPPED"}, ":t": {"N": "1717977601"}},
+    "ReturnValues": "NONE",
+}
+UPDATE_RESPONSE = {
+    "ResponseMetadata": {"RequestId": "XYZ", "HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}
+}
+
+
+def stream_event(n):
+    arn = "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2024-06-10T19:26:16.525"
+    records = []
+    for i in range(n):
+        keys = {"customerId": {"S": f"customer#{i % 97:06d}"}, "orderId": {"N": str(1717977600 + i)}}
+        image = dict(keys, status={"S": "SHIPPED"}, total={"N": "129.95"}, items={"L": [{"S": "sku-1"}, {"S": "sku-2"}]})
+        records.append(
+            {
+                "eventID": "%032x" % i,
+                "eventName": "MODIFY",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "ApproximateCreationDateTime": 1717977600,
+                    "Keys": keys,
+                    "NewImage": image,
+                    "OldImage": dict(image, status={"S": "PENDING"}),
+                    "SequenceNumber": str(100000000000000000000 + i),
+                    "SizeBytes": 230,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+                "eventSourceARN": arn,
+            }
+        )
+    return {"Records": records}
+
+
+STREAM = stream_event(1000)
+STREAM_SOURCE = parse_event_source(STREAM)
+
+# -- timing ---------------------------------------------------------------------
+
+
+def per_call(fn, calls):
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - start) / calls
+
+
+def compare(ours, theirs, calls, rounds=ROUNDS):
+    """Median seconds per call of each, rounds alternating."""
+    for _ in range(max(1, calls // 10)):
+        ours()
+        theirs()
+    a, b = [], []
+    for r in range(rounds):
+        first, second = (ours, theirs) if r % 2 == 0 else (theirs, ours)
+        x = per_call(first, calls)
+        y = per_call(second, calls)
+        (a if first is ours else b).append(x)
+        (b if first is ours else a).append(y)
+    return statistics.median(a), statistics.median(b)
+
+
+def us(seconds):
+    return f"{seconds * 1e6:8.2f} us"
+
+
+def ms(seconds):
+    return f"{seconds * 1e3:8.2f} ms"
+
+
+def row(name, ours, theirs, target, unit=us):
+    ratio = ours / theirs
+    verdict = "meets" if ratio <= target else "misses"
+    print(f"{name:<34} ours {unit(ours)}  theirs {unit(theirs)}  ratio {ratio:5.2f}  (target <= {target}: {verdict})")
+    return ratio
+
+
+def check_same_answers():
+    ours = span_autolink.pointers_for_response("s3", "PutObject", PUT_REQUEST, PUT_RESPONSE)
+    theirs = dd_extract({}, "s3", "PutObject", PUT_REQUEST, PUT_RESPONSE)
+    assert [p.hash for p in ours.pointers] == [d.pointer_hash for d in theirs], (ours, theirs)
+    ours = span_autolink.pointers_for_response("dynamodb", "UpdateItem", UPDATE_REQUEST, UPDATE_RESPONSE)
+    theirs = dd_extract({}, "dynamodb", "UpdateItem", UPDATE_REQUEST, UPDATE_RESPONSE)
+    assert [p.hash for p in ours.pointers] == [d.pointer_hash for d in theirs], (ours, theirs)
+    ours = span_autolink.pointers_for_event(STREAM)
+    theirs = dl_span_pointers.calculate_span_pointers(STREAM_SOURCE, STREAM, True)
+    assert len(ours.pointers) == 1000 and not ours.issues
+    assert [p.hash for p in ours.pointers] == [d.pointer_hash for d in theirs]
+
+
+def telemetry(enabled):
+    from ddtrace.internal.telemetry import telemetry_writer
+
+    telemetry_writer._enabled = enabled
+
+
+def single_calls():
+    put_ours = lambda: span_autolink.pointers_for_response("s3", "PutObject", PUT_REQUEST, PUT_RESPONSE)  # noqa: E731
+    put_theirs = lambda: dd_extract({}, "s3", "PutObject", PUT_REQUEST, PUT_RESPONSE)  # noqa: E731
+    upd_ours = lambda: span_autolink.pointers_for_response("dynamodb", "UpdateItem", UPDATE_REQUEST, UPDATE_RESPONSE)  # noqa: E731
+    upd_theirs = lambda: dd_extract({}, "dynamodb", "UpdateItem", UPDATE_REQUEST, UPDATE_RESPONSE)  # noqa: E731
+    results = {}
+    results["PutObject"] = row("PutObject vs ddtrace", *compare(put_ours, put_theirs, 2000), 1.0)
+    results["UpdateItem"] = row("UpdateItem vs ddtrace", *compare(upd_ours, upd_theirs, 2000), 1.0)
+    telemetry(False)
+    try:
+        row("  (ddtrace without telemetry) Put", *compare(put_ours, put_theirs, 2000, 15), 1.0)
+        row("  (ddtrace without telemetry) Upd", *compare(upd_ours, upd_theirs, 2000, 15), 1.0)
+    finally:
+        telemetry(True)
+    return results
+
+
+def stream():
+    ours = lambda: span_autolink.pointers_for_event(STREAM)  # noqa: E731
+    theirs = lambda: dl_span_pointers.calculate_span_pointers(STREAM_SOURCE, STREAM, True)  # noqa: E731
+    return row("1,000-record stream vs datadog-lambda", *compare(ours, theirs, 5), 0.5, ms)
+
+
+def breakdown():
+    """Where one call's time goes (medians of the parts, timed alone)."""
+    plan = span_autolink._plans[("s3", "PutObject")]
+    payload = plan(PUT_REQUEST, PUT_RESPONSE)
+    inst = _module.runtime().pool[-1]
+    out = inst.response(payload)
+    event_text = span_autolink._event_text
+    event_payload = event_text(STREAM).encode("ascii")
+    event_out = _module.call_event(event_payload)
+
+    def median(fn, calls):
+        return statistics.median(per_call(fn, calls) for _ in range(15))
+
+    print("where a PutObject call goes:")
+    print(f"  walk + encode JSON ({len(payload)} bytes)    {us(median(lambda: plan(PUT_REQUEST, PUT_RESPONSE), 5000))}")
+    print(f"  wasm round trip (3 calls)          {us(median(lambda: inst.response(payload), 5000))}")
+    print(f"    of which one empty export call   {us(median(lambda: inst.call('sa_abi_version'), 5000))}")
+    print(f"  parse output                       {us(median(lambda: _convert.parse(out), 5000))}")
+    print("where a 1,000-record stream event goes:")
+    print(f"  walk + encode JSON ({len(event_payload)} bytes) {ms(median(lambda: event_text(STREAM), 5))}")
+    print(f"  wasm round trip                    {ms(median(lambda: _module.call_event(event_payload), 5))}")
+    print(f"  parse output                       {ms(median(lambda: _convert.parse(event_out), 5))}")
+
+
+COLD = (
+    "import time\n"
+    "t0 = time.perf_counter()\n"
+    "import span_autolink\n"
+    "o = span_autolink.pointers_for_response('s3', 'PutObject', {'Bucket': 'b', 'Key': 'k'}, {'ETag': '\"e\"'})\n"
+    "t1 = time.perf_counter()\n"
+    "assert len(o.pointers) == 1, o\n"
+    "from span_autolink import _module\n"
+    "print(t1 - t0, _module.runtime().source)\n"
+)
+
+
+def cold_once(cache_dir):
+    env = dict(os.environ, SPAN_AUTOLINK_CACHE_DIR=cache_dir)
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", COLD], env=env, capture_output=True, text=True, check=True, cwd=tempfile.gettempdir())
+    wall = time.perf_counter() - start
+    seconds, source = out.stdout.split()
+    return float(seconds), wall, source
+
+
+def cold_start():
+    with tempfile.TemporaryDirectory() as warm:
+        cold_once(warm)
+        runs = [cold_once(warm) for _ in range(15)]
+        assert {s for _, _, s in runs} == {"cache"}
+        inside, wall = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+        verdict = "meets" if inside <= 0.060 else "misses"
+        print(f"cold start, warm module cache        {ms(inside)} import + first pointer (target <= 60 ms: {verdict}); {ms(wall)} whole process")
+    empty = []
+    for _ in range(7):
+        with tempfile.TemporaryDirectory() as fresh:
+            empty.append(cold_once(fresh))
+    assert {s for _, _, s in empty} == {"compiled"}
+    print(
+        f"cold start, empty module cache       {ms(statistics.median(r[0] for r in empty))} import + first pointer; "
+        f"{ms(statistics.median(r[1] for r in empty))} whole process"
+    )
+    base = statistics.median(
+        (lambda s: (subprocess.run([sys.executable, "-c", "pass"], check=True), time.perf_counter() - s)[1])(time.perf_counter())
+        for _ in range(9)
+    )
+    print(f"  (an empty interpreter: {ms(base)} whole process)")
+
+
+def main():
+    print(f"span-autolink {span_autolink.__version__}, backend {_module.backend()}, Python {sys.version.split()[0]}, "
+          f"{ROUNDS} alternating rounds, medians")
+    check_same_answers()
+    gc.collect()
+    single_calls()
+    stream()
+    breakdown()
+    cold_start()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+# The Python package (bindings/python), its tests (py-test) and benchmark
+# (bench/python). Included by the root Makefile.
+#
+#   make py-package    the wheel, into target/wheels (with the import-free .wasm inside)
+#   make test-python   installs that wheel into target/py-venv and runs py-test/
+#   make bench-python  ours vs ddtrace and datadog-lambda, same process
+
+PACKAGES += py-package
+PACKAGE_TESTS += test-python
+BENCHES += bench-python
+
+PYTHON ?= python3
+PY_DIR := bindings/python
+PY_PKG_WASM := $(PY_DIR)/span_autolink/span_autolink.wasm
+PY_WHEELS := target/wheels
+PY_WHEEL := $(PY_WHEELS)/span_autolink-$(shell sed -n 's/^version = "\(.*\)"/\1/p' $(PY_DIR)/pyproject.toml)-py3-none-any.whl
+PY_VENV := target/py-venv
+PY := $(PY_VENV)/bin/python
+# What the tests, the benchmark and the wheel build need. Exact versions for
+# the two oracles, whose private functions the tests call.
+PY_VENV_DEPS := pytest==9.2.0 ddtrace==4.16.0 datadog-lambda==8.130.0 boto3==1.44.8 \
+	wasmtime==50.0.1 "setuptools>=77" wheel
+PY_VENV_STAMP := $(PY_VENV)/.span-autolink-deps
+
+.PHONY: py-package py-venv test-python bench-python
+
+# Created when missing; dependencies reinstalled only when this file changes.
+$(PY_VENV_STAMP): $(PY_DIR)/python.mk
+	@test -x $(PY) || $(PYTHON) -m venv $(PY_VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check $(PY_VENV_DEPS)
+	@touch $@
+
+py-venv: $(PY_VENV_STAMP)
+
+py-package: wasm-abi $(PY_VENV_STAMP)
+	cp $(ABI_WASM) $(PY_PKG_WASM)
+	rm -rf $(PY_DIR)/build $(PY_WHEEL)
+	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+		--wheel-dir $(PY_WHEELS) ./$(PY_DIR)
+	rm -rf $(PY_DIR)/build
+	@test -f $(PY_WHEEL)
+
+# The tests import the installed wheel, never bindings/python.
+test-python: py-package
+	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
+	cd py-test && ../$(PY) -m pytest -q -p no:cacheprovider
+
+bench-python: py-package
+	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
+	$(PY) bench/python/bench.py

@@ -1,0 +1,169 @@
+"""The on-disk cache of the compiled module.
+
+Compiling ``span_autolink.wasm`` takes 70-150 ms; loading wasmtime's
+serialized form of it takes well under a millisecond. The cache file is
+named after the ``.wasm`` digest, the wasmtime version and backend-neutral
+engine settings, so a new module or a new wasmtime never picks up a stale
+file.
+
+wasmtime trusts a serialized module completely (a flipped byte in its code
+crashes the process on the first call), so every file carries a digest of
+its payload that is checked before wasmtime sees it, and only files and
+directories owned by this user and writable by nobody else are read.
+Anything wrong (missing, unreadable, unwritable, truncated, corrupt,
+foreign) means: compile, and try to write a fresh file. Writes go to a
+temporary file that is renamed into place, so a reader never sees half a
+file.
+
+Where: ``$SPAN_AUTOLINK_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME`` or
+``~/.cache``, under ``span-autolink/``; then, as a fallback (and first on
+AWS Lambda, where only ``/tmp`` is writable), ``$TMPDIR`` or ``/tmp``, under
+``span-autolink-<uid>/``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from typing import Any, List, Optional, Tuple
+
+try:  # cheap to import; hashlib pulls in OpenSSL
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other interpreters
+    from hashlib import blake2b
+
+CACHE_DIR_ENV = "SPAN_AUTOLINK_CACHE_DIR"
+MAGIC = b"span-autolink compiled module 1\n"
+_DIGEST = 32
+# What the compiled code depends on besides the .wasm and wasmtime: the
+# engine settings (parallel_compilation does not change the artifact).
+_ENGINE = b"engine:default;parallel_compilation=false"
+
+
+def _machine() -> str:
+    return os.uname().machine if hasattr(os, "uname") else os.environ.get("PROCESSOR_ARCHITECTURE", "")
+
+
+def cache_key(wasm: bytes, wasmtime_version: str) -> str:
+    h = blake2b(digest_size=_DIGEST)
+    h.update(blake2b(wasm, digest_size=_DIGEST).digest())
+    for part in (wasmtime_version, sys.platform, _machine()):
+        h.update(b"\0" + part.encode("utf-8", "replace"))
+    h.update(b"\0" + _ENGINE)
+    return h.hexdigest()
+
+
+def directories() -> List[str]:
+    """Candidate cache directories, most preferred first."""
+    out = []
+    explicit = os.environ.get(CACHE_DIR_ENV)
+    on_lambda = bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or os.environ.get("LAMBDA_TASK_ROOT"))
+    if explicit:
+        out.append(explicit)
+    elif not on_lambda:
+        base = os.environ.get("XDG_CACHE_HOME")
+        if not base:
+            home = os.path.expanduser("~")
+            base = os.path.join(home, ".cache") if home and home != "~" else ""
+        if base:
+            out.append(os.path.join(base, "span-autolink"))
+    tmp = os.environ.get("TMPDIR") or os.environ.get("TEMP") or os.environ.get("TMP")
+    if not tmp:
+        tmp = "/tmp" if os.name == "posix" else os.path.join(os.path.expanduser("~"), "AppData", "Local", "Temp")
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    out.append(os.path.join(tmp, f"span-autolink-{uid}"))
+    return out
+
+
+def _trusted(st: os.stat_result) -> bool:
+    """Owned by this user and not writable by group or others (POSIX)."""
+    if not hasattr(os, "geteuid"):
+        return True
+    return st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def read(path: str, key: str) -> Optional[bytes]:
+    """The verified payload of a cache file, or None."""
+    try:
+        dir_st = os.stat(os.path.dirname(path))
+        if not stat.S_ISDIR(dir_st.st_mode) or not _trusted(dir_st):
+            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not _trusted(st):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            blob = f.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    head = len(MAGIC) + len(key) + _DIGEST
+    if len(blob) <= head or not blob.startswith(MAGIC):
+        return None
+    if blob[len(MAGIC) : len(MAGIC) + len(key)] != key.encode("ascii"):
+        return None
+    payload = blob[head:]
+    if blake2b(payload, digest_size=_DIGEST).digest() != blob[head - _DIGEST : head]:
+        return None
+    return payload
+
+
+def write(directory: str, name: str, key: str, payload: bytes) -> bool:
+    """Writes a cache file atomically; False when the directory cannot be
+    used."""
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        st = os.stat(directory)
+        if not stat.S_ISDIR(st.st_mode) or not _trusted(st):
+            return False
+    except OSError:
+        return False
+    path = os.path.join(directory, name)
+    tmp = os.path.join(directory, f".{name}.{os.getpid()}.{id(payload):x}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        try:
+            with os.fdopen(fd, "wb", closefd=False) as f:
+                f.write(MAGIC + key.encode("ascii") + blake2b(payload, digest_size=_DIGEST).digest())
+                f.write(payload)
+                f.flush()
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        return False
+
+
+def load_module(api: Any, engine: Any, wasm: bytes) -> Tuple[Any, str]:
+    """The compiled module, from the cache when it holds a valid copy.
+    Returns (module, "cache" | "compiled")."""
+    key = cache_key(wasm, f"{api.version}")
+    name = f"span_autolink-{key[:40]}.cwasm"
+    dirs = directories()
+    for directory in dirs:
+        payload = read(os.path.join(directory, name), key)
+        if payload is not None:
+            try:
+                return api.deserialize(engine, payload), "cache"
+            except Exception:
+                pass  # written by an incompatible engine: rebuild
+    module = api.compile(engine, wasm)
+    try:
+        payload = api.serialize(module)
+    except Exception:
+        return module, "compiled"
+    for directory in dirs:
+        if write(directory, name, key, payload):
+            break
+    return module, "compiled"

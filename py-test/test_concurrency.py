@@ -1,0 +1,178 @@
+"""Many threads at once, fork, and recovery after a trap."""
+
+import json
+import os
+import threading
+
+import pytest
+
+import span_autolink
+from span_autolink import _module
+from helpers import ddb_hash, put_object, s3_event, s3_hash, stream_record, triples
+
+THREADS = 16
+CALLS = 2000
+
+
+def call_and_expect(thread, i):
+    """A call that depends on (thread, i), with its expected result
+    computed independently."""
+    kind = i % 4
+    if kind == 0:
+        bucket, key, etag = f"bucket-{thread}", f"key/{i}.txt", "%032x" % (thread * 100003 + i)
+        outcome = span_autolink.pointers_for_response("s3", "PutObject", {"Bucket": bucket, "Key": key}, {"ETag": f'"{etag}"'})
+        return outcome, [("aws.s3.object", "d", s3_hash(bucket, key, etag))]
+    if kind == 1:
+        table = f"t{thread}"
+        outcome = span_autolink.pointers_for_response(
+            "dynamodb", "PutItem", {"TableName": table, "Item": {"pk": {"S": str(i)}, "v": {"N": "1"}}}, {},
+            dynamodb_primary_keys={table: ["pk"]},  # a configuration of this thread
+        )
+        return outcome, [("aws.dynamodb.item", "d", ddb_hash(table, ("pk", str(i))))]
+    if kind == 2:
+        outcome = span_autolink.pointers_for_event(s3_event(f"b{thread}", f"k+{i}", "e"))
+        return outcome, [("aws.s3.object", "u", s3_hash(f"b{thread}", f"k {i}", "e"))]
+    outcome = span_autolink.pointers_for_event({"Records": [stream_record(f"t{thread}", {"id": {"N": f"{i}.50"}})]})
+    return outcome, [("aws.dynamodb.item", "u", ddb_hash(f"t{thread}", ("id", f"{i}.5")))]
+
+
+def test_many_threads_at_once():
+    barrier = threading.Barrier(THREADS)
+    errors = []
+    done = []
+
+    def work(thread):
+        try:
+            barrier.wait()
+            for i in range(CALLS):
+                outcome, want = call_and_expect(thread, i)
+                if triples(outcome) != want or outcome.issues:
+                    errors.append((thread, i, outcome, want))
+                    return
+            done.append(thread)
+        except Exception as e:  # pragma: no cover
+            errors.append((thread, repr(e)))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert errors == []
+    assert sorted(done) == list(range(THREADS))
+    # Each concurrent caller had an instance of its own, kept for reuse.
+    assert 1 <= len(_module.runtime().pool) <= THREADS
+
+
+def in_child(fn):
+    """Runs fn in a forked child; returns what it returned (as JSON)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(read)
+            os.write(write, json.dumps(fn()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        data = f.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    return json.loads(data)
+
+
+def child_work():
+    outcome = span_autolink.pointers_for_response(*put_object())
+    event = span_autolink.pointers_for_event(s3_event("some-bucket", "some-key.data", "ab12ef34"))
+    return {
+        "response": [list(p) for p in triples(outcome)],
+        "event": [list(p) for p in triples(event)],
+        "issues": [i.code for i in outcome.issues + event.issues],
+        "pid": _module.runtime().pid,
+    }
+
+
+WANT_HASH = "e721375466d4116ab551213fdea08413"
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # fork() with threads alive
+def test_child_after_fork_computes_correctly():
+    span_autolink.pointers_for_response(*put_object())  # loaded in the parent
+    parent = _module.runtime()
+    got = in_child(child_work)
+    assert got["response"] == [["aws.s3.object", "d", WANT_HASH]]
+    assert got["event"] == [["aws.s3.object", "u", WANT_HASH]]
+    assert got["issues"] == []
+    assert got["pid"] != os.getpid()  # the child built its own runtime...
+    assert _module.runtime() is parent  # ...and the parent kept its own
+    assert triples(span_autolink.pointers_for_response(*put_object()))[0][2] == WANT_HASH
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_fork_before_the_first_call():
+    _module.reset()
+    got = in_child(child_work)
+    assert got["response"] == [["aws.s3.object", "d", WANT_HASH]]
+    assert triples(span_autolink.pointers_for_response(*put_object()))[0][2] == WANT_HASH
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_fork_while_other_threads_are_calling():
+    stop = threading.Event()
+    failures = []
+
+    def hammer():
+        while not stop.is_set():
+            if triples(span_autolink.pointers_for_response(*put_object()))[0][2] != WANT_HASH:
+                failures.append("wrong")
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(10):
+            got = in_child(child_work)
+            assert got["response"] == [["aws.s3.object", "d", WANT_HASH]] and got["issues"] == []
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert failures == []
+
+
+def test_after_a_trap_the_next_call_works():
+    _module.trap_next_call()
+    outcome = span_autolink.pointers_for_response(*put_object())
+    assert outcome.pointers == ()
+    assert [i.code for i in outcome.issues] == ["internal_error"]
+    assert "unreachable" in outcome.issues[0].message
+    assert triples(span_autolink.pointers_for_response(*put_object()))[0][2] == WANT_HASH
+
+    _module.trap_next_call()
+    event = s3_event("some-bucket", "some-key.data", "ab12ef34")
+    assert [i.code for i in span_autolink.pointers_for_event(event).issues] == ["internal_error"]
+    assert triples(span_autolink.pointers_for_event(event))[0][2] == WANT_HASH
+
+
+def test_a_trapped_instance_is_never_reused():
+    span_autolink.pointers_for_response(*put_object())
+    before = list(_module.runtime().pool)
+    _module.trap_next_call()
+    span_autolink.pointers_for_response(*put_object())
+    after = _module.runtime().pool
+    trapped = [inst for inst in before if inst not in after]
+    assert len(trapped) == 1 and trapped[0].store is None
+
+
+def test_a_trap_forgets_the_instances_configuration():
+    keys = {"orders": ["id"]}
+    request = {"TableName": "orders", "Item": {"id": {"S": "1"}}}
+    ok = span_autolink.pointers_for_response("dynamodb", "PutItem", request, {}, dynamodb_primary_keys=keys)
+    _module.trap_next_call()
+    span_autolink.pointers_for_response("dynamodb", "PutItem", request, {}, dynamodb_primary_keys=keys)
+    for _ in range(3):
+        assert span_autolink.pointers_for_response("dynamodb", "PutItem", request, {}, dynamodb_primary_keys=keys) == ok
+        assert [i.code for i in span_autolink.pointers_for_response("dynamodb", "PutItem", request, {}).issues] == [
+            "table_not_configured"
+        ]

@@ -1,0 +1,69 @@
+"""Every case of conformance/cases.json, replayed through the public API:
+the same pointers, in order, and the same issue codes as the Rust tests."""
+
+import pytest
+
+import span_autolink
+from span_autolink import _module
+from helpers import codes, from_case, load_cases, triples
+
+CASES = load_cases()
+
+
+def run_case(case, monkeypatch):
+    if "config_text" in case:
+        monkeypatch.setenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", case["config_text"])
+    else:
+        monkeypatch.delenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", raising=False)
+    if case["kind"] == "response":
+        return span_autolink.pointers_for_response(
+            case["service"],
+            case["operation"],
+            from_case(case["request"]),
+            from_case(case["response"]),
+            dynamodb_primary_keys=case.get("config"),
+        )
+    return span_autolink.pointers_for_event(from_case(case["event"]))
+
+
+def expected(case):
+    pointers = [(p["kind"], p["direction"], p["hash"]) for p in case["expect"]["pointers"]]
+    return pointers, case["expect"]["issues"]
+
+
+def test_every_case_is_here():
+    assert len(CASES) == 220
+    assert len({c["name"] for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_case(case, monkeypatch):
+    outcome = run_case(case, monkeypatch)
+    assert (triples(outcome), codes(outcome)) == expected(case)
+    for issue in outcome.issues:
+        assert issue.message and "\n" not in issue.message
+
+
+def test_every_case_through_wasmtimes_public_api(monkeypatch):
+    """The fallback backend (wasmtime's own Python API, used for wasmtime
+    versions the ctypes binding was not checked against) gives the same
+    answers."""
+    monkeypatch.setenv("SPAN_AUTOLINK_WASMTIME_API", "public")
+    _module.reset()
+    try:
+        assert _module.backend() == "wasmtime"
+        failures = [c["name"] for c in CASES if (lambda o: (triples(o), codes(o)))(run_case(c, monkeypatch)) != expected(c)]
+        assert failures == []
+    finally:
+        monkeypatch.delenv("SPAN_AUTOLINK_WASMTIME_API")
+        _module.reset()
+    assert _module.backend() == "ctypes"
+
+
+def test_cases_hold_when_the_configuration_changes_between_calls(monkeypatch):
+    """The key-name configuration is sent to an instance only when it
+    differs from what the instance holds: replaying the cases in reverse,
+    twice, interleaves every configuration with every other."""
+    for case in list(reversed(CASES)) * 2:
+        outcome = run_case(case, monkeypatch)
+        assert (triples(outcome), codes(outcome)) == expected(case), case["name"]

@@ -1,0 +1,144 @@
+"""Never raises into the caller; settings from the environment and from
+arguments."""
+
+import json
+import math
+
+import pytest
+
+import span_autolink
+from span_autolink import Outcome, _module
+from helpers import codes, ddb_hash, put_object, run_python, triples
+
+PUT_ITEM = ("dynamodb", "PutItem", {"TableName": "orders", "Item": {"id": {"S": "1"}, "v": {"N": "2"}}}, {})
+ORDERS_1 = [("aws.dynamodb.item", "d", ddb_hash("orders", ("id", "1")))]
+
+
+class Hostile(dict):
+    def get(self, *args):
+        raise RuntimeError("hostile mapping")
+
+    def __contains__(self, key):
+        raise RuntimeError("hostile mapping")
+
+    def __getitem__(self, key):
+        raise RuntimeError("hostile mapping")
+
+
+def circular():
+    item = {"id": {"S": "1"}}
+    item["self"] = item
+    return item
+
+
+def deep(depth):
+    value = {"S": "x"}
+    for _ in range(depth):
+        value = {"M": value}
+    return value
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (None, None, None, None),
+        (1, 2, 3, 4),
+        (["s3"], "PutObject", {}, {}),
+        ("s3", "PutObject", None, None),
+        ("s3", "PutObject", [], "text"),
+        ("s3", "PutObject", {"Bucket": 1, "Key": None}, {"ETag": 2.5}),
+        ("s3", "PutObject", Hostile(), {}),
+        ("dynamodb", "UpdateItem", {"TableName": "t", "Key": {"id": {"N": math.nan}}}, {}),
+        ("dynamodb", "UpdateItem", {"TableName": "t", "Key": {"id": float("inf")}}, {}),
+        ("dynamodb", "UpdateItem", {"TableName": "t", "Key": circular()}, {}),
+        ("dynamodb", "UpdateItem", {"TableName": "t", "Key": {"id": deep(200)}}, {}),
+        ("dynamodb", "UpdateItem", {"TableName": "t", "Key": {"id": deep(100000)}}, {}),
+        ("dynamodb", "UpdateItem", {"TableName": "\ud800", "Key": {"\udfff": {"S": "\ud800"}}}, {}),
+        ("s3 PutObject", "x", {}, {}),
+        ("", "", {}, {}),
+    ],
+)
+def test_any_input_gives_an_outcome(args):
+    outcome = span_autolink.pointers_for_response(*args)
+    assert isinstance(outcome, Outcome)
+    assert all(isinstance(i.message, str) and i.code for i in outcome.issues)
+
+
+@pytest.mark.parametrize("event", [None, 42, "text", b"bytes", [], {"Records": None}, {"Records": [None, 1, "x"]}, Hostile(), circular()])
+def test_any_event_gives_an_outcome(event):
+    outcome = span_autolink.pointers_for_event(event)
+    assert isinstance(outcome, Outcome)
+    assert outcome.pointers == ()
+
+
+@pytest.mark.parametrize("value, on", [(None, True), ("true", True), ("TRUE", True), ("1", True), ("false", False), ("0", False), ("False", False), ("no", False), ("", False)])
+def test_add_span_pointers_switch(monkeypatch, value, on):
+    # As ddtrace and datadog-lambda read DD_BOTOCORE_ADD_SPAN_POINTERS.
+    if value is not None:
+        monkeypatch.setenv("DD_BOTOCORE_ADD_SPAN_POINTERS", value)
+    event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": {"key": "k", "eTag": "e"}}}]}
+    assert bool(span_autolink.pointers_for_response(*put_object()).pointers) is on
+    assert bool(span_autolink.pointers_for_event(event).pointers) is on
+
+
+def test_primary_keys_from_the_environment(monkeypatch):
+    assert codes(span_autolink.pointers_for_response(*PUT_ITEM)) == ["table_not_configured"]
+    monkeypatch.setenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", json.dumps({"orders": ["id"]}))
+    assert triples(span_autolink.pointers_for_response(*PUT_ITEM)) == ORDERS_1
+    monkeypatch.setenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", "{not json")
+    outcome = span_autolink.pointers_for_response(*PUT_ITEM)
+    assert codes(outcome) == ["config_invalid", "table_not_configured"]
+    monkeypatch.delenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS")
+    assert codes(span_autolink.pointers_for_response(*PUT_ITEM)) == ["table_not_configured"]
+
+
+def test_the_argument_overrides_the_environment(monkeypatch):
+    monkeypatch.setenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", json.dumps({"orders": ["v"]}))
+    assert triples(span_autolink.pointers_for_response(*PUT_ITEM, dynamodb_primary_keys={"orders": ["id"]})) == ORDERS_1
+    # ddtrace's own form: table -> set of names; and JSON text.
+    assert triples(span_autolink.pointers_for_response(*PUT_ITEM, dynamodb_primary_keys={"orders": {"id"}})) == ORDERS_1
+    assert triples(span_autolink.pointers_for_response(*PUT_ITEM, dynamodb_primary_keys='{"orders": ["id"]}')) == ORDERS_1
+    # An empty mapping is a configuration too: nothing configured.
+    assert codes(span_autolink.pointers_for_response(*PUT_ITEM, dynamodb_primary_keys={})) == ["table_not_configured"]
+
+
+def test_a_configuration_that_is_not_json_is_an_issue():
+    outcome = span_autolink.pointers_for_response(*PUT_ITEM, dynamodb_primary_keys={"orders": [object()]})
+    assert outcome.pointers == ()
+    assert codes(outcome)[0] == "config_invalid"
+
+
+def test_a_missing_module_is_an_issue_not_an_exception(monkeypatch):
+    monkeypatch.setattr(_module, "WASM_PATH", "/nonexistent/span_autolink.wasm")
+    _module.reset()
+    try:
+        for _ in range(2):
+            outcome = span_autolink.pointers_for_response(*put_object())
+            assert outcome.pointers == () and codes(outcome) == ["internal_error"]
+            assert "span_autolink.wasm" in outcome.issues[0].message
+            assert codes(span_autolink.pointers_for_event({"Records": []})) == ["internal_error"]
+    finally:
+        monkeypatch.undo()
+        _module.reset()
+    assert triples(span_autolink.pointers_for_response(*put_object()))
+
+
+def test_without_wasmtime_installed(tmp_path):
+    """The package alone, on a path without site-packages: wasmtime cannot
+    be found by either backend."""
+    import os
+    import shutil
+
+    shutil.copytree(os.path.dirname(span_autolink.__file__), tmp_path / "lib" / "span_autolink")
+    out = run_python(
+        "import sys, json\n"
+        "import span_autolink\n"
+        "o = span_autolink.pointers_for_response('s3', 'PutObject', {'Bucket': 'b', 'Key': 'k'}, {'ETag': 'e'})\n"
+        "print(json.dumps([[i.code, i.message] for i in o.issues]))",
+        env={"SPAN_AUTOLINK_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(tmp_path / "lib")},
+        prefix=(),
+        flags=("-S",),
+    )
+    (issue,) = json.loads(out)
+    assert issue[0] == "internal_error"
+    assert "wasmtime" in issue[1]
