@@ -1,0 +1,109 @@
+// Types of the span-autolink package (hand-written; the module's own glue
+// is an implementation detail).
+
+/** What a span pointer points at. */
+export type PointerKind = 'aws.s3.object' | 'aws.dynamodb.item';
+
+/** `d`: the span wrote the object or item (producer); `u`: the span was triggered by it (consumer). */
+export type Direction = 'd' | 'u';
+
+export interface Pointer {
+  kind: PointerKind;
+  direction: Direction;
+  /** 32 lowercase hex characters. */
+  hash: string;
+}
+
+/**
+ * Why an input gave no pointer. `code` is stable and snake_case (the list is
+ * in conformance/README.md); `message` is a sentence for people.
+ */
+export interface Issue {
+  code:
+    | 'config_invalid'
+    | 'config_entry_invalid'
+    | 'field_missing'
+    | 'field_invalid'
+    | 'bucket_not_ascii'
+    | 'etag_invalid'
+    | 'key_escape_invalid'
+    | 'key_not_utf8'
+    | 'table_not_configured'
+    | 'key_attribute_missing'
+    | 'key_attribute_count'
+    | 'key_value_type'
+    | 'number_invalid'
+    | 'number_out_of_range'
+    | 'binary_invalid'
+    | 'table_name_invalid'
+    | 'stream_arn_invalid'
+    | 'input_invalid'
+    | 'internal_error'
+    | (string & {});
+  message: string;
+}
+
+export interface Outcome {
+  pointers: Pointer[];
+  issues: Issue[];
+}
+
+export interface Options {
+  /**
+   * The names of each table's key attributes, for PutItem and the puts of
+   * BatchWriteItem and TransactWriteItems: `{ orders: ['customerId', 'orderId'] }`.
+   * Overrides the environment variable DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS.
+   */
+  dynamodbPrimaryKeys?: Record<string, string[]>;
+}
+
+/** The four attributes of the span link that carries a pointer (trace id and span id 0). */
+export interface SpanLinkAttributes {
+  'link.kind': 'span-pointer';
+  'ptr.kind': PointerKind;
+  'ptr.dir': Direction;
+  'ptr.hash': string;
+}
+
+/**
+ * The producer span pointers of a successful AWS SDK call. Never throws.
+ *
+ * @param service `'s3'` or `'dynamodb'`, in any case.
+ * @param operation As any SDK spells it: `'PutObject'`, `'putObject'`, `'PutObjectCommand'`.
+ * @param request The v3 command object or its `input`, or the v2 `params`.
+ * @param response The v3 output, or the v2 response (whose output is under `data`).
+ */
+export function pointersForResponse(
+  service: string,
+  operation: string,
+  request: unknown,
+  response: unknown,
+  options?: Options
+): Outcome;
+
+/** The consumer span pointers of a Lambda event, however it was delivered. Never throws. */
+export function pointersForEvent(event: unknown): Outcome;
+
+/** The span-link attributes of a pointer (SPEC section 2). */
+export function spanLinkAttributes(pointer: Pointer): SpanLinkAttributes;
+
+/**
+ * Reads DD_TRACE_AWS_ADD_SPAN_POINTERS and DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS
+ * again; they are read once when the package loads.
+ */
+export function reloadEnvironment(): void;
+
+/**
+ * Forces a trap inside the WebAssembly module, to test recovery: returns an
+ * `internal_error` issue, and the next call runs on a new instance.
+ */
+export function testTrap(): Outcome;
+
+declare const api: {
+  pointersForResponse: typeof pointersForResponse;
+  pointersForEvent: typeof pointersForEvent;
+  spanLinkAttributes: typeof spanLinkAttributes;
+  reloadEnvironment: typeof reloadEnvironment;
+  testTrap: typeof testTrap;
+};
+export default api;

@@ -1,0 +1,644 @@
+'use strict';
+
+// span-autolink for Node.js: the rules of the Rust core, compiled to
+// WebAssembly. This wrapper holds no pointer rule. It adapts JavaScript
+// shapes to the module's input (JSON text in linear memory, limited to what
+// the module's projections name) and its output lines to objects, and it
+// keeps the caller safe from anything that goes wrong inside the module.
+
+let glue = null;
+let loadError = null;
+try {
+  glue = require('./pkg/span_autolink.js');
+} catch (error) {
+  // Reported by every call as internal_error, never thrown at require time.
+  loadError = error;
+}
+
+const ENV_ENABLED = 'DD_TRACE_AWS_ADD_SPAN_POINTERS';
+const ENV_KEYS = 'DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS';
+
+// ---------------------------------------------------------------------------
+// The instance: its memory view and the configuration it holds.
+
+let memory = null; // WebAssembly.Memory of the current instance
+let memoryBuffer = null; // the ArrayBuffer `bytes` views
+let bytes = null; // Buffer over the whole linear memory
+let configured = ''; // the key-name configuration text the instance holds
+
+function attach() {
+  memory = glue.linearMemory();
+  memoryBuffer = null;
+  configured = '';
+}
+
+/** The current view of linear memory (memory may grow during any call). */
+function view() {
+  const buffer = memory.buffer;
+  if (buffer !== memoryBuffer) {
+    memoryBuffer = buffer;
+    bytes = Buffer.from(buffer);
+  }
+  return bytes;
+}
+
+/** Writes `text` as the next call's input; returns its length in bytes. */
+function writeInput(text) {
+  const n = Buffer.byteLength(text, 'utf8');
+  const ptr = glue.inputBuffer(n);
+  view().write(text, ptr, n, 'utf8');
+  return n;
+}
+
+const S3_OBJECT = 'aws.s3.object';
+const DYNAMODB_ITEM = 'aws.dynamodb.item';
+
+/** Reads the `len` output bytes of the last call as `{pointers, issues}`. */
+function readOutput(len) {
+  const pointers = [];
+  const issues = [];
+  if (len === 0) return { pointers, issues };
+  const b = view();
+  let at = glue.outputBuffer();
+  const end = at + len;
+  // Pointer lines have fixed fields: `p aws.s3.object d HASH` or
+  // `p aws.dynamodb.item d HASH`, HASH being 32 characters.
+  while (at < end && b[at] === 0x70 /* p */) {
+    const s3 = b[at + 6] === 0x73; /* aws.s... */
+    const d = at + (s3 ? 16 : 20);
+    pointers.push({
+      kind: s3 ? S3_OBJECT : DYNAMODB_ITEM,
+      direction: b[d] === 0x64 ? 'd' : 'u',
+      hash: b.toString('latin1', d + 2, d + 34),
+    });
+    at = d + 35;
+  }
+  if (at < end) {
+    const text = b.toString('utf8', at, end);
+    let start = 0;
+    while (start < text.length) {
+      let stop = text.indexOf('\n', start);
+      if (stop < 0) stop = text.length;
+      const space = text.indexOf(' ', start + 2);
+      const codeEnd = space < 0 || space > stop ? stop : space;
+      issues.push({
+        code: text.slice(start + 2, codeEnd),
+        message: codeEnd < stop ? text.slice(codeEnd + 1, stop) : '',
+      });
+      start = stop + 1;
+    }
+  }
+  return { pointers, issues };
+}
+
+/** Re-creates the instance after a trap; the compiled module is reused. */
+function recover() {
+  try {
+    glue.__wbg_reset_state();
+    attach();
+  } catch (_) {
+    // Nothing more to do: the next call reports whatever happens then.
+  }
+}
+
+function messageOf(error) {
+  try {
+    return error && error.message ? String(error.message) : String(error);
+  } catch (_) {
+    return 'unknown error';
+  }
+}
+
+function internalError(message) {
+  return { pointers: [], issues: [{ code: 'internal_error', message }] };
+}
+
+/** The outcome of a call that failed inside the module; the next call gets a new instance. */
+function failed(error) {
+  recover();
+  return internalError(`the span-autolink module failed: ${messageOf(error)}`);
+}
+
+/** The outcome of every call when the module could not be loaded at all. */
+function unavailable() {
+  return internalError(`the span-autolink module could not be loaded: ${messageOf(loadError)}`);
+}
+
+if (glue !== null) {
+  try {
+    attach();
+  } catch (error) {
+    loadError = error;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Serializing what the projections name.
+//
+// A projection (ABI.md) is `true` (the whole value), an object of member
+// projections (of an object, only those members), or a one-element list
+// (of a list, every element). Each one becomes a writer, which appends the
+// JSON text of a value to `out` as UTF-8. Writers read only the members
+// their projection names, so an S3 `Body` or an item image is never read,
+// copied or encoded. Bytes are written directly (no intermediate strings,
+// which the engine would have to flatten).
+
+// Deeper than this, writers stop and write `null`: the text then nests
+// deeper than the module accepts (128), so the module reports the input as
+// unreadable instead of reading a shortened copy. Cyclic objects end here.
+const MAX_DEPTH = 140;
+// A scratch buffer larger than this is let go after the call.
+const KEEP_BYTES = 1 << 20;
+
+let out = Buffer.allocUnsafe(4096);
+let at = 0;
+
+/** Makes room for `n` more bytes. */
+function room(n) {
+  if (at + n <= out.length) return;
+  let size = out.length * 2;
+  while (size < at + n) size *= 2;
+  const grown = Buffer.allocUnsafe(size);
+  out.copy(grown, 0, 0, at);
+  out = grown;
+}
+
+/** Appends ASCII text without escaping (member names, numbers, base64). */
+function ascii(s) {
+  const n = s.length;
+  room(n);
+  const o = out;
+  let p = at;
+  for (let i = 0; i < n; i++) o[p++] = s.charCodeAt(i);
+  at = p;
+}
+
+const HEX = '0123456789abcdef';
+
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
+/** Appends a string as a JSON string, UTF-8 encoded. */
+function string(s) {
+  const n = s.length;
+  room(n * 6 + 2); // the worst case: every unit written as \u00XX
+  if (n > 24 && !NEEDS_ESCAPE.test(s)) {
+    // Long strings without escapes: the engine's own encoder is faster.
+    out[at] = 0x22;
+    at += 1 + out.utf8Write(s, at + 1);
+    out[at++] = 0x22;
+    return;
+  }
+  const o = out;
+  let p = at;
+  o[p++] = 0x22;
+  for (let i = 0; i < n; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
+        o[p++] = c;
+      } else {
+        o[p++] = 0x5c;
+        if (c === 0x22 || c === 0x5c) {
+          o[p++] = c;
+        } else {
+          o[p++] = 0x75; // \u00XX
+          o[p++] = 0x30;
+          o[p++] = 0x30;
+          o[p++] = HEX.charCodeAt(c >> 4);
+          o[p++] = HEX.charCodeAt(c & 15);
+        }
+      }
+    } else if (c < 0x800) {
+      o[p++] = 0xc0 | (c >> 6);
+      o[p++] = 0x80 | (c & 63);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+          o[p++] = 0xf0 | (c >> 18);
+          o[p++] = 0x80 | ((c >> 12) & 63);
+          o[p++] = 0x80 | ((c >> 6) & 63);
+          o[p++] = 0x80 | (c & 63);
+          continue;
+        }
+        c = 0xfffd; // a lone surrogate, as TextEncoder and the SDKs write it
+      }
+      o[p++] = 0xe0 | (c >> 12);
+      o[p++] = 0x80 | ((c >> 6) & 63);
+      o[p++] = 0x80 | (c & 63);
+    }
+  }
+  o[p++] = 0x22;
+  at = p;
+}
+
+function isBytes(v) {
+  return ArrayBuffer.isView(v) || v instanceof ArrayBuffer;
+}
+
+/** Raw bytes (Uint8Array, Buffer, any view, ArrayBuffer) as `{"$bytes": base64}`. */
+function bytes64(v) {
+  const b = v instanceof ArrayBuffer ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  ascii('{"$bytes":"');
+  ascii(b.toString('base64'));
+  ascii('"}');
+}
+
+function skipped(x) {
+  return x === undefined || typeof x === 'function' || typeof x === 'symbol';
+}
+
+/** Appends the whole value `v`. */
+function whole(v, depth) {
+  switch (typeof v) {
+    case 'string':
+      string(v);
+      return;
+    case 'number':
+      ascii(Number.isFinite(v) ? String(v) : 'null');
+      return;
+    case 'boolean':
+      ascii(v ? 'true' : 'false');
+      return;
+    case 'bigint':
+      ascii(v.toString());
+      return;
+    case 'object':
+      if (v !== null && depth <= MAX_DEPTH) break;
+    // falls through
+    default:
+      ascii('null');
+      return;
+  }
+  if (Array.isArray(v)) {
+    room(1);
+    out[at++] = 0x5b; // [
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) ascii(',');
+      const x = v[i];
+      if (skipped(x)) ascii('null');
+      else whole(x, depth + 1);
+    }
+    ascii(']');
+    return;
+  }
+  if (isBytes(v)) {
+    bytes64(v);
+    return;
+  }
+  ascii('{');
+  let first = true;
+  for (const name in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, name)) continue;
+    const x = v[name];
+    if (skipped(x)) continue;
+    if (first) first = false;
+    else ascii(',');
+    string(name);
+    ascii(':');
+    whole(x, depth + 1);
+  }
+  ascii('}');
+}
+
+/** Whether `v` is what a member projection applies to (a JSON object). */
+function isRecord(v) {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !isBytes(v);
+}
+
+/**
+ * The writer of projection `p`: generated code, so that every member read
+ * is a plain property access the engine can optimize. Where code
+ * generation is not allowed (--disallow-code-generation-from-strings), the
+ * same walk interprets the projection instead.
+ */
+function writerOf(p) {
+  try {
+    return generate(p);
+  } catch (_) {
+    return interpret(p);
+  }
+}
+
+function generate(p) {
+  const parts = [];
+  const root = emit(p, parts);
+  const source = '"use strict";\n' + parts.join('\n') + '\nreturn ' + root + ';';
+  // eslint-disable-next-line no-new-func
+  return new Function('whole', 'isRecord', 'skipped', 'ascii', 'MAX_DEPTH', source)(
+    whole,
+    isRecord,
+    skipped,
+    ascii,
+    MAX_DEPTH
+  );
+}
+
+// Emits the functions of projection `p` into `parts`; returns the name of
+// its writer. Member names come from the module; they are written as JSON
+// string literals, which are also JavaScript string literals.
+function emit(p, parts) {
+  if (p === true) return 'whole';
+  const name = 'w' + parts.length;
+  const slot = parts.length;
+  parts.push(''); // nested writers come after this one
+  if (Array.isArray(p)) {
+    const each = emit(p[0], parts);
+    parts[slot] =
+      `function ${name}(v, d) {\n` +
+      `  if (!Array.isArray(v) || d > MAX_DEPTH) return whole(v, d);\n` +
+      `  ascii('[');\n` +
+      `  for (let i = 0; i < v.length; i++) {\n` +
+      `    if (i > 0) ascii(',');\n` +
+      `    const x = v[i];\n` +
+      `    if (skipped(x)) ascii('null');\n` +
+      `    else ${each}(x, d + 1);\n` +
+      `  }\n` +
+      `  ascii(']');\n` +
+      `}`;
+    return name;
+  }
+  let members = '';
+  for (const member of Object.keys(p)) {
+    const literal = JSON.stringify(member);
+    const inner = emit(p[member], parts);
+    members +=
+      `  x = v[${literal}];\n` +
+      `  if (!skipped(x)) {\n` +
+      `    ascii(first ? ${JSON.stringify(literal + ':')} : ${JSON.stringify(',' + literal + ':')});\n` +
+      `    first = false;\n` +
+      `    ${inner}(x, d + 1);\n` +
+      `  }\n`;
+  }
+  parts[slot] =
+    `function ${name}(v, d) {\n` +
+    `  if (!isRecord(v) || d > MAX_DEPTH) return whole(v, d);\n` +
+    `  let first = true;\n` +
+    `  let x;\n` +
+    `  ascii('{');\n` +
+    members +
+    `  ascii('}');\n` +
+    `}`;
+  return name;
+}
+
+function interpret(p) {
+  if (p === true) return whole;
+  if (Array.isArray(p)) {
+    const each = interpret(p[0]);
+    return (v, d) => {
+      if (!Array.isArray(v) || d > MAX_DEPTH) return whole(v, d);
+      ascii('[');
+      for (let i = 0; i < v.length; i++) {
+        if (i > 0) ascii(',');
+        const x = v[i];
+        if (skipped(x)) ascii('null');
+        else each(x, d + 1);
+      }
+      ascii(']');
+    };
+  }
+  const members = Object.keys(p).map((m) => [m, JSON.stringify(m) + ':', interpret(p[m])]);
+  return (v, d) => {
+    if (!isRecord(v) || d > MAX_DEPTH) return whole(v, d);
+    let first = true;
+    ascii('{');
+    for (let i = 0; i < members.length; i++) {
+      const [m, literal, write] = members[i];
+      const x = v[m];
+      if (skipped(x)) continue;
+      if (!first) ascii(',');
+      first = false;
+      ascii(literal);
+      write(x, d + 1);
+    }
+    ascii('}');
+  };
+}
+
+/** Starts a new input text in the scratch buffer. */
+function begin() {
+  at = 0;
+}
+
+/** Copies the text written since `begin` into the module's input; returns its length. */
+function submit() {
+  const n = at;
+  const ptr = glue.inputBuffer(n);
+  view().set(n === out.length ? out : out.subarray(0, n), ptr);
+  if (out.length > KEEP_BYTES) out = Buffer.allocUnsafe(4096);
+  at = 0;
+  return n;
+}
+
+// ---------------------------------------------------------------------------
+// Configuration.
+
+function enabledByEnvironment() {
+  const v = process.env[ENV_ENABLED];
+  if (v === undefined) return true;
+  const t = v.trim().toLowerCase();
+  return !(t === 'false' || t === '0');
+}
+
+function configText(options) {
+  const keys = options == null ? undefined : options.dynamodbPrimaryKeys;
+  if (keys == null) return environment.keys;
+  let text;
+  try {
+    text = JSON.stringify(keys);
+  } catch (_) {
+    // A cycle or a BigInt: what the module gets is no JSON, which it
+    // reports as config_invalid.
+  }
+  return typeof text === 'string' ? text : '!';
+}
+
+const environment = { enabled: true, keys: '' };
+
+/**
+ * Reads DD_TRACE_AWS_ADD_SPAN_POINTERS and
+ * DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS again. They are read when the
+ * package loads; call this after changing them.
+ */
+function reloadEnvironment() {
+  environment.enabled = enabledByEnvironment();
+  environment.keys = process.env[ENV_KEYS] || '';
+}
+reloadEnvironment();
+
+/** Hands the instance a new key-name configuration. */
+function configure(text) {
+  configured = undefined; // unknown until the call returns
+  glue.configure(writeInput(text));
+  configured = text;
+}
+
+// ---------------------------------------------------------------------------
+// The API.
+
+// service -> operation -> what to write of the call, or null for calls that
+// write nothing a pointer can name. Projections depend only on the module
+// and the call, so they are asked for once.
+const calls = new Map();
+let cachedCalls = 0;
+
+function callOf(service, operation) {
+  let byOperation = calls.get(service);
+  if (byOperation === undefined) {
+    byOperation = new Map();
+    calls.set(service, byOperation);
+  }
+  let call = byOperation.get(operation);
+  if (call === undefined) {
+    call = null;
+    const json = glue.responseProjection(service, operation);
+    if (json !== undefined) {
+      const p = JSON.parse(json);
+      call = {
+        prefix: prefixOf(service, operation),
+        request: writerOf(p.request),
+        response: writerOf(p.response),
+      };
+    }
+    if (++cachedCalls > 4096) {
+      // Callers that invent operation names must not grow this forever.
+      calls.clear();
+      cachedCalls = 0;
+    }
+    byOperation.set(operation, call);
+  }
+  return call;
+}
+
+let eventWriter = null;
+
+/** `{"service":S,"operation":O,"request":` as text that `ascii` can append. */
+function prefixOf(service, operation) {
+  begin();
+  ascii('{"service":');
+  string(service);
+  ascii(',"operation":');
+  string(operation);
+  ascii(',"request":');
+  // Bytes as latin1 characters: `ascii` appends each one back as that byte.
+  const prefix = out.toString('latin1', 0, at);
+  at = 0;
+  return prefix;
+}
+
+function none() {
+  return { pointers: [], issues: [] };
+}
+
+/** What a caller's object gave when reading it threw (a getter, a Proxy). */
+function unreadable(what, error) {
+  return { pointers: [], issues: [{ code: 'input_invalid', message: `the ${what} could not be read: ${messageOf(error)}` }] };
+}
+
+/** A v3 command object carries its parameters in `input`. */
+function parameters(request) {
+  if (typeof request.resolveMiddleware === 'function' && request.input !== undefined) return request.input;
+  return request;
+}
+
+/**
+ * The producer span pointers of a successful AWS SDK call.
+ *
+ * @param {string} service 's3' or 'dynamodb', in any case
+ * @param {string} operation e.g. 'PutObject', 'putObject', 'PutObjectCommand'
+ * @param {object} request the v3 command (or its input), or v2 params
+ * @param {object} response the v3 output, or the v2 response (output in `data`)
+ * @param {{dynamodbPrimaryKeys?: Record<string, string[]>}} [options]
+ */
+function pointersForResponse(service, operation, request, response, options) {
+  if (!environment.enabled || typeof service !== 'string' || typeof operation !== 'string') return none();
+  if (loadError !== null) return unavailable();
+  let call;
+  try {
+    call = callOf(service, operation);
+  } catch (error) {
+    return failed(error);
+  }
+  if (call === null) return none();
+  let keys;
+  try {
+    keys = configText(options);
+    begin();
+    ascii(call.prefix);
+    if (typeof request === 'object' && request !== null) call.request(parameters(request), 2);
+    else whole(request, 2);
+    ascii(',"response":');
+    call.response(response, 2);
+    ascii('}');
+  } catch (error) {
+    return unreadable('request, response or options', error);
+  }
+  try {
+    if (keys !== configured) configure(keys);
+    return readOutput(glue.pointersForResponse(submit()));
+  } catch (error) {
+    return failed(error);
+  }
+}
+
+/**
+ * The consumer span pointers of a Lambda event.
+ *
+ * @param {object} event the event as the handler receives it
+ */
+function pointersForEvent(event) {
+  if (!environment.enabled) return none();
+  if (loadError !== null) return unavailable();
+  try {
+    if (eventWriter === null) eventWriter = writerOf(JSON.parse(glue.eventProjection()));
+  } catch (error) {
+    return failed(error);
+  }
+  try {
+    begin();
+    eventWriter(event, 1);
+  } catch (error) {
+    return unreadable('event', error);
+  }
+  try {
+    return readOutput(glue.pointersForEvent(submit()));
+  } catch (error) {
+    return failed(error);
+  }
+}
+
+/** The four span-link attributes of a pointer (SPEC section 2). */
+function spanLinkAttributes(pointer) {
+  try {
+    return {
+      'link.kind': 'span-pointer',
+      'ptr.kind': pointer.kind,
+      'ptr.dir': pointer.direction,
+      'ptr.hash': pointer.hash,
+    };
+  } catch (_) {
+    return { 'link.kind': 'span-pointer', 'ptr.kind': undefined, 'ptr.dir': undefined, 'ptr.hash': undefined };
+  }
+}
+
+/** Forces a trap inside the module; for tests of the recovery only. */
+function testTrap() {
+  if (loadError !== null) return unavailable();
+  try {
+    glue.testTrap();
+    return none();
+  } catch (error) {
+    return failed(error);
+  }
+}
+
+module.exports = {
+  pointersForResponse,
+  pointersForEvent,
+  spanLinkAttributes,
+  reloadEnvironment,
+  testTrap,
+};

@@ -1,0 +1,42 @@
+'use strict';
+
+// Every case of conformance/cases.json through the JavaScript API, as a
+// caller hands it over: bytes as Uint8Array (and again as Buffer), `config`
+// as the dynamodbPrimaryKeys option, `config_text` as the environment
+// variable.
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const api = require('span-autolink');
+const { loadCases, runCase, comparable } = require('./helpers');
+
+const cases = loadCases();
+
+test('the conformance file has its cases', () => {
+  assert.ok(cases.length >= 220, `only ${cases.length} cases`);
+});
+
+for (const c of cases) {
+  test(`conformance: ${c.name}`, () => {
+    const outcome = runCase(api, c);
+    assert.deepEqual(comparable(outcome), c.expect, c.about);
+    for (const issue of outcome.issues) {
+      assert.equal(typeof issue.message, 'string');
+      assert.ok(issue.message.length > 0, `issue ${issue.code} has no message`);
+    }
+  });
+}
+
+test('conformance with bytes as Buffer', () => {
+  const withBytes = cases.filter((c) => JSON.stringify(c).includes('"$bytes"'));
+  assert.ok(withBytes.length > 0);
+  for (const c of withBytes) {
+    assert.deepEqual(comparable(runCase(api, c, (b) => b)), c.expect, c.name);
+  }
+});
+
+test('conformance, all cases again in one pass (instance state does not leak between calls)', () => {
+  for (const c of [...cases].reverse()) {
+    assert.deepEqual(comparable(runCase(api, c)), c.expect, c.name);
+  }
+});

@@ -1,0 +1,73 @@
+'use strict';
+
+// Shared by the test files: the conformance cases, and their conversion to
+// what a JavaScript caller hands over.
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const CASES = path.join(__dirname, '..', 'conformance', 'cases.json');
+const ENV_KEYS = 'DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS';
+const ENV_ENABLED = 'DD_TRACE_AWS_ADD_SPAN_POINTERS';
+
+function loadCases() {
+  return JSON.parse(fs.readFileSync(CASES, 'utf8')).cases;
+}
+
+/** `{"$bytes": base64}` anywhere becomes native bytes (made by `bytes`). */
+function nativeBytes(value, bytes = (b) => new Uint8Array(b)) {
+  if (Array.isArray(value)) return value.map((v) => nativeBytes(v, bytes));
+  if (value !== null && typeof value === 'object') {
+    const names = Object.keys(value);
+    if (names.length === 1 && names[0] === '$bytes' && typeof value.$bytes === 'string') {
+      return bytes(Buffer.from(value.$bytes, 'base64'));
+    }
+    const out = {};
+    for (const name of names) out[name] = nativeBytes(value[name], bytes);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Runs `fn` with the environment variables set to `env` (undefined unsets)
+ * and the package told to read them again; restores both afterwards.
+ */
+function withEnv(api, env, fn) {
+  const saved = {};
+  for (const name of Object.keys(env)) {
+    saved[name] = process.env[name];
+    if (env[name] === undefined) delete process.env[name];
+    else process.env[name] = env[name];
+  }
+  api.reloadEnvironment();
+  try {
+    return fn();
+  } finally {
+    for (const name of Object.keys(saved)) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+    api.reloadEnvironment();
+  }
+}
+
+/** The outcome of one conformance case through the JavaScript API. */
+function runCase(api, c, bytes) {
+  if (c.kind === 'event') return api.pointersForEvent(nativeBytes(c.event, bytes));
+  const request = nativeBytes(c.request, bytes);
+  const response = nativeBytes(c.response, bytes);
+  const options = c.config !== undefined ? { dynamodbPrimaryKeys: c.config } : undefined;
+  const env = { [ENV_KEYS]: c.config_text, [ENV_ENABLED]: undefined };
+  return withEnv(api, env, () => api.pointersForResponse(c.service, c.operation, request, response, options));
+}
+
+/** What a case compares: the pointers, and the issue codes. */
+function comparable(outcome) {
+  return {
+    pointers: outcome.pointers.map((p) => ({ kind: p.kind, direction: p.direction, hash: p.hash })),
+    issues: outcome.issues.map((i) => i.code),
+  };
+}
+
+module.exports = { loadCases, nativeBytes, withEnv, runCase, comparable, ENV_KEYS, ENV_ENABLED };
