@@ -3,6 +3,7 @@
 // Shared by the test files: the conformance cases, and their conversion to
 // what a JavaScript caller hands over.
 
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -70,4 +71,17 @@ function comparable(outcome) {
   };
 }
 
-module.exports = { loadCases, nativeBytes, withEnv, runCase, comparable, ENV_KEYS, ENV_ENABLED };
+/**
+ * The standard pointer hash (SPEC section 1), written out independently of
+ * the package: SHA-256 of the components joined by `|`, 32 hex characters.
+ */
+function hash(...components) {
+  const parts = [];
+  components.forEach((c, i) => {
+    if (i > 0) parts.push(Buffer.from('|'));
+    parts.push(typeof c === 'string' ? Buffer.from(c, 'utf8') : Buffer.from(c));
+  });
+  return crypto.createHash('sha256').update(Buffer.concat(parts)).digest('hex').slice(0, 32);
+}
+
+module.exports = { loadCases, nativeBytes, withEnv, runCase, comparable, hash, ENV_KEYS, ENV_ENABLED };

@@ -8,8 +8,8 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
 const api = require('span-autolink');
+const { hash } = require('./helpers');
 
 const S3 = require('dd-trace/packages/datadog-plugin-aws-sdk/src/services/s3');
 const DynamoDb = require('dd-trace/packages/datadog-plugin-aws-sdk/src/services/dynamodb');
@@ -32,19 +32,6 @@ function ddTrace(plugin, operation, params, output, primaryKeys) {
 
 function ddLambda(source, event) {
   return (getSpanPointerAttributes(source, event) || []).map(({ kind, direction, hash }) => ({ kind, direction, hash }));
-}
-
-// ---------------------------------------------------------------------------
-// The rules, written out independently for checking the inputs where the
-// Datadog libraries are wrong: SHA-256 of the components joined by `|`.
-
-function hash(...components) {
-  const parts = [];
-  components.forEach((c, i) => {
-    if (i > 0) parts.push(Buffer.from('|'));
-    parts.push(typeof c === 'string' ? Buffer.from(c, 'utf8') : Buffer.from(c));
-  });
-  return crypto.createHash('sha256').update(Buffer.concat(parts)).digest('hex').slice(0, 32);
 }
 
 // ---------------------------------------------------------------------------
