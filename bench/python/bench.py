@@ -16,7 +16,6 @@ both alike.
 """
 
 import gc
-import json
 import os
 import statistics
 import subprocess

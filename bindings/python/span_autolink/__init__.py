@@ -56,7 +56,7 @@ def _environment() -> Callable[[bytes], Optional[bytes]]:
     data = getattr(os.environ, "_data", None)
     if os.name == "posix" and type(data) is dict:
         try:
-            if os.environ.encodekey(KEYS_ENV) == KEYS_ENV.encode():  # type: ignore[attr-defined]
+            if getattr(os.environ, "encodekey")(KEYS_ENV) == KEYS_ENV.encode():
                 return data.get
         except Exception:
             pass

@@ -13,10 +13,10 @@ for are written the way ``wasm/ABI.md`` asks: bytes as
 from __future__ import annotations
 
 import json
-from binascii import b2a_base64
 import sys
+from binascii import b2a_base64
 from collections.abc import Mapping, Set
-from typing import Any, Callable, List, NamedTuple, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Tuple
 
 Encode = Callable[[Any], str]
 
@@ -34,9 +34,10 @@ def compile_projection(projection: Any) -> Encode:
         return encode_text
     lines: List[str] = []
     top = _generate(projection, lines, [0])
-    namespace = {"text": encode_text, "esc": _escape, "Mapping": Mapping, "MISSING": _MISSING}
+    namespace: Dict[str, Any] = {"text": encode_text, "esc": _escape, "Mapping": Mapping, "MISSING": _MISSING}
     exec("\n".join(lines), namespace)  # noqa: S102 - source generated above
-    return namespace[top]  # type: ignore[no-any-return]
+    encode: Encode = namespace[top]
+    return encode
 
 
 _MISSING = object()
@@ -78,7 +79,7 @@ def _generate(projection: Any, lines: List[str], counter: List[int]) -> str:
     return name
 
 
-def _bytes(value: Any) -> dict:
+def _bytes(value: Any) -> Dict[str, str]:
     return {"$bytes": b2a_base64(value, newline=False).decode("ascii")}
 
 
@@ -117,7 +118,7 @@ def _encoders() -> Tuple[Encode, Encode]:
         skipkeys=True, ensure_ascii=True, allow_nan=True, separators=(",", ":"), default=_host_value
     ).encode
     try:
-        from json.encoder import c_make_encoder
+        from json.encoder import c_make_encoder  # type: ignore[attr-defined]
 
         fast = c_make_encoder(None, _host_value, encode_basestring_ascii, None, ":", ",", False, True, True)
         join = "".join
@@ -136,10 +137,6 @@ def _encoders() -> Tuple[Encode, Encode]:
 
 
 encode_text, _escape = _encoders()
-
-
-def encode(value: Any) -> bytes:
-    return encode_text(value).encode("ascii")
 
 
 class Pointer(NamedTuple):

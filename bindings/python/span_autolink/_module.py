@@ -82,7 +82,7 @@ def _wasmtime_dir() -> Optional[str]:
     module = sys.modules.get("wasmtime")
     paths = getattr(module, "__path__", None)
     if paths:
-        return list(paths)[0]
+        return str(list(paths)[0])
     from importlib.machinery import PathFinder
 
     spec = PathFinder.find_spec("wasmtime")
@@ -208,7 +208,7 @@ class _CApi:
         engine = self.engine_new(config)  # takes ownership of config
         if not engine:
             raise HostError("wasmtime could not create an engine")
-        return engine
+        return int(engine)
 
     def _module_out(self, err: int, out: ctypes.c_void_p) -> int:
         if err:
@@ -609,7 +609,7 @@ def call_response(payload: bytes, config: bytes) -> bytes:
             inst.config = None  # unknown until sa_configure returns
             inst.configure(config)
             inst.config = config
-        out = inst.response(payload)
+        out: bytes = inst.response(payload)
     except BaseException:
         inst.close()
         raise
@@ -620,7 +620,7 @@ def call_response(payload: bytes, config: bytes) -> bytes:
 def _call(method: str, *args: Any) -> bytes:
     inst = _take()
     try:
-        out = getattr(inst, method)(*args)
+        out: bytes = getattr(inst, method)(*args)
     except BaseException:
         inst.close()
         raise
@@ -661,4 +661,5 @@ def reset() -> None:
 
 
 def backend() -> str:
-    return runtime().api.name
+    name: str = runtime().api.name
+    return name
