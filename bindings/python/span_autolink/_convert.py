@@ -70,12 +70,14 @@ def _generate(projection: Any, lines: List[str], counter: List[int]) -> str:
     if not members:
         lines.append("    return '{}'")
         return name
-    lines += ["    g = v.get", "    parts = []", "    add = parts.append"]
+    # Members are appended as ',"name":value' to one string (CPython grows
+    # a string that only this frame holds in place); the first comma goes.
+    lines += ["    g = v.get", "    s = ''"]
     for member, inner in members:
-        key = repr(_escape(str(member)) + ":")
+        key = repr("," + _escape(str(member)) + ":")
         value = "(esc(x) if type(x) is str else text(x))" if inner == "text" else f"{inner}(x)"
-        lines += [f"    x = g({member!r}, MISSING)", "    if x is not MISSING:", f"        add({key} + {value})"]
-    lines.append("    return '{' + ','.join(parts) + '}'")
+        lines += [f"    x = g({member!r}, MISSING)", "    if x is not MISSING:", f"        s += {key} + {value}"]
+    lines.append("    return '{' + s[1:] + '}'")
     return name
 
 
@@ -167,6 +169,13 @@ class Outcome(NamedTuple):
 
 
 EMPTY = Outcome()
+# "p KIND DIRECTION " of every pointer line (ABI.md, "Output"), for the
+# commonest output: exactly one pointer.
+_ONE_POINTER = {
+    f"p {kind} {direction} ".encode(): (kind, direction)
+    for kind in ("aws.s3.object", "aws.dynamodb.item")
+    for direction in ("d", "u")
+}
 _new = tuple.__new__
 
 
@@ -174,8 +183,9 @@ def parse(out: bytes) -> Outcome:
     """The module's output lines (``p KIND DIR HASH``, ``i CODE MESSAGE``)."""
     if not out:
         return EMPTY
-    if out[0] == 112 and out.index(b"\n") == len(out) - 1:  # b"p", one line: one pointer
-        return _new(Outcome, ((_new(Pointer, out[2:-1].decode("ascii", "replace").split(" ")),), ()))
+    one = _ONE_POINTER.get(out[:-33])  # one pointer line: a known head, then the hash
+    if one is not None and out[-1] == 10:
+        return _new(Outcome, ((_new(Pointer, (one[0], one[1], out[-33:-1].decode("ascii", "replace"))),), ()))
     if out[0] == 112 and b"\ni " not in out:  # pointers only, one line each
         lines = out[2:-1].decode("ascii", "replace").split("\np ")
         return _new(Outcome, (tuple([_new(Pointer, line.split(" ")) for line in lines]), ()))
