@@ -142,3 +142,15 @@ def test_without_wasmtime_installed(tmp_path):
     (issue,) = json.loads(out)
     assert issue[0] == "internal_error"
     assert "wasmtime" in issue[1]
+
+
+def test_inputs_that_grow_the_modules_memory():
+    """A 50,000-record event makes the module grow its memory (input,
+    parsed values, output); results stay right, then and afterwards."""
+    from helpers import stream_record
+
+    records = [stream_record("orders", {"id": {"S": f"order-{i}-" + "x" * 100}}) for i in range(50000)]
+    outcome = span_autolink.pointers_for_event({"Records": records})
+    assert len(outcome.pointers) == 50000 and outcome.issues == ()
+    assert outcome.pointers[-1].hash == ddb_hash("orders", ("id", "order-49999-" + "x" * 100))
+    assert triples(span_autolink.pointers_for_response(*put_object()))[0][2] == "e721375466d4116ab551213fdea08413"

@@ -288,6 +288,9 @@ class _CInstance:
         self.projection = self._roundtrip("sa_response_projection")
 
     def _refresh(self) -> None:
+        # Re-read when a range does not fit the size last seen (the memory
+        # grew). wasmtime reserves the whole 4 GiB of a 32-bit memory on
+        # 64-bit hosts, so growing never moves its base.
         self.base = self.api.memory_data(self.ctx, self._memory) or 0
         self.size = self.api.memory_size(self.ctx, self._memory)
 
