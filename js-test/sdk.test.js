@@ -212,17 +212,35 @@ test('a v3 middleware on real clients gives the pointers of every successful wri
   );
 });
 
-test('a dd-trace style hook: the shape dd-trace hands its aws-sdk plugins, v3 and v2', () => {
+test('a dd-trace style plugin hook (README): the shape dd-trace hands its aws-sdk plugins, v3 and v2', () => {
+  const log = { messages: [], debug(...args) { this.messages.push(args); } };
+  // The hook of bindings/js/README.md, in a stand-in for dd-trace's plugin class.
+  class Plugin {
+    constructor(serviceIdentifier) {
+      this.serviceIdentifier = serviceIdentifier;
+    }
+
+    addSpanPointers(span, response) {
+      const { operation, params } = response.request;
+      const { pointers, issues } = api.pointersForResponse(this.serviceIdentifier, operation, params, response);
+      for (const p of pointers) span.addSpanPointer(p.kind, p.direction, p.hash);
+      for (const i of issues) log.debug('span pointer not added: %s (%s)', i.message, i.code);
+    }
+  }
+  const span = () => ({ links: [], addSpanPointer(kind, dir, hash) { this.links.push([kind, dir, hash]); } });
   // dd-trace's instrumentation: { request: { operation, params }, error, ...output } for v3,
   // the AWS.Response (output in `data`) for v2; operation names are lowerCamel.
-  function hook(serviceIdentifier, response) {
-    const { operation, params } = response.request;
-    return api.pointersForResponse(serviceIdentifier, operation, params, response);
-  }
   const params = { Bucket: 'photos', Key: 'cat.jpg', Body: Readable.from(['x']) };
   const v3 = { request: { operation: 'putObject', params }, error: undefined, ETag: '"abc"', $metadata: metadata, requestId: 'REQ1' };
   const v2 = { request: { operation: 'putObject', params }, error: null, data: { ETag: '"abc"' }, requestId: 'REQ1' };
-  const expected = d(S3_OBJECT, hash('photos', 'cat.jpg', 'abc'));
-  assert.deepEqual(hook('s3', v3), expected);
-  assert.deepEqual(hook('s3', v2), expected);
+  for (const response of [v3, v2]) {
+    const s = span();
+    new Plugin('s3').addSpanPointers(s, response);
+    assert.deepEqual(s.links, [[S3_OBJECT, 'd', hash('photos', 'cat.jpg', 'abc')]]);
+  }
+  const s = span();
+  new Plugin('dynamodb').addSpanPointers(s, { request: { operation: 'putItem', params: { TableName: 'orders', Item: { id: { S: 'x' } } } } });
+  assert.deepEqual(s.links, []);
+  assert.equal(log.messages.length, 1);
+  assert.equal(log.messages[0][2], 'table_not_configured');
 });

@@ -50,6 +50,12 @@ function writeInput(text) {
   return n;
 }
 
+/** The `len` output bytes of the last call as text. */
+function outputText(len) {
+  const ptr = glue.outputBuffer();
+  return view().toString('utf8', ptr, ptr + len);
+}
+
 const S3_OBJECT = 'aws.s3.object';
 const DYNAMODB_ITEM = 'aws.dynamodb.item';
 
@@ -494,8 +500,8 @@ function callOf(service, operation) {
   let call = byOperation.get(operation);
   if (call === undefined) {
     call = null;
-    const json = glue.responseProjection(service, operation);
-    if (json !== undefined) {
+    const json = outputText(glue.responseProjection(writeInput(service + ' ' + operation)));
+    if (json !== '') {
       const p = JSON.parse(json);
       call = {
         prefix: prefixOf(service, operation),
@@ -593,7 +599,7 @@ function pointersForEvent(event) {
   if (!environment.enabled) return none();
   if (loadError !== null) return unavailable();
   try {
-    if (eventWriter === null) eventWriter = writerOf(JSON.parse(glue.eventProjection()));
+    if (eventWriter === null) eventWriter = writerOf(JSON.parse(outputText(glue.eventProjection())));
   } catch (error) {
     return failed(error);
   }
@@ -642,3 +648,5 @@ module.exports = {
   reloadEnvironment,
   testTrap,
 };
+// `import api from 'span-autolink'` in TypeScript without esModuleInterop.
+module.exports.default = module.exports;

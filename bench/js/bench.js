@@ -1,0 +1,279 @@
+'use strict';
+
+// span-autolink (bindings/js) against the JavaScript it replaces, in one
+// process, on the same inputs: dd-trace's aws-sdk plugin path for one
+// PutObject and one UpdateItem, and datadog-lambda-js's span pointer
+// function for a 1,000-record DynamoDB Stream event. Batches of the two
+// sides alternate, so that load on the machine hits both alike; each side's
+// time is the median over batches. Then cold start (require + first pointer
+// in a fresh node process) and the .wasm size.
+//
+//   node bench/js/bench.js [--quick]
+
+const path = require('node:path');
+const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
+
+const PACKAGE = path.resolve(__dirname, '..', '..', 'bindings', 'js');
+const WASM = path.join(PACKAGE, 'pkg', 'span_autolink_bg.wasm');
+const QUICK = process.argv.includes('--quick');
+
+const ours = require(PACKAGE);
+const S3 = require('dd-trace/packages/datadog-plugin-aws-sdk/src/services/s3');
+const DynamoDb = require('dd-trace/packages/datadog-plugin-aws-sdk/src/services/dynamodb');
+const { getSpanPointerAttributes } = require('datadog-lambda-js/dist/utils/span-pointers');
+
+// ---------------------------------------------------------------------------
+// Timing
+
+function now() {
+  return process.hrtime.bigint();
+}
+
+/** ns per call of `fn` over one batch of `n` calls. */
+function batch(fn, n) {
+  const start = now();
+  for (let i = 0; i < n; i++) fn(i);
+  return Number(now() - start) / n;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Medians (ns per call) of `a` and `b`, measured in alternating batches
+ * after a warm-up long enough for the engine to optimize both.
+ */
+function compare(a, b, { perBatch, batches, warmup }) {
+  for (let i = 0; i < warmup; i++) {
+    a(i);
+    b(i);
+  }
+  const ta = [];
+  const tb = [];
+  for (let r = 0; r < batches; r++) {
+    if (r % 2 === 0) {
+      ta.push(batch(a, perBatch));
+      tb.push(batch(b, perBatch));
+    } else {
+      tb.push(batch(b, perBatch));
+      ta.push(batch(a, perBatch));
+    }
+  }
+  return [median(ta), median(tb)];
+}
+
+function format(ns) {
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} us`;
+  return `${ns.toFixed(0)} ns`;
+}
+
+const results = [];
+
+function report(name, oursNs, theirsNs, theirsName, target) {
+  const ratio = oursNs / theirsNs;
+  results.push({ name, ours: oursNs, theirs: theirsNs, ratio, target });
+  const verdict = ratio <= target ? 'meets' : 'misses';
+  console.log(
+    `${name.padEnd(34)} ours ${format(oursNs).padStart(10)}   ${theirsName} ${format(theirsNs).padStart(10)}   ` +
+      `ratio ${ratio.toFixed(2)} (target <= ${target}: ${verdict})`
+  );
+}
+
+function check(condition, message) {
+  if (!condition) {
+    console.error(`bench: ${message}`);
+    process.exit(1);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Inputs: what the SDK and dd-trace hand over for one call.
+
+const metadata = { httpStatusCode: 200, requestId: 'QWERTYUIOP', extendedRequestId: 'x', attempts: 1, totalRetryDelay: 0 };
+
+// A span that keeps its pointers, as dd-trace's does.
+const span = {
+  pointers: [],
+  addSpanPointer(kind, direction, hash) {
+    if (this.pointers.length > 64) this.pointers.length = 0;
+    this.pointers.push({ kind, direction, hash });
+  },
+};
+
+function dynamoDbPlugin() {
+  return { getPrimaryKeyConfig: () => undefined };
+}
+
+const putParams = {
+  Bucket: 'example-bucket-logs',
+  Key: 'uploads/2024/05/17/report-0001.json',
+  Body: Buffer.alloc(64 * 1024, 7),
+  ContentType: 'application/json',
+};
+const putOutput = { $metadata: metadata, ETag: '"9b2cf535f27731c974343645a3985328"', ServerSideEncryption: 'AES256', VersionId: 'v1' };
+// dd-trace's instrumentation builds this for its plugins, pointers or not.
+const putResponse = { request: { operation: 'putObject', params: putParams }, error: undefined, ...putOutput, requestId: metadata.requestId };
+
+const updateParams = {
+  TableName: 'orders',
+  Key: { customerId: { S: 'customer-000042' }, orderId: { N: '1001' } },
+  UpdateExpression: 'SET #s = :s, updatedAt = :t',
+  ExpressionAttributeNames: { '#s': 'status' },
+  ExpressionAttributeValues: { ':s': { S: 'shipped' }, ':t': { N: '1715900000' } },
+  ReturnValues: 'NONE',
+};
+const updateOutput = { $metadata: metadata };
+const updateResponse = { request: { operation: 'updateItem', params: updateParams }, error: undefined, ...updateOutput, requestId: metadata.requestId };
+
+function streamEvent(n) {
+  const records = [];
+  for (let i = 0; i < n; i++) {
+    const keys = { customerId: { S: `customer-${String(i % 97).padStart(6, '0')}` }, orderId: { N: String(1000 + i) } };
+    records.push({
+      eventID: `c4ca4238a0b923820dcc509a6f75849${i}`,
+      eventName: ['INSERT', 'MODIFY', 'REMOVE'][i % 3],
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: 'us-east-1',
+      dynamodb: {
+        ApproximateCreationDateTime: 1715900000 + i,
+        Keys: keys,
+        NewImage: { ...keys, status: { S: 'shipped' }, total: { N: '42.50' }, lines: { L: [{ M: { sku: { S: 'A-1' }, qty: { N: '2' } } }] } },
+        OldImage: { ...keys, status: { S: 'paid' }, total: { N: '42.50' } },
+        SequenceNumber: String(111000000000000000000 + i),
+        SizeBytes: 180,
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+      eventSourceARN: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2024-05-17T00:00:00.000',
+    });
+  }
+  // As the Lambda runtime hands it over: parsed from JSON.
+  return JSON.parse(JSON.stringify({ Records: records }));
+}
+
+// ---------------------------------------------------------------------------
+// The same pointers first, then the timings.
+
+function theirsPut() {
+  S3.prototype.addSpanPointers.call({}, span, putResponse);
+  return span.pointers[span.pointers.length - 1];
+}
+function oursPut() {
+  return ours.pointersForResponse('s3', 'putObject', putParams, putResponse);
+}
+function theirsUpdate() {
+  DynamoDb.prototype.addSpanPointers.call(dynamoDbPlugin(), span, updateResponse);
+  return span.pointers[span.pointers.length - 1];
+}
+function oursUpdate() {
+  return ours.pointersForResponse('dynamodb', 'updateItem', updateParams, updateResponse);
+}
+
+const event = streamEvent(1000);
+check(JSON.stringify(oursPut().pointers) === JSON.stringify([theirsPut()]), 'PutObject pointers differ from dd-trace');
+check(JSON.stringify(oursUpdate().pointers) === JSON.stringify([theirsUpdate()]), 'UpdateItem pointers differ from dd-trace');
+const theirsEvent = getSpanPointerAttributes('dynamodb', event);
+const oursEvent = ours.pointersForEvent(event);
+check(theirsEvent.length === 1000 && JSON.stringify(oursEvent.pointers) === JSON.stringify(theirsEvent), 'stream pointers differ from datadog-lambda-js');
+
+console.log(`span-autolink ${require(path.join(PACKAGE, 'package.json')).version} on node ${process.version}`);
+console.log(`dd-trace ${require('dd-trace/package.json').version}, datadog-lambda-js ${require('datadog-lambda-js/package.json').version}`);
+console.log('medians over alternating batches; ratio = ours / theirs\n');
+
+const single = QUICK ? { perBatch: 500, batches: 40, warmup: 20000 } : { perBatch: 2000, batches: 200, warmup: 300000 };
+{
+  const [a, b] = compare(oursPut, theirsPut, single);
+  report('PutObject, one call', a, b, 'dd-trace', 1.0);
+}
+{
+  const [a, b] = compare(oursUpdate, theirsUpdate, single);
+  report('UpdateItem, one call', a, b, 'dd-trace', 1.0);
+}
+{
+  const [a, b] = compare(
+    () => ours.pointersForEvent(event),
+    () => getSpanPointerAttributes('dynamodb', event),
+    QUICK ? { perBatch: 2, batches: 20, warmup: 50 } : { perBatch: 5, batches: 200, warmup: 500 }
+  );
+  report('DynamoDB Stream, 1,000 records', a, b, 'datadog-lambda-js', 0.5);
+}
+
+// ---------------------------------------------------------------------------
+// Where the time of one call goes: the module alone (input already in
+// linear memory), against the whole call.
+
+const glue = require(path.join(PACKAGE, 'pkg', 'span_autolink.js'));
+{
+  const text = JSON.stringify({ service: 's3', operation: 'putObject', request: { Bucket: putParams.Bucket, Key: putParams.Key }, response: { ETag: putOutput.ETag } });
+  const bytes = Buffer.from(text);
+  const load = () => {
+    const ptr = glue.inputBuffer(bytes.length);
+    new Uint8Array(glue.linearMemory().buffer).set(bytes, ptr);
+  };
+  load();
+  const inside = compare(() => glue.pointersForResponse(bytes.length), () => {}, single)[0];
+  load();
+  const whole = compare(oursPut, () => {}, single)[0];
+  console.log(`\nwhere the time goes (the module alone: input already in linear memory; JSON parse, rules, SHA-256, output lines)`);
+  console.log(`PutObject: module ${format(inside)} of ${format(whole)} per call`);
+  const { generatePointerHash } = require('dd-trace/packages/datadog-plugin-aws-sdk/src/util');
+  const components = [putParams.Bucket, putParams.Key, '9b2cf535f27731c974343645a3985328'];
+  const helper = compare(() => generatePointerHash(components), () => {}, single)[0];
+  console.log(`PutObject: dd-trace's hash helper alone (node crypto SHA-256) ${format(helper)}`);
+}
+{
+  // The projected event, as the package writes it.
+  const projected = {
+    Records: event.Records.map((r) => ({ eventSource: r.eventSource, eventName: r.eventName, eventSourceARN: r.eventSourceARN, dynamodb: { Keys: r.dynamodb.Keys } })),
+  };
+  const bytes = Buffer.from(JSON.stringify(projected));
+  const load = () => {
+    const ptr = glue.inputBuffer(bytes.length);
+    new Uint8Array(glue.linearMemory().buffer).set(bytes, ptr);
+  };
+  load();
+  const stream = QUICK ? { perBatch: 2, batches: 20, warmup: 50 } : { perBatch: 5, batches: 100, warmup: 200 };
+  const inside = compare(() => glue.pointersForEvent(bytes.length), () => {}, stream)[0];
+  const whole = compare(() => ours.pointersForEvent(event), () => {}, stream)[0];
+  console.log(`DynamoDB Stream, 1,000 records: module ${format(inside)} of ${format(whole)} (${bytes.length} bytes of JSON)`);
+}
+
+// ---------------------------------------------------------------------------
+// Cold start: a fresh node process requires the package and computes its
+// first pointer; the time is taken inside the process.
+
+const COLD = `
+const start = process.hrtime.bigint();
+const api = require(${JSON.stringify(PACKAGE)});
+const loaded = process.hrtime.bigint();
+const { pointers } = api.pointersForResponse('s3', 'PutObject', { Bucket: 'some-bucket', Key: 'some-key.data' }, { ETag: '"ab12ef34"' });
+const end = process.hrtime.bigint();
+if (pointers[0].hash !== 'e721375466d4116ab551213fdea08413') process.exit(1);
+console.log(JSON.stringify([Number(loaded - start), Number(end - loaded)]));`;
+{
+  const runs = QUICK ? 5 : 21;
+  const total = [];
+  const load = [];
+  const first = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(process.execPath, ['-e', COLD], { encoding: 'utf8' });
+    check(r.status === 0, `cold start run failed: ${r.stderr}`);
+    const [a, b] = JSON.parse(r.stdout);
+    load.push(a);
+    first.push(b);
+    total.push(a + b);
+  }
+  const t = median(total);
+  console.log(
+    `\ncold start (require + first pointer, fresh process, median of ${runs}): ${format(t)} ` +
+      `(require ${format(median(load))}, first call ${format(median(first))}); target <= 10 ms: ${t <= 10e6 ? 'meets' : 'misses'}`
+  );
+}
+
+const size = fs.statSync(WASM).size;
+console.log(`.wasm size: ${size} bytes (${(size / 1024).toFixed(1)} KiB); target <= 150 KB (153,600 bytes): ${size <= 150 * 1024 ? 'meets' : 'misses'}`);
