@@ -56,8 +56,36 @@ function outputText(len) {
   return view().toString('utf8', ptr, ptr + len);
 }
 
+// Output lines (ABI.md): `p KIND DIRECTION HASH` and `i CODE MESSAGE`.
+// Pointer fields are ASCII; kinds and directions are recognised by their
+// bytes, so that a pointer costs one new string (its hash).
+const known = [];
 const S3_OBJECT = 'aws.s3.object';
 const DYNAMODB_ITEM = 'aws.dynamodb.item';
+
+function startsWith(b, at, s) {
+  for (let i = 0; i < s.length; i++) if (b[at + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+function fieldAt(b, start, end) {
+  for (let k = 0; k < known.length; k++) {
+    const s = known[k];
+    if (s.length !== end - start) continue;
+    let i = 0;
+    while (i < s.length && s.charCodeAt(i) === b[start + i]) i++;
+    if (i === s.length) return s;
+  }
+  const s = b.toString('latin1', start, end);
+  if (known.length < 16) known.push(s);
+  return s;
+}
+
+/** The position of the next `c` at or after `at`, or `end`. */
+function next(b, at, end, c) {
+  while (at < end && b[at] !== c) at++;
+  return at;
+}
 
 /** Reads the `len` output bytes of the last call as `{pointers, issues}`. */
 function readOutput(len) {
@@ -67,19 +95,31 @@ function readOutput(len) {
   const b = view();
   let at = glue.outputBuffer();
   const end = at + len;
-  // Pointer lines have fixed fields: `p aws.s3.object d HASH` or
-  // `p aws.dynamodb.item d HASH`, HASH being 32 characters.
   while (at < end && b[at] === 0x70 /* p */) {
-    const s3 = b[at + 6] === 0x73; /* aws.s... */
-    const d = at + (s3 ? 16 : 20);
+    // The common case, checked byte for byte: a known kind, `d` or `u`, and
+    // 32 hash characters.
+    const kind = b[at + 6] === 0x73 ? S3_OBJECT : DYNAMODB_ITEM;
+    const d = at + 2 + kind.length;
+    if (b[d] === 0x20 && b[d + 2] === 0x20 && b[d + 35] === 0x0a && d + 35 < end && startsWith(b, at + 2, kind)) {
+      const c = b[d + 1];
+      if (c === 0x64 || c === 0x75) {
+        pointers.push({ kind, direction: c === 0x64 ? 'd' : 'u', hash: b.toString('latin1', d + 3, d + 35) });
+        at = d + 36;
+        continue;
+      }
+    }
+    const stop = next(b, at, end, 0x0a);
+    const kindEnd = next(b, at + 2, stop, 0x20);
+    const directionEnd = next(b, kindEnd + 1, stop, 0x20);
     pointers.push({
-      kind: s3 ? S3_OBJECT : DYNAMODB_ITEM,
-      direction: b[d] === 0x64 ? 'd' : 'u',
-      hash: b.toString('latin1', d + 2, d + 34),
+      kind: fieldAt(b, at + 2, kindEnd),
+      direction: fieldAt(b, kindEnd + 1, directionEnd),
+      hash: b.toString('latin1', directionEnd + 1, stop),
     });
-    at = d + 35;
+    at = stop + 1;
   }
   if (at < end) {
+    // Issues come after every pointer; their messages are UTF-8.
     const text = b.toString('utf8', at, end);
     let start = 0;
     while (start < text.length) {
@@ -296,8 +336,9 @@ function whole(v, depth) {
   }
   ascii('{');
   let first = true;
-  for (const name in v) {
-    if (!Object.prototype.hasOwnProperty.call(v, name)) continue;
+  const names = Object.keys(v);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
     const x = v[name];
     if (skipped(x)) continue;
     if (first) first = false;
