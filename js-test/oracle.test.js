@@ -145,16 +145,21 @@ test('S3 producer (PutObject, CopyObject, CompleteMultipartUpload) agrees with d
   }
 });
 
-test('S3 consumer (notification records) agrees with datadog-lambda-js', () => {
-  const r = random(2);
+/** Events of one to four generated records: ours and datadog-lambda-js's pointers are the same. */
+function consumerAgrees(source, seed, record) {
+  const r = random(seed);
   for (let i = 0; i < CASES; i++) {
     const records = [];
-    for (let n = 1 + r.int(4); n > 0; n--) records.push(s3Record(bucketName(r), r.text(KEY_SAFE, 1, 60), etag(r)));
+    for (let n = 1 + r.int(4); n > 0; n--) records.push(record(r));
     const event = { Records: records };
-    const theirs = ddLambda('s3', event);
+    const theirs = ddLambda(source, event);
     assert.equal(theirs.length, records.length);
     assert.deepEqual(api.pointersForEvent(event), { pointers: theirs, issues: [] });
   }
+}
+
+test('S3 consumer (notification records) agrees with datadog-lambda-js', () => {
+  consumerAgrees('s3', 2, (r) => s3Record(bucketName(r), r.text(KEY_SAFE, 1, 60), etag(r)));
 });
 
 test('DynamoDB producer (UpdateItem, DeleteItem, PutItem) agrees with dd-trace on S and canonical N keys', () => {
@@ -203,17 +208,7 @@ test('DynamoDB batch and transact writes agree with dd-trace', () => {
 });
 
 test('DynamoDB consumer (stream records) agrees with datadog-lambda-js on S and canonical N keys', () => {
-  const r = random(5);
-  for (let i = 0; i < CASES; i++) {
-    const records = [];
-    for (let n = 1 + r.int(4); n > 0; n--) {
-      records.push(streamRecord(r.text(TABLE, 3, 30), keys(r), r.pick(['INSERT', 'MODIFY', 'REMOVE'])));
-    }
-    const event = { Records: records };
-    const theirs = ddLambda('dynamodb', event);
-    assert.equal(theirs.length, records.length);
-    assert.deepEqual(api.pointersForEvent(event), { pointers: theirs, issues: [] });
-  }
+  consumerAgrees('dynamodb', 5, (r) => streamRecord(r.text(TABLE, 3, 30), keys(r), r.pick(['INSERT', 'MODIFY', 'REMOVE'])));
 });
 
 test('both sides of a hop meet: producer hash == consumer hash', () => {

@@ -196,6 +196,19 @@ const MAX_DEPTH = 140;
 // A scratch buffer larger than this is let go after the call.
 const KEEP_BYTES = 1 << 20;
 
+// Buffer's encoders without the encoding argument's dispatch, where Node
+// has them (every version so far), else the documented `write`.
+const latin1Write =
+  Buffer.prototype.latin1Write ||
+  function (s, offset) {
+    return this.write(s, offset, 'latin1');
+  };
+const utf8Write =
+  Buffer.prototype.utf8Write ||
+  function (s, offset) {
+    return this.write(s, offset, 'utf8');
+  };
+
 let out = Buffer.allocUnsafe(4096);
 let at = 0;
 
@@ -213,6 +226,10 @@ function room(n) {
 function ascii(s) {
   const n = s.length;
   room(n);
+  if (n > 32) {
+    at += latin1Write.call(out, s, at);
+    return;
+  }
   const o = out;
   let p = at;
   for (let i = 0; i < n; i++) o[p++] = s.charCodeAt(i);
@@ -230,7 +247,7 @@ function string(s) {
   if (n > 24 && !NEEDS_ESCAPE.test(s)) {
     // Long strings without escapes: the engine's own encoder is faster.
     out[at] = 0x22;
-    at += 1 + out.utf8Write(s, at + 1);
+    at += 1 + utf8Write.call(out, s, at + 1);
     out[at++] = 0x22;
     return;
   }
@@ -296,6 +313,18 @@ function skipped(x) {
   return x === undefined || typeof x === 'function' || typeof x === 'symbol';
 }
 
+/** Appends the list `v`, each element written by `write`. */
+function list(v, depth, write) {
+  ascii('[');
+  for (let i = 0; i < v.length; i++) {
+    if (i > 0) ascii(',');
+    const x = v[i];
+    if (skipped(x)) ascii('null');
+    else write(x, depth + 1);
+  }
+  ascii(']');
+}
+
 /** Appends the whole value `v`. */
 function whole(v, depth) {
   switch (typeof v) {
@@ -319,15 +348,7 @@ function whole(v, depth) {
       return;
   }
   if (Array.isArray(v)) {
-    room(1);
-    out[at++] = 0x5b; // [
-    for (let i = 0; i < v.length; i++) {
-      if (i > 0) ascii(',');
-      const x = v[i];
-      if (skipped(x)) ascii('null');
-      else whole(x, depth + 1);
-    }
-    ascii(']');
+    list(v, depth, whole);
     return;
   }
   if (isBytes(v)) {
@@ -374,8 +395,9 @@ function generate(p) {
   const root = emit(p, parts);
   const source = '"use strict";\n' + parts.join('\n') + '\nreturn ' + root + ';';
   // eslint-disable-next-line no-new-func
-  return new Function('whole', 'isRecord', 'skipped', 'ascii', 'MAX_DEPTH', source)(
+  return new Function('whole', 'list', 'isRecord', 'skipped', 'ascii', 'MAX_DEPTH', source)(
     whole,
+    list,
     isRecord,
     skipped,
     ascii,
@@ -396,14 +418,7 @@ function emit(p, parts) {
     parts[slot] =
       `function ${name}(v, d) {\n` +
       `  if (!Array.isArray(v) || d > MAX_DEPTH) return whole(v, d);\n` +
-      `  ascii('[');\n` +
-      `  for (let i = 0; i < v.length; i++) {\n` +
-      `    if (i > 0) ascii(',');\n` +
-      `    const x = v[i];\n` +
-      `    if (skipped(x)) ascii('null');\n` +
-      `    else ${each}(x, d + 1);\n` +
-      `  }\n` +
-      `  ascii(']');\n` +
+      `  list(v, d, ${each});\n` +
       `}`;
     return name;
   }
@@ -435,17 +450,7 @@ function interpret(p) {
   if (p === true) return whole;
   if (Array.isArray(p)) {
     const each = interpret(p[0]);
-    return (v, d) => {
-      if (!Array.isArray(v) || d > MAX_DEPTH) return whole(v, d);
-      ascii('[');
-      for (let i = 0; i < v.length; i++) {
-        if (i > 0) ascii(',');
-        const x = v[i];
-        if (skipped(x)) ascii('null');
-        else each(x, d + 1);
-      }
-      ascii(']');
-    };
+    return (v, d) => (!Array.isArray(v) || d > MAX_DEPTH ? whole(v, d) : list(v, d, each));
   }
   const members = Object.keys(p).map((m) => [m, JSON.stringify(m) + ':', interpret(p[m])]);
   return (v, d) => {
