@@ -213,6 +213,8 @@ test('DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS gives the key names; the option overr
   withEnv(api, { [ENV_KEYS]: '{"orders": ["id"], "bad": []}' }, () => {
     assert.deepEqual(putItem().pointers[0].hash, ORDERS);
   });
+  // JSON text, as the environment variable holds it
+  assert.equal(putItem({ dynamodbPrimaryKeys: '{"orders": ["id"]}' }).pointers[0].hash, ORDERS);
   const cyclic = {};
   cyclic.self = cyclic;
   assert.deepEqual(putItem({ dynamodbPrimaryKeys: cyclic }).issues.map((i) => i.code), ['config_invalid', 'table_not_configured']);

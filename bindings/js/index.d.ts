@@ -53,8 +53,9 @@ export interface Options {
    * The names of each table's key attributes, for PutItem and the puts of
    * BatchWriteItem and TransactWriteItems: `{ orders: ['customerId', 'orderId'] }`.
    * Overrides the environment variable DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS.
+   * JSON text (as the variable holds it) is accepted too.
    */
-  dynamodbPrimaryKeys?: Record<string, string[]>;
+  dynamodbPrimaryKeys?: Record<string, string[]> | string;
 }
 
 /** The four attributes of the span link that carries a pointer (trace id and span id 0). */

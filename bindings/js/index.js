@@ -498,6 +498,7 @@ function enabledByEnvironment() {
 function configText(options) {
   const keys = options == null ? undefined : options.dynamodbPrimaryKeys;
   if (keys == null) return environment.keys;
+  if (typeof keys === 'string') return keys; // JSON text, as the environment variable holds it
   let text;
   try {
     text = JSON.stringify(keys);
@@ -603,7 +604,7 @@ function parameters(request) {
  * @param {string} operation e.g. 'PutObject', 'putObject', 'PutObjectCommand'
  * @param {object} request the v3 command (or its input), or v2 params
  * @param {object} response the v3 output, or the v2 response (output in `data`)
- * @param {{dynamodbPrimaryKeys?: Record<string, string[]>}} [options]
+ * @param {{dynamodbPrimaryKeys?: Record<string, string[]> | string}} [options]
  */
 function pointersForResponse(service, operation, request, response, options) {
   if (!environment.enabled || typeof service !== 'string' || typeof operation !== 'string') return none();
