@@ -1,0 +1,155 @@
+//! The cross-host identity check, in three steps that `make test-identity`
+//! chains with the Node.js and Python runners:
+//!
+//!   identity corpus SEED COUNT OUT.json     write the corpus
+//!   identity native CORPUS OUT.txt          the core, called directly
+//!   identity wasm MODULE CORPUS OUT.txt     a shipped module, through ABI.md
+//!   identity compare A.txt B.txt ...        identical, or name the first case that differs
+
+use span_autolink::{pointers_for_event, pointers_for_response, Config, Value};
+use span_autolink_harness::host::{Host, Limits};
+use span_autolink_harness::{corpus, render};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["corpus", seed, count, out] => write_corpus(seed, count, out),
+        ["native", corpus, out] => run_native(corpus, out),
+        ["wasm", module, corpus, out] => run_wasm(module, corpus, out),
+        ["compare", first, rest @ ..] if !rest.is_empty() => compare(first, rest),
+        _ => Err("usage: identity corpus SEED COUNT OUT | native CORPUS OUT | wasm MODULE CORPUS OUT | compare A B...".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn write_corpus(seed: &str, count: &str, out: &str) -> Result<(), String> {
+    let seed: u64 = seed.parse().map_err(|e| format!("seed: {e}"))?;
+    let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
+    let text = serde_json::to_string(&corpus::generate(seed, count)).map_err(|e| e.to_string())?;
+    std::fs::write(out, text).map_err(|e| format!("{out}: {e}"))
+}
+
+fn cases(path: &str) -> Result<Vec<Value>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let corpus = Value::from_json(&bytes)?;
+    Ok(corpus
+        .get("cases")
+        .and_then(Value::as_array)
+        .unwrap_or_default()
+        .to_vec())
+}
+
+fn text(case: &Value, name: &str) -> String {
+    case.get(name)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn run_native(corpus: &str, out: &str) -> Result<(), String> {
+    let null = Value::Null;
+    let mut lines = Vec::new();
+    for case in cases(corpus)? {
+        let outcome = if text(&case, "kind") == "event" {
+            pointers_for_event(case.get("event").unwrap_or(&null))
+        } else {
+            let config = match case.get("config") {
+                Some(c) => Config::from_value(c),
+                None => Config::new(),
+            };
+            pointers_for_response(
+                &text(&case, "service"),
+                &text(&case, "operation"),
+                case.get("request").unwrap_or(&null),
+                case.get("response").unwrap_or(&null),
+                &config,
+            )
+        };
+        lines.push(render::outcome_line(&text(&case, "name"), &outcome));
+    }
+    write_lines(out, &lines)
+}
+
+fn run_wasm(module: &str, corpus: &str, out: &str) -> Result<(), String> {
+    let mut host = Host::load(module.as_ref(), "build", Limits::default())?;
+    let raw = std::fs::read(corpus).map_err(|e| format!("{corpus}: {e}"))?;
+    // The corpus as serde_json values, so that each part is re-serialized
+    // exactly as written, number text included.
+    let parsed: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| e.to_string())?;
+    let mut lines = Vec::new();
+    for case in parsed["cases"].as_array().cloned().unwrap_or_default() {
+        let name = case["name"].as_str().unwrap_or_default();
+        let answer = if case["kind"] == "event" {
+            host.call(
+                "sa_pointers_for_event",
+                case["event"].to_string().as_bytes(),
+            )
+        } else {
+            let config = case
+                .get("config")
+                .map(|c| c.to_string())
+                .unwrap_or_default();
+            host.configure(&config)
+                .map_err(|t| format!("{name}: configure trapped: {}", t.0))?;
+            let call = serde_json::json!({
+                "service": case["service"], "operation": case["operation"],
+                "request": case["request"], "response": case["response"],
+            });
+            host.call("sa_pointers_for_response", call.to_string().as_bytes())
+        };
+        let answer = answer.map_err(|t| format!("{name}: the module trapped: {}", t.0))?;
+        lines.push(render::module_output_line(name, &answer.output));
+    }
+    write_lines(out, &lines)
+}
+
+fn write_lines(out: &str, lines: &[String]) -> Result<(), String> {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    std::fs::write(out, text).map_err(|e| format!("{out}: {e}"))
+}
+
+fn compare(first: &str, rest: &[&str]) -> Result<(), String> {
+    let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"));
+    let reference = read(first)?;
+    let reference_lines: Vec<&str> = reference.lines().collect();
+    for other in rest {
+        let text = read(other)?;
+        let lines: Vec<&str> = text.lines().collect();
+        if lines.len() != reference_lines.len() {
+            return Err(format!(
+                "{other} has {} cases, {first} has {}",
+                lines.len(),
+                reference_lines.len()
+            ));
+        }
+        if let Some((a, b)) = reference_lines.iter().zip(&lines).find(|(a, b)| a != b) {
+            let case = a.split('\t').next().unwrap_or_default();
+            return Err(format!(
+                "case {case} differs:\n  {first}: {a}\n  {other}: {b}"
+            ));
+        }
+    }
+    let pointers: usize = reference_lines
+        .iter()
+        .map(|l| {
+            l.split('\t')
+                .nth(1)
+                .filter(|p| !p.is_empty())
+                .map_or(0, |p| p.split(',').count())
+        })
+        .sum();
+    println!(
+        "{} hosts agree byte for byte on {} cases ({pointers} pointers)",
+        rest.len() + 1,
+        reference_lines.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! A wasmtime host for the shipped modules, written from `wasm/ABI.md`
+//! alone, with fuel and memory limits so that unbounded work would show.
+
+use std::path::Path;
+use wasmtime::{
+    Config, Engine, Instance, Linker, Memory, Module, Store, StoreLimits, StoreLimitsBuilder,
+    TypedFunc,
+};
+
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Fuel (roughly, WebAssembly instructions) one call may use.
+    pub fuel_per_call: u64,
+    /// The most linear memory the instance may grow to.
+    pub memory_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            fuel_per_call: 20_000_000_000,
+            memory_bytes: 256 << 20,
+        }
+    }
+}
+
+/// What one call gave.
+#[derive(Debug)]
+pub struct Answer {
+    pub output: String,
+    pub fuel_used: u64,
+}
+
+/// Why a call gave no answer: the module trapped (out of fuel, out of
+/// memory, a bug). The host has already replaced the instance.
+#[derive(Debug)]
+pub struct Trapped(pub String);
+
+struct Exports {
+    instance: Instance,
+    memory: Memory,
+    input: TypedFunc<u32, u32>,
+    output: TypedFunc<(), u32>,
+    calls: Vec<(&'static str, TypedFunc<u32, u32>)>,
+}
+
+pub struct Host {
+    engine: Engine,
+    module: Module,
+    store: Store<StoreLimits>,
+    exports: Exports,
+    limits: Limits,
+    config_text: Vec<u8>,
+}
+
+/// The exports of ABI.md that take an input length.
+pub const CALLS: [&str; 4] = [
+    "sa_configure",
+    "sa_pointers_for_response",
+    "sa_pointers_for_event",
+    "sa_response_projection",
+];
+
+impl Host {
+    /// Loads a shipped module. `built_by` names the make target that builds
+    /// it, for the message when it is missing.
+    pub fn load(path: &Path, built_by: &str, limits: Limits) -> Result<Host, String> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            format!(
+                "cannot read {} ({e}); build it with `make {built_by}`",
+                path.display()
+            )
+        })?;
+        let mut config = Config::new();
+        config.consume_fuel(true);
+        let engine = Engine::new(&config).map_err(|e| e.to_string())?;
+        let module =
+            Module::new(&engine, &bytes).map_err(|e| format!("{}: {e:#}", path.display()))?;
+        let (store, exports) = instantiate(&engine, &module, limits)?;
+        let mut host = Host {
+            engine,
+            module,
+            store,
+            exports,
+            limits,
+            config_text: Vec::new(),
+        };
+        let version = host.exports_version()?;
+        if version != 1 {
+            return Err(format!(
+                "{}: ABI version {version}, this host speaks 1",
+                path.display()
+            ));
+        }
+        Ok(host)
+    }
+
+    fn exports_version(&mut self) -> Result<u32, String> {
+        self.store
+            .set_fuel(self.limits.fuel_per_call)
+            .map_err(|e| e.to_string())?;
+        let version = self
+            .exports
+            .instance
+            .get_typed_func::<(), u32>(&mut self.store, "sa_abi_version")
+            .map_err(|e| e.to_string())?;
+        version.call(&mut self.store, ()).map_err(|e| e.to_string())
+    }
+
+    /// Sets the key-name configuration; kept across instance replacement.
+    pub fn configure(&mut self, text: &str) -> Result<Answer, Trapped> {
+        self.config_text = text.as_bytes().to_vec();
+        self.call("sa_configure", text.as_bytes())
+    }
+
+    /// One call of ABI.md: write the input, call, read the output.
+    pub fn call(&mut self, export: &str, input: &[u8]) -> Result<Answer, Trapped> {
+        match self.try_call(export, input) {
+            Ok(answer) => Ok(answer),
+            Err(error) => {
+                // After a trap the instance is undefined: replace it.
+                if let Err(e) = self.reset() {
+                    return Err(Trapped(format!(
+                        "{error}; and re-instantiating failed: {e}"
+                    )));
+                }
+                Err(Trapped(error))
+            }
+        }
+    }
+
+    fn try_call(&mut self, export: &str, input: &[u8]) -> Result<Answer, String> {
+        let len = u32::try_from(input.len()).map_err(|_| "input over 4 GiB".to_owned())?;
+        let func = self
+            .exports
+            .calls
+            .iter()
+            .find(|(n, _)| *n == export)
+            .map(|(_, f)| f.clone())
+            .ok_or_else(|| format!("no export {export}"))?;
+        self.store
+            .set_fuel(self.limits.fuel_per_call)
+            .map_err(|e| e.to_string())?;
+        let ptr = self
+            .exports
+            .input
+            .call(&mut self.store, len)
+            .map_err(|e| e.to_string())?;
+        self.exports
+            .memory
+            .write(&mut self.store, ptr as usize, input)
+            .map_err(|e| e.to_string())?;
+        let out_len = func.call(&mut self.store, len).map_err(|e| e.to_string())?;
+        let out = self
+            .exports
+            .output
+            .call(&mut self.store, ())
+            .map_err(|e| e.to_string())?;
+        let mut buf = vec![0u8; out_len as usize];
+        self.exports
+            .memory
+            .read(&self.store, out as usize, &mut buf)
+            .map_err(|e| e.to_string())?;
+        let fuel_used =
+            self.limits.fuel_per_call - self.store.get_fuel().map_err(|e| e.to_string())?;
+        let output = String::from_utf8(buf).map_err(|e| format!("output is not UTF-8: {e}"))?;
+        Ok(Answer { output, fuel_used })
+    }
+
+    /// A fresh instance of the same compiled module, configured as before.
+    pub fn reset(&mut self) -> Result<(), String> {
+        let (store, exports) = instantiate(&self.engine, &self.module, self.limits)?;
+        self.store = store;
+        self.exports = exports;
+        if !self.config_text.is_empty() {
+            let text = std::mem::take(&mut self.config_text);
+            self.try_call("sa_configure", &text)?;
+            self.config_text = text;
+        }
+        Ok(())
+    }
+
+    /// The current size of linear memory, in bytes.
+    pub fn memory_bytes(&self) -> usize {
+        self.exports.memory.data_size(&self.store)
+    }
+
+    /// Forces a trap through `sa_test_trap`; the host recovers as from any trap.
+    pub fn trap(&mut self) -> Trapped {
+        let result = self
+            .exports
+            .instance
+            .get_typed_func::<(), ()>(&mut self.store, "sa_test_trap")
+            .and_then(|f| f.call(&mut self.store, ()));
+        let message = match result {
+            Ok(()) => "sa_test_trap returned instead of trapping".to_owned(),
+            // The trap's own words are in the error's causes.
+            Err(e) => format!("{e:?}"),
+        };
+        match self.reset() {
+            Ok(()) => Trapped(message),
+            Err(e) => Trapped(format!("{message}; and re-instantiating failed: {e}")),
+        }
+    }
+}
+
+fn linker(engine: &Engine, module: &Module) -> Result<Linker<StoreLimits>, String> {
+    let mut linker = Linker::new(engine);
+    // The import-free module needs nothing. The wasm-bindgen module imports
+    // its JavaScript glue, which the ABI exports never call: any call traps.
+    linker
+        .define_unknown_imports_as_traps(module)
+        .map_err(|e| e.to_string())?;
+    Ok(linker)
+}
+
+fn instantiate(
+    engine: &Engine,
+    module: &Module,
+    limits: Limits,
+) -> Result<(Store<StoreLimits>, Exports), String> {
+    let mut store = Store::new(
+        engine,
+        StoreLimitsBuilder::new()
+            .memory_size(limits.memory_bytes)
+            .build(),
+    );
+    store.limiter(|l| l);
+    store
+        .set_fuel(limits.fuel_per_call)
+        .map_err(|e| e.to_string())?;
+    let instance = linker(engine, module)?
+        .instantiate(&mut store, module)
+        .map_err(|e| e.to_string())?;
+    let memory = instance
+        .get_memory(&mut store, "memory")
+        .ok_or("the module exports no memory")?;
+    let input = instance
+        .get_typed_func::<u32, u32>(&mut store, "sa_input")
+        .map_err(|e| e.to_string())?;
+    let output = instance
+        .get_typed_func::<(), u32>(&mut store, "sa_output")
+        .map_err(|e| e.to_string())?;
+    let mut calls = Vec::new();
+    for name in CALLS {
+        let f = instance
+            .get_typed_func::<u32, u32>(&mut store, name)
+            .map_err(|e| format!("{name}: {e}"))?;
+        calls.push((name, f));
+    }
+    Ok((
+        store,
+        Exports {
+            instance,
+            memory,
+            input,
+            output,
+            calls,
+        },
+    ))
+}
