@@ -7,7 +7,8 @@ use std::path::Path;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/samples");
-    let producers = Value::from_json(&std::fs::read(samples.join("producers.json"))?)?;
+    let producers_text = std::fs::read(samples.join("producers.json"))?;
+    let producers = Value::from_json(&producers_text)?;
     let config = Config::from_value(producers.get("config").unwrap_or(&Value::Null));
     let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
 
@@ -50,7 +51,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     files.sort_by_key(|f| f.file_name());
     for file in files {
         let name = file.file_name().to_string_lossy().into_owned();
-        let outcome = pointers_for_event(&Value::from_json(&std::fs::read(file.path())?)?);
+        let text = std::fs::read(file.path())?;
+        let outcome = pointers_for_event(&Value::from_json(&text)?);
         if outcome.pointers.is_empty() && outcome.issues.is_empty() {
             println!("  (no pointers)                                          {name}");
         }

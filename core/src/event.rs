@@ -50,9 +50,11 @@ fn record_at(record: &Value, at: &Path<'_>, wrapping: usize, out: &mut Outcome) 
             let data = record
                 .get("kinesis")
                 .and_then(|k| optional_str(k, "data"))
-                .and_then(crate::base64::decode)
-                .and_then(|bytes| Value::from_json(&bytes).ok());
-            if let Some(change) = data {
+                .and_then(crate::base64::decode);
+            if let Some(change) = data
+                .as_deref()
+                .and_then(|bytes| Value::from_json(bytes).ok())
+            {
                 let kinesis_at = at.field("kinesis");
                 kinesis_change(&change, &kinesis_at.field("data"), out);
             }

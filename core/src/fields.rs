@@ -7,11 +7,11 @@ use crate::value::Value;
 
 /// A field that must be present; absent and null are the same to AWS SDKs.
 pub(crate) fn required<'v>(
-    parent: &'v Value,
+    parent: &'v Value<'v>,
     name: &str,
     at: &Path<'_>,
     out: &mut Outcome,
-) -> Option<&'v Value> {
+) -> Option<&'v Value<'v>> {
     match parent.get(name) {
         Some(value) if !value.is_null() => Some(value),
         _ => {
@@ -26,7 +26,7 @@ pub(crate) fn required<'v>(
 }
 
 pub(crate) fn required_str<'v>(
-    parent: &'v Value,
+    parent: &'v Value<'v>,
     name: &str,
     at: &Path<'_>,
     out: &mut Outcome,
@@ -35,32 +35,32 @@ pub(crate) fn required_str<'v>(
 }
 
 pub(crate) fn required_object<'v>(
-    parent: &'v Value,
+    parent: &'v Value<'v>,
     name: &str,
     at: &Path<'_>,
     out: &mut Outcome,
-) -> Option<&'v Value> {
+) -> Option<&'v Value<'v>> {
     required_as(parent, name, at, out, "an object", |v| {
         matches!(v, Value::Object(_)).then_some(v)
     })
 }
 
 pub(crate) fn required_array<'v>(
-    parent: &'v Value,
+    parent: &'v Value<'v>,
     name: &str,
     at: &Path<'_>,
     out: &mut Outcome,
-) -> Option<&'v [Value]> {
+) -> Option<&'v [Value<'v>]> {
     required_as(parent, name, at, out, "a list", Value::as_array)
 }
 
 fn required_as<'v, T>(
-    parent: &'v Value,
+    parent: &'v Value<'v>,
     name: &str,
     at: &Path<'_>,
     out: &mut Outcome,
     expected: &str,
-    pick: impl Fn(&'v Value) -> Option<T>,
+    pick: impl Fn(&'v Value<'v>) -> Option<T>,
 ) -> Option<T> {
     let value = required(parent, name, at, out)?;
     let picked = pick(value);
@@ -80,13 +80,13 @@ pub(crate) fn wrong_type(at: &Path<'_>, expected: &str, found: &Value, out: &mut
 
 /// A string member, or nothing: for fields that only decide whether a rule
 /// applies (`eventSource`, `eventName`), where absence is not a problem.
-pub(crate) fn optional_str<'v>(parent: &'v Value, name: &str) -> Option<&'v str> {
+pub(crate) fn optional_str<'v>(parent: &'v Value<'v>, name: &str) -> Option<&'v str> {
     parent.get(name).and_then(Value::as_str)
 }
 
 /// Where an SDK put the output field `field`: the AWS SDK for JavaScript v2
 /// wraps the output in `data`; v3 and botocore return it as is.
-pub(crate) fn sdk_output<'v>(response: &'v Value, field: &str) -> &'v Value {
+pub(crate) fn sdk_output<'v>(response: &'v Value<'v>, field: &str) -> &'v Value<'v> {
     match (response.get(field), response.get("data")) {
         (None | Some(Value::Null), Some(data @ Value::Object(_))) => data,
         _ => response,

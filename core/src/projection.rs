@@ -9,6 +9,7 @@
 
 use crate::operation::{DynamoDbWrite, Operation, S3Write};
 use crate::value::Value;
+use alloc::borrow::Cow;
 use alloc::string::String;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -114,7 +115,7 @@ impl Operation {
 
 impl Projection {
     /// The value with only what this projection names.
-    pub fn apply(&self, value: &Value) -> Value {
+    pub fn apply<'a>(&self, value: &Value<'a>) -> Value<'a> {
         match (self, value) {
             (Fields(fields), Value::Object(_)) => {
                 let members = value.members().unwrap_or_default();
@@ -122,7 +123,7 @@ impl Projection {
                     .into_iter()
                     .filter_map(|(name, v)| {
                         let (_, inner) = fields.iter().find(|(f, _)| *f == name)?;
-                        Some((String::from(name), inner.apply(v)))
+                        Some((Cow::Owned(String::from(name)), inner.apply(v)))
                     })
                     .collect();
                 Value::Object(kept)

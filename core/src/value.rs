@@ -6,7 +6,7 @@
 //! 38-digit number must not pass through a float), and members kept in input
 //! order (pointers come out in request order).
 
-use alloc::borrow::ToOwned;
+use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
@@ -27,30 +27,51 @@ pub const BYTES_MARKER: &str = "$bytes";
 // one-member map under this name; it is how the exact text survives.
 const SERDE_JSON_NUMBER: &str = "$serde_json::private::Number";
 
+/// Strings and member names borrow from the input where they can (JSON
+/// text without escapes), so reading a call costs few allocations.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Value {
+pub enum Value<'a> {
     Null,
     Bool(bool),
     /// The number's text as the input spelled it.
     Number(String),
-    String(String),
+    String(Cow<'a, str>),
     Bytes(Vec<u8>),
-    Array(Vec<Value>),
+    Array(Vec<Value<'a>>),
     /// Members in input order. Lookups take the last of duplicate names,
     /// as `JSON.parse` and Python's `json` do.
-    Object(Vec<(String, Value)>),
+    Object(Vec<(Cow<'a, str>, Value<'a>)>),
 }
 
-impl Value {
+impl<'a> Value<'a> {
     /// Reads JSON text (with the [`BYTES_MARKER`] convention).
-    pub fn from_json(text: &[u8]) -> Result<Value, String> {
+    pub fn from_json(text: &'a [u8]) -> Result<Value<'a>, String> {
         let mut de = serde_json::Deserializer::from_slice(text);
         let value = Depth(0).deserialize(&mut de).map_err(|e| e.to_string())?;
         de.end().map_err(|e| e.to_string())?;
         Ok(value)
     }
 
-    pub fn get(&self, name: &str) -> Option<&Value> {
+    /// The same value, owning all its text.
+    pub fn into_owned(self) -> Value<'static> {
+        let owned = |s: Cow<'a, str>| Cow::Owned(s.into_owned());
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(b),
+            Value::Number(n) => Value::Number(n),
+            Value::String(s) => Value::String(owned(s)),
+            Value::Bytes(b) => Value::Bytes(b),
+            Value::Array(items) => Value::Array(items.into_iter().map(Value::into_owned).collect()),
+            Value::Object(members) => Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (owned(k), v.into_owned()))
+                    .collect(),
+            ),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value<'a>> {
         match self {
             Value::Object(members) => members
                 .iter()
@@ -68,7 +89,7 @@ impl Value {
         }
     }
 
-    pub fn as_array(&self) -> Option<&[Value]> {
+    pub fn as_array(&self) -> Option<&[Value<'a>]> {
         match self {
             Value::Array(items) => Some(items),
             _ => None,
@@ -77,15 +98,15 @@ impl Value {
 
     /// Members with duplicate names collapsed to the last one, in the order
     /// of their last occurrence.
-    pub fn members(&self) -> Option<Vec<(&str, &Value)>> {
+    pub fn members(&self) -> Option<Vec<(&str, &Value<'a>)>> {
         let Value::Object(members) = self else {
             return None;
         };
-        let mut out: Vec<(&str, &Value)> = Vec::with_capacity(members.len());
+        let mut out: Vec<(&str, &Value<'a>)> = Vec::with_capacity(members.len());
         for (i, (name, value)) in members.iter().enumerate() {
             let later = members.get(i + 1..).unwrap_or_default();
             if !later.iter().any(|(k, _)| k == name) {
-                out.push((name.as_str(), value));
+                out.push((name.as_ref(), value));
             }
         }
         Some(out)
@@ -109,7 +130,7 @@ impl Value {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Value {
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Value<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Depth(0).deserialize(d)
     }
@@ -120,8 +141,8 @@ impl<'de> serde::Deserialize<'de> for Value {
 struct Depth(usize);
 
 impl<'de> DeserializeSeed<'de> for Depth {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+    type Value = Value<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value<'de>, D::Error> {
         if self.0 > MAX_DEPTH {
             return Err(de::Error::custom("input nests deeper than 128 levels"));
         }
@@ -130,55 +151,58 @@ impl<'de> DeserializeSeed<'de> for Depth {
 }
 
 impl<'de> Visitor<'de> for Depth {
-    type Value = Value;
+    type Value = Value<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON-like value")
     }
 
-    fn visit_unit<E>(self) -> Result<Value, E> {
+    fn visit_unit<E>(self) -> Result<Value<'de>, E> {
         Ok(Value::Null)
     }
-    fn visit_none<E>(self) -> Result<Value, E> {
+    fn visit_none<E>(self) -> Result<Value<'de>, E> {
         Ok(Value::Null)
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value<'de>, D::Error> {
         self.deserialize(d)
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+    fn visit_bool<E>(self, v: bool) -> Result<Value<'de>, E> {
         Ok(Value::Bool(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+    fn visit_i64<E>(self, v: i64) -> Result<Value<'de>, E> {
         Ok(Value::Number(v.to_string()))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+    fn visit_u64<E>(self, v: u64) -> Result<Value<'de>, E> {
         Ok(Value::Number(v.to_string()))
     }
-    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+    fn visit_i128<E>(self, v: i128) -> Result<Value<'de>, E> {
         Ok(Value::Number(v.to_string()))
     }
-    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+    fn visit_u128<E>(self, v: u128) -> Result<Value<'de>, E> {
         Ok(Value::Number(v.to_string()))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+    fn visit_f64<E>(self, v: f64) -> Result<Value<'de>, E> {
         // Display gives the shortest text that reads back as the same float
         // (never an exponent); NaN and infinities stay recognisably invalid.
         Ok(Value::Number(v.to_string()))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Value<'de>, E> {
+        Ok(Value::String(Cow::Borrowed(v)))
     }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+    fn visit_str<E>(self, v: &str) -> Result<Value<'de>, E> {
+        Ok(Value::String(Cow::Owned(String::from(v))))
     }
-    fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
+    fn visit_string<E>(self, v: String) -> Result<Value<'de>, E> {
+        Ok(Value::String(Cow::Owned(v)))
+    }
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<Value<'de>, E> {
         Ok(Value::Bytes(v.to_vec()))
     }
-    fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Value, E> {
+    fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Value<'de>, E> {
         Ok(Value::Bytes(v))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'de>, A::Error> {
         let inner = Depth(self.0 + 1);
         let mut items = Vec::new();
         while let Some(item) = seq.next_element_seed(inner)? {
@@ -187,10 +211,10 @@ impl<'de> Visitor<'de> for Depth {
         Ok(Value::Array(items))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'de>, A::Error> {
         let inner = Depth(self.0 + 1);
-        let mut members: Vec<(String, Value)> = Vec::new();
-        while let Some(name) = map.next_key::<String>()? {
+        let mut members: Vec<(Cow<'de, str>, Value<'de>)> = Vec::new();
+        while let Some(name) = map.next_key_seed(Name)? {
             if members.is_empty() && name == SERDE_JSON_NUMBER {
                 return Ok(Value::Number(map.next_value::<String>()?));
             }
@@ -201,7 +225,34 @@ impl<'de> Visitor<'de> for Depth {
     }
 }
 
-fn bytes_marker(members: &[(String, Value)]) -> Option<Value> {
+/// A member name, borrowed from the input when it has no escapes.
+struct Name;
+
+impl<'de> DeserializeSeed<'de> for Name {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Name {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(String::from(v)))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+fn bytes_marker<'de>(members: &[(Cow<'de, str>, Value<'de>)]) -> Option<Value<'de>> {
     match members {
         [(name, Value::String(text))] if name == BYTES_MARKER => {
             crate::base64::decode(text).map(Value::Bytes)

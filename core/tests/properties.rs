@@ -70,18 +70,18 @@ const STRINGS: &[&str] = &[
     "eyJ0YWJsZU5hbWUiOiJ0IiwiZXZlbnROYW1lIjoiSU5TRVJUIiwiZHluYW1vZGIiOnsiS2V5cyI6eyJpZCI6eyJTIjoieCJ9fX19",
 ];
 
-fn leaf() -> impl Strategy<Value = Value> {
+fn leaf() -> impl Strategy<Value = Value<'static>> {
     prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         "[-+]?[0-9]{0,4}(\\.[0-9]{0,3})?([eE][-+]?[0-9]{1,4})?".prop_map(Value::Number),
-        prop::sample::select(STRINGS).prop_map(|s| Value::String(s.to_owned())),
-        any::<String>().prop_map(Value::String),
+        prop::sample::select(STRINGS).prop_map(|s| Value::String(s.into())),
+        any::<String>().prop_map(|s| Value::String(s.into())),
         prop::collection::vec(any::<u8>(), 0..8).prop_map(Value::Bytes),
     ]
 }
 
-fn json_value() -> impl Strategy<Value = Value> {
+fn json_value() -> impl Strategy<Value = Value<'static>> {
     leaf().prop_recursive(6, 64, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
@@ -95,7 +95,9 @@ fn json_value() -> impl Strategy<Value = Value> {
                 ),
                 0..6
             )
-            .prop_map(Value::Object),
+            .prop_map(|members| Value::Object(
+                members.into_iter().map(|(k, v)| (k.into(), v)).collect()
+            )),
         ]
     })
 }
@@ -278,14 +280,15 @@ proptest! {
         how in any::<u8>(),
     ) {
         prop_assume!(!k.is_empty());
-        let request = Value::Object(vec![("Bucket".into(), Value::String(bucket.clone())), ("Key".into(), Value::String(k.clone()))]);
-        let response = Value::Object(vec![("ETag".into(), Value::String(format!("\"{etag}\"")))]);
+        let request = Value::Object(vec![("Bucket".into(), Value::String(bucket.clone().into())), ("Key".into(), Value::String(k.clone().into()))]);
+        let response = Value::Object(vec![("ETag".into(), Value::String(format!("\"{etag}\"").into()))]);
         let produced = pointers_for_response("s3", "PutObject", &request, &response, &Config::new());
         let notification = serde_json::json!({"Records": [{
             "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
             "s3": {"bucket": {"name": bucket}, "object": {"key": form_encode(&k), "eTag": etag}}
         }]}).to_string();
-        let event = Value::from_json(wrap_s3(&notification, how).as_bytes()).unwrap();
+        let wrapped = wrap_s3(&notification, how);
+        let event = Value::from_json(wrapped.as_bytes()).unwrap();
         let consumed = pointers_for_event(&event);
         prop_assert_eq!(produced.pointers.len(), 1);
         prop_assert_eq!(consumed.pointers.len(), 1);
@@ -310,11 +313,11 @@ proptest! {
             (Value::Object(vec![("B".into(), Value::Bytes(bytes.clone()))]),
              serde_json::json!({"B": base64_encode(&bytes)}))
         } else {
-            (Value::Object(vec![("N".into(), Value::String(written))]), serde_json::json!({"N": stored}))
+            (Value::Object(vec![("N".into(), Value::String(written.into()))]), serde_json::json!({"N": stored}))
         };
         let key = Value::Object(vec![
             ("sk".into(), sort_written),
-            ("pk".into(), Value::Object(vec![("S".into(), Value::String(pk.clone()))])),
+            ("pk".into(), Value::Object(vec![("S".into(), Value::String(pk.clone().into()))])),
         ]);
         let request = Value::Object(vec![("TableName".into(), Value::String("arn:aws:dynamodb:us-east-1:123456789012:table/orders".into())), ("Key".into(), key)]);
         let produced = pointers_for_response("dynamodb", "UpdateItem", &request, &Value::Object(vec![]), &Config::new());

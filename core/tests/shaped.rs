@@ -7,7 +7,7 @@ use span_autolink::{
     pointers_for_event, pointers_for_response, projection, Config, Operation, Outcome, Value,
 };
 
-fn fixture_events() -> Vec<Value> {
+fn fixture_events() -> Vec<Value<'static>> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/samples/events");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -16,17 +16,21 @@ fn fixture_events() -> Vec<Value> {
     files.sort();
     files
         .iter()
-        .map(|f| Value::from_json(&std::fs::read(f).unwrap()).unwrap())
+        .map(|f| {
+            Value::from_json(&std::fs::read(f).unwrap())
+                .unwrap()
+                .into_owned()
+        })
         .collect()
 }
 
-fn calls() -> Vec<(String, String, Value, Value)> {
+fn calls() -> Vec<(String, String, Value<'static>, Value<'static>)> {
     let text = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/examples/samples/producers.json"
     ))
     .unwrap();
-    let producers = Value::from_json(&text).unwrap();
+    let producers = Value::from_json(&text).unwrap().into_owned();
     let mut out = Vec::new();
     for call in producers.get("calls").unwrap().as_array().unwrap() {
         let s = |n: &str| call.get(n).unwrap().as_str().unwrap().to_owned();
@@ -37,7 +41,7 @@ fn calls() -> Vec<(String, String, Value, Value)> {
             call.get("response").unwrap().clone(),
         ));
     }
-    let j = |t: &str| Value::from_json(t.as_bytes()).unwrap();
+    let j = |t: &str| Value::from_json(t.as_bytes()).unwrap().into_owned();
     out.push((
         "s3".into(),
         "CopyObject".into(),
@@ -92,7 +96,7 @@ const ODD: &[&str] = &[
     "aws:s3",
 ];
 
-fn odd_value(rng: &mut Rng) -> Value {
+fn odd_value(rng: &mut Rng) -> Value<'static> {
     match rng.below(8) {
         0 => Value::Null,
         1 => Value::Bool(true),
@@ -100,19 +104,19 @@ fn odd_value(rng: &mut Rng) -> Value {
         3 => Value::Array(vec![]),
         4 => Value::Object(vec![]),
         5 => Value::Bytes(vec![0xff, 0]),
-        _ => Value::String(ODD[rng.below(ODD.len() as u64) as usize].to_owned()),
+        _ => Value::String(ODD[rng.below(ODD.len() as u64) as usize].into()),
     }
 }
 
-fn perturb(value: &Value, rng: &mut Rng, rate: u64) -> Value {
+fn perturb(value: &Value<'_>, rng: &mut Rng, rate: u64) -> Value<'static> {
     match value {
         Value::Object(members) => {
             let mut out = Vec::new();
             for (k, v) in members {
                 match rng.below(rate) {
-                    0 => {}                                     // dropped
-                    1 => out.push((k.clone(), odd_value(rng))), // retyped
-                    _ => out.push((k.clone(), perturb(v, rng, rate))),
+                    0 => {}                                                // dropped
+                    1 => out.push((k.to_string().into(), odd_value(rng))), // retyped
+                    _ => out.push((k.to_string().into(), perturb(v, rng, rate))),
                 }
             }
             if rng.below(rate) == 0 {
@@ -124,11 +128,13 @@ fn perturb(value: &Value, rng: &mut Rng, rate: u64) -> Value {
         Value::String(s) if rng.below(rate * 2) == 0 => {
             // Strings that hold JSON (message bodies) get perturbed inside.
             match Value::from_json(s.as_bytes()) {
-                Ok(inner @ Value::Object(_)) => Value::String(to_json(&perturb(&inner, rng, rate))),
+                Ok(inner @ Value::Object(_)) => {
+                    Value::String(to_json(&perturb(&inner, rng, rate)).into())
+                }
                 _ => odd_value(rng),
             }
         }
-        other => other.clone(),
+        other => other.clone().into_owned(),
     }
 }
 
@@ -147,7 +153,7 @@ fn to_json(v: &Value) -> String {
             Value::Array(a) => a.iter().map(j).collect(),
             Value::Object(m) => m
                 .iter()
-                .map(|(k, v)| (k.clone(), j(v)))
+                .map(|(k, v)| (k.to_string(), j(v)))
                 .collect::<serde_json::Map<_, _>>()
                 .into(),
         }

@@ -25,7 +25,7 @@ pub extern "C" fn sa_output() -> *const u8 {
 #[no_mangle]
 pub extern "C" fn sa_configure(len: u32) -> u32 {
     let issues = instance::with(|i| {
-        let input = i.input.get(..len as usize).unwrap_or(&i.input);
+        let input = i.input.get(..len as usize).unwrap_or_default();
         i.config = interop::config(input);
         let mut outcome = span_autolink::Outcome::new();
         outcome.issues = i.config.issues().to_vec();
@@ -47,7 +47,7 @@ pub extern "C" fn sa_pointers_for_event(len: u32) -> u32 {
 #[no_mangle]
 pub extern "C" fn sa_response_projection(len: u32) -> u32 {
     let projection = instance::with(|i| {
-        let input = i.input.get(..len as usize).unwrap_or(&i.input);
+        let input = i.input.get(..len as usize).unwrap_or_default();
         interop::response_projection(input)
     });
     instance::answer(projection.as_deref().unwrap_or_default()) as u32

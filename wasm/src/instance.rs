@@ -22,19 +22,25 @@ pub fn with<R>(f: impl FnOnce(&mut Instance) -> R) -> R {
 }
 
 /// Makes room for `len` input bytes and returns where the host writes them.
+/// The buffer only grows, so the pointer stays valid for any later input of
+/// at most `len` bytes: a host calls this only when it needs more room.
 pub fn input(len: usize) -> *mut u8 {
     with(|i| {
-        i.input.clear();
-        i.input.resize(len, 0);
+        if len > i.input.len() {
+            i.input.resize(len, 0);
+        }
         i.input.as_mut_ptr()
     })
 }
 
 /// Runs `f` on the first `len` input bytes, writes its outcome as the
-/// output, and returns the output length.
+/// output, and returns the output length. The output buffer is reused, so
+/// its address changes only when an output is longer than every earlier one.
 pub fn run(len: usize, f: impl FnOnce(&[u8], &Config) -> span_autolink::Outcome) -> usize {
     with(|i| {
-        let input = i.input.get(..len).unwrap_or(&i.input);
+        // More than `sa_input` made room for is a host error; it reads as
+        // no input, which gives `input_invalid`.
+        let input = i.input.get(..len).unwrap_or_default();
         let outcome = f(input, &i.config);
         crate::interop::write_outcome(&outcome, &mut i.output);
         i.output.len()

@@ -73,7 +73,11 @@ pub(crate) fn key_map_pointer(
 
 /// The bytes hashed for one key value: `S` as UTF-8, `N` as canonical text,
 /// `B` raw. Typed (`{"S": "x"}`) or plain as document clients pass them.
-fn encode_value<'v>(value: &'v Value, at: &Path<'_>, out: &mut Outcome) -> Option<Cow<'v, [u8]>> {
+fn encode_value<'v>(
+    value: &'v Value<'v>,
+    at: &Path<'_>,
+    out: &mut Outcome,
+) -> Option<Cow<'v, [u8]>> {
     match value {
         Value::String(s) => Some(Cow::Borrowed(s.as_bytes())),
         Value::Number(text) => number(text, at, out),

@@ -185,11 +185,11 @@ impl Writes<'_> {
 /// `object.name` as an object, reported when it is anything else. A write
 /// request is itself checked to be an object first.
 fn object<'v>(
-    parent: &'v Value,
+    parent: &'v Value<'v>,
     name: &str,
     at: &Path<'_>,
     out: &mut Outcome,
-) -> Option<&'v Value> {
+) -> Option<&'v Value<'v>> {
     if !matches!(parent, Value::Object(_)) {
         wrong_type(at, "an object", parent, out);
         return None;
@@ -197,7 +197,7 @@ fn object<'v>(
     required_object(parent, name, at, out)
 }
 
-fn table<'v>(write: &'v Value, at: &Path<'_>, out: &mut Outcome) -> Option<&'v str> {
+fn table<'v>(write: &'v Value<'v>, at: &Path<'_>, out: &mut Outcome) -> Option<&'v str> {
     if !matches!(write, Value::Object(_)) {
         wrong_type(at, "an object", write, out);
         return None;
@@ -224,12 +224,12 @@ fn resolve_table<'v>(name: &'v str, at: &Path<'_>, out: &mut Outcome) -> Option<
 /// nothing, so they get no pointer. Matched as given, and by pointer in
 /// case an SDK re-spelled a value.
 struct Unprocessed<'v> {
-    requests: Vec<(&'v str, &'v Value)>,
+    requests: Vec<(&'v str, &'v Value<'v>)>,
     pointers: Vec<Pointer>,
 }
 
 impl<'v> Unprocessed<'v> {
-    fn of(response: &'v Value, config: &Config) -> Self {
+    fn of(response: &'v Value<'v>, config: &Config) -> Self {
         let mut requests = Vec::new();
         let mut scratch = Outcome::new();
         let mut writes = Writes {

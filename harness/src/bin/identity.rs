@@ -36,16 +36,6 @@ fn write_corpus(seed: &str, count: &str, out: &str) -> Result<(), String> {
     std::fs::write(out, text).map_err(|e| format!("{out}: {e}"))
 }
 
-fn cases(path: &str) -> Result<Vec<Value>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    let corpus = Value::from_json(&bytes)?;
-    Ok(corpus
-        .get("cases")
-        .and_then(Value::as_array)
-        .unwrap_or_default()
-        .to_vec())
-}
-
 fn text(case: &Value, name: &str) -> String {
     case.get(name)
         .and_then(Value::as_str)
@@ -54,10 +44,16 @@ fn text(case: &Value, name: &str) -> String {
 }
 
 fn run_native(corpus: &str, out: &str) -> Result<(), String> {
+    let bytes = std::fs::read(corpus).map_err(|e| format!("{corpus}: {e}"))?;
+    let corpus = Value::from_json(&bytes)?;
     let null = Value::Null;
     let mut lines = Vec::new();
-    for case in cases(corpus)? {
-        let outcome = if text(&case, "kind") == "event" {
+    for case in corpus
+        .get("cases")
+        .and_then(Value::as_array)
+        .unwrap_or_default()
+    {
+        let outcome = if text(case, "kind") == "event" {
             pointers_for_event(case.get("event").unwrap_or(&null))
         } else {
             let config = match case.get("config") {
@@ -65,14 +61,14 @@ fn run_native(corpus: &str, out: &str) -> Result<(), String> {
                 None => Config::new(),
             };
             pointers_for_response(
-                &text(&case, "service"),
-                &text(&case, "operation"),
+                &text(case, "service"),
+                &text(case, "operation"),
                 case.get("request").unwrap_or(&null),
                 case.get("response").unwrap_or(&null),
                 &config,
             )
         };
-        lines.push(render::outcome_line(&text(&case, "name"), &outcome));
+        lines.push(render::outcome_line(&text(case, "name"), &outcome));
     }
     write_lines(out, &lines)
 }
