@@ -17,8 +17,9 @@ PY_WHEEL := $(PY_WHEELS)/span_autolink-$(shell sed -n 's/^version = "\(.*\)"/\1/
 PY_VENV := target/py-venv
 PY := $(PY_VENV)/bin/python
 # What the tests, the benchmark and the wheel build need. Exact versions for
-# the two oracles, whose private functions the tests call.
-PY_VENV_DEPS := pytest==9.2.0 ddtrace==4.16.0 datadog-lambda==8.130.0 boto3==1.44.8 \
+# the two oracles, whose private functions the tests call, and for moto, whose
+# server mode the end-to-end tests (py-test/e2e) run against.
+PY_VENV_DEPS := pytest==9.2.0 ddtrace==4.16.0 datadog-lambda==8.130.0 boto3==1.44.8 "moto[server]==5.2.5" \
 	wasmtime==50.0.1 "setuptools>=77" wheel
 PY_VENV_STAMP := $(PY_VENV)/.span-autolink-deps
 
