@@ -22,7 +22,7 @@ BENCHES :=
 -include bindings/python/python.mk
 -include harness/harness.mk
 
-.PHONY: all build test demo bench fmt lint test-rust test-no-std conformance conformance-check conformance-oracles clean wasm wasm-abi wasm-js wasm-bindgen-cli
+.PHONY: all build test demo bench compatibility fmt lint test-rust test-no-std conformance conformance-check conformance-oracles clean wasm wasm-abi wasm-js wasm-bindgen-cli
 
 all: build
 
@@ -77,6 +77,11 @@ conformance-oracles:
 	python3 -m venv target/oracle-venv
 	target/oracle-venv/bin/pip install --quiet ddtrace datadog-lambda boto3
 	target/oracle-venv/bin/python conformance/generate.py --check-oracles
+
+# docs/compatibility.md, regenerated from the end-to-end suites' last run
+# (target/compat/*.json); fails unless span-autolink links in every flow.
+compatibility: test-python
+	python3 docs/compatibility.py
 
 fmt:
 	$(CARGO) fmt --all

@@ -8,7 +8,7 @@
 //! binding: a bad entry is reported and skipped, the good ones are kept.
 
 use crate::issue::{Issue, IssueCode};
-use crate::outcome::{Outcome, Path};
+use crate::outcome::{Outcome, Path, Quoted};
 use crate::value::Value;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -75,7 +75,8 @@ impl Config {
                             IssueCode::ConfigEntryInvalid,
                             &Path::Root,
                             format_args!(
-                                "the DynamoDB primary key configuration for table {table:?} is skipped: it must be a list of one or two distinct, non-empty attribute names, like [\"customerId\", \"orderId\"]"
+                                "the DynamoDB primary key configuration for table {} is skipped: it must be a list of one or two distinct, non-empty attribute names, like [\"customerId\", \"orderId\"]",
+                                Quoted(table)
                             ),
                         ),
                     }

@@ -4,7 +4,7 @@ use crate::issue::{Issue, IssueCode};
 use crate::pointer::Pointer;
 use alloc::format;
 use alloc::vec::Vec;
-use core::fmt;
+use core::fmt::{self, Write as _};
 
 /// The pointers an input gives, in input order, and the reasons why parts
 /// of it gave none.
@@ -55,5 +55,50 @@ impl fmt::Display for Path<'_> {
             Path::Field(parent, name) => write!(f, "{parent}.{name}"),
             Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
         }
+    }
+}
+
+/// Input text quoted in a message: escapes quotes, backslashes and control
+/// characters, and cuts long text short, so a message never carries
+/// megabytes of someone's input. Written out rather than `{:?}`, whose
+/// Unicode tables would weigh on every host's module.
+pub(crate) struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const LIMIT: usize = 80;
+        f.write_str("\"")?;
+        for (shown, c) in self.0.chars().enumerate() {
+            if shown == LIMIT {
+                return write!(f, "\"... ({} bytes)", self.0.len());
+            }
+            match c {
+                '"' => f.write_str("\\\"")?,
+                '\\' => f.write_str("\\\\")?,
+                c if c.is_control() => write!(f, "\\u{{{:x}}}", u32::from(c))?,
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_str("\"")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Quoted;
+    use alloc::format;
+    use alloc::string::String;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(
+            format!("{}", Quoted("a\"b\\c\nd")),
+            "\"a\\\"b\\\\c\\u{a}d\""
+        );
+        let long: String = "é".repeat(100);
+        assert_eq!(
+            format!("{}", Quoted(&long)),
+            format!("\"{}\"... (200 bytes)", "é".repeat(80))
+        );
     }
 }

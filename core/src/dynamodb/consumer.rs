@@ -5,7 +5,7 @@ use super::key::key_map_pointer;
 use super::table::{stream_table, table_name};
 use crate::fields::{optional_str, required_object, required_str};
 use crate::issue::IssueCode;
-use crate::outcome::{Outcome, Path};
+use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::Direction;
 use crate::value::Value;
 
@@ -29,7 +29,8 @@ pub(crate) fn stream_record(record: &Value, at: &Path<'_>, out: &mut Outcome) {
             IssueCode::StreamArnInvalid,
             &at.field("eventSourceARN"),
             format_args!(
-                "{arn:?} is not a DynamoDB stream ARN (arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL)"
+                "{} is not a DynamoDB stream ARN (arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL)",
+                Quoted(arn)
             ),
         );
         return;
@@ -53,7 +54,7 @@ pub(crate) fn kinesis_change(change: &Value, at: &Path<'_>, out: &mut Outcome) {
         out.issue(
             IssueCode::TableNameInvalid,
             &at.field("tableName"),
-            format_args!("{name:?} is not a table name"),
+            format_args!("{} is not a table name", Quoted(name)),
         );
         return;
     };

@@ -3,7 +3,7 @@
 use super::number::{self, NumberError};
 use crate::hash::PointerHash;
 use crate::issue::IssueCode;
-use crate::outcome::{Outcome, Path};
+use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::{Direction, Pointer, PointerKind};
 use crate::value::Value;
 use alloc::borrow::Cow;
@@ -107,7 +107,7 @@ fn number<'v>(text: &str, at: &Path<'_>, out: &mut Outcome) -> Option<Cow<'v, [u
     match number::canonical(text) {
         Ok(canonical) => Some(Cow::Owned(canonical.into_bytes())),
         Err(NumberError::Invalid) => {
-            let shown = Shortened(text);
+            let shown = Quoted(text);
             out.issue(
                 IssueCode::NumberInvalid,
                 at,
@@ -116,7 +116,7 @@ fn number<'v>(text: &str, at: &Path<'_>, out: &mut Outcome) -> Option<Cow<'v, [u
             None
         }
         Err(NumberError::OutOfRange) => {
-            let shown = Shortened(text);
+            let shown = Quoted(text);
             out.issue(
                 IssueCode::NumberOutOfRange,
                 at,
@@ -139,20 +139,4 @@ fn unsupported<T>(value: &Value, at: &Path<'_>, out: &mut Outcome) -> Option<T> 
         ),
     );
     None
-}
-
-/// Quotes input text in a message without copying megabytes of it.
-struct Shortened<'a>(&'a str);
-
-impl core::fmt::Display for Shortened<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        const LIMIT: usize = 40;
-        match self.0.char_indices().nth(LIMIT) {
-            Some((cut, _)) => {
-                let head = self.0.get(..cut).unwrap_or_default();
-                write!(f, "{head:?}... ({} bytes)", self.0.len())
-            }
-            None => write!(f, "{:?}", self.0),
-        }
-    }
 }

@@ -7,7 +7,7 @@ use crate::config::{Config, SETTING};
 use crate::fields::{required_array, required_object, required_str, sdk_output, wrong_type};
 use crate::issue::IssueCode;
 use crate::operation::DynamoDbWrite;
-use crate::outcome::{Outcome, Path};
+use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::{Direction, Pointer};
 use crate::value::Value;
 use alloc::vec::Vec;
@@ -63,11 +63,12 @@ impl Writes<'_> {
     fn put_item(&mut self, table: &str, item: &Value, at: &Path<'_>, out: &mut Outcome) {
         self.consulted = true;
         let Some(names) = self.config.key_names(table) else {
+            let table = Quoted(table);
             out.issue(
                 IssueCode::TableNotConfigured,
                 at,
                 format_args!(
-                    "a put on table {table:?} needs the names of its key attributes: add {table:?} to {SETTING}, e.g. {{{table:?}: [\"partitionKey\", \"sortKey\"]}}"
+                    "a put on table {table} needs the names of its key attributes: add {table} to {SETTING}, e.g. {{{table}: [\"partitionKey\", \"sortKey\"]}}"
                 ),
             );
             return;
@@ -81,7 +82,9 @@ impl Writes<'_> {
                         IssueCode::KeyAttributeMissing,
                         at,
                         format_args!(
-                            "the item has no attribute {name:?}, which the configuration names as a key attribute of table {table:?}; check {SETTING}"
+                            "the item has no attribute {}, which the configuration names as a key attribute of table {}; check {SETTING}",
+                            Quoted(name),
+                            Quoted(table)
                         ),
                     );
                     return;
@@ -213,7 +216,8 @@ fn resolve_table<'v>(name: &'v str, at: &Path<'_>, out: &mut Outcome) -> Option<
             IssueCode::TableNameInvalid,
             at,
             format_args!(
-                "{name:?} is neither a table name nor a table ARN (arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME)"
+                "{} is neither a table name nor a table ARN (arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME)",
+                Quoted(name)
             ),
         );
     }

@@ -5,7 +5,7 @@ use super::key::{self, KeyDecodeError};
 use super::{object_pointer, ObjectPaths};
 use crate::fields::{optional_str, required_object, required_str};
 use crate::issue::IssueCode;
-use crate::outcome::{Outcome, Path};
+use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::Direction;
 use crate::value::Value;
 
@@ -67,7 +67,7 @@ fn created_object(container: &Value, at: &Path<'_>, etag_field: &str, out: &mut 
             out.issue(
                 code,
                 &object_at.field("key"),
-                format_args!("key {encoded:?} {why}"),
+                format_args!("key {} {why}", Quoted(encoded)),
             );
             return;
         }

@@ -6,7 +6,7 @@ pub(crate) mod producer;
 
 use crate::hash::PointerHash;
 use crate::issue::IssueCode;
-use crate::outcome::{Outcome, Path};
+use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::{Direction, Pointer, PointerKind};
 
 /// Where the three components came from, for messages.
@@ -27,7 +27,10 @@ pub(crate) fn object_pointer(
         out.issue(
             IssueCode::BucketNotAscii,
             &paths.bucket,
-            format_args!("bucket name {bucket:?} is not ASCII, which no S3 bucket can be"),
+            format_args!(
+                "bucket name {} is not ASCII, which no S3 bucket can be",
+                Quoted(bucket)
+            ),
         );
         return;
     }
@@ -36,7 +39,8 @@ pub(crate) fn object_pointer(
             IssueCode::EtagInvalid,
             &paths.etag,
             format_args!(
-                "ETag {etag:?} is not an S3 ETag (expected ASCII, optionally in one pair of double quotes)"
+                "ETag {} is not an S3 ETag (expected ASCII, optionally in one pair of double quotes)",
+                Quoted(etag)
             ),
         );
         return;
