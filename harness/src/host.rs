@@ -124,58 +124,10 @@ impl Host {
         self.call("sa_configure", text.as_bytes())
     }
 
-    /// One call of ABI.md: write the input, call, read the output.
+    /// One call of ABI.md in its three steps: `sa_input`, the call,
+    /// `sa_output`.
     pub fn call(&mut self, export: &str, input: &[u8]) -> Result<Answer, Trapped> {
-        match self.try_call(export, input) {
-            Ok(answer) => Ok(answer),
-            Err(error) => {
-                // After a trap the instance is undefined: replace it.
-                if let Err(e) = self.reset() {
-                    return Err(Trapped(format!(
-                        "{error}; and re-instantiating failed: {e}"
-                    )));
-                }
-                Err(Trapped(error))
-            }
-        }
-    }
-
-    fn try_call(&mut self, export: &str, input: &[u8]) -> Result<Answer, String> {
-        let len = u32::try_from(input.len()).map_err(|_| "input over 4 GiB".to_owned())?;
-        let func = self
-            .exports
-            .calls
-            .iter()
-            .find(|(n, _)| *n == export)
-            .map(|(_, f)| f.clone())
-            .ok_or_else(|| format!("no export {export}"))?;
-        self.store
-            .set_fuel(self.limits.fuel_per_call)
-            .map_err(|e| e.to_string())?;
-        let ptr = self
-            .exports
-            .input
-            .call(&mut self.store, len)
-            .map_err(|e| e.to_string())?;
-        self.exports
-            .memory
-            .write(&mut self.store, ptr as usize, input)
-            .map_err(|e| e.to_string())?;
-        let out_len = func.call(&mut self.store, len).map_err(|e| e.to_string())?;
-        let out = self
-            .exports
-            .output
-            .call(&mut self.store, ())
-            .map_err(|e| e.to_string())?;
-        let mut buf = vec![0u8; out_len as usize];
-        self.exports
-            .memory
-            .read(&self.store, out as usize, &mut buf)
-            .map_err(|e| e.to_string())?;
-        let fuel_used =
-            self.limits.fuel_per_call - self.store.get_fuel().map_err(|e| e.to_string())?;
-        let output = String::from_utf8(buf).map_err(|e| format!("output is not UTF-8: {e}"))?;
-        Ok(Answer { output, fuel_used })
+        self.call_in_place(export, input, &mut InPlace::default())
     }
 
     /// One call the way a hot-path host makes it (ABI.md, "One call"):
@@ -189,61 +141,66 @@ impl Host {
         input: &[u8],
         buffers: &mut InPlace,
     ) -> Result<Answer, Trapped> {
-        let run = |host: &mut Host, buffers: &mut InPlace| -> Result<Answer, String> {
-            let len = u32::try_from(input.len()).map_err(|_| "input over 4 GiB".to_owned())?;
-            host.store
-                .set_fuel(host.limits.fuel_per_call)
-                .map_err(|e| e.to_string())?;
-            if input.len() > buffers.input_room {
-                buffers.input = host
-                    .exports
-                    .input
-                    .call(&mut host.store, len)
-                    .map_err(|e| e.to_string())?;
-                buffers.input_room = input.len();
-                buffers.module_calls += 1;
-            }
-            host.exports
-                .memory
-                .write(&mut host.store, buffers.input as usize, input)
-                .map_err(|e| e.to_string())?;
-            let func = host
-                .exports
-                .calls
-                .iter()
-                .find(|(n, _)| *n == export)
-                .map(|(_, f)| f.clone())
-                .ok_or("no such export")?;
-            let out_len = func.call(&mut host.store, len).map_err(|e| e.to_string())?;
-            buffers.module_calls += 1;
-            if out_len as usize > buffers.longest_output {
-                buffers.output = host
-                    .exports
-                    .output
-                    .call(&mut host.store, ())
-                    .map_err(|e| e.to_string())?;
-                buffers.longest_output = out_len as usize;
-                buffers.module_calls += 1;
-            }
-            let mut buf = vec![0u8; out_len as usize];
-            host.exports
-                .memory
-                .read(&host.store, buffers.output as usize, &mut buf)
-                .map_err(|e| e.to_string())?;
-            let fuel_used =
-                host.limits.fuel_per_call - host.store.get_fuel().map_err(|e| e.to_string())?;
-            Ok(Answer {
-                output: String::from_utf8(buf).map_err(|e| e.to_string())?,
-                fuel_used,
-            })
-        };
-        run(self, buffers).map_err(|error| {
+        self.exchange(export, input, buffers).map_err(|error| {
+            // After a trap the instance is undefined: replace it.
             *buffers = InPlace::default();
             match self.reset() {
                 Ok(()) => Trapped(error),
                 Err(e) => Trapped(format!("{error}; and re-instantiating failed: {e}")),
             }
         })
+    }
+
+    fn exchange(
+        &mut self,
+        export: &str,
+        input: &[u8],
+        buffers: &mut InPlace,
+    ) -> Result<Answer, String> {
+        let len = u32::try_from(input.len()).map_err(|_| "input over 4 GiB".to_owned())?;
+        let func = self
+            .exports
+            .calls
+            .iter()
+            .find(|(n, _)| *n == export)
+            .map(|(_, f)| f.clone())
+            .ok_or_else(|| format!("no export {export}"))?;
+        self.store
+            .set_fuel(self.limits.fuel_per_call)
+            .map_err(|e| e.to_string())?;
+        if buffers.module_calls == 0 || input.len() > buffers.input_room {
+            buffers.input = self
+                .exports
+                .input
+                .call(&mut self.store, len)
+                .map_err(|e| e.to_string())?;
+            buffers.input_room = input.len();
+            buffers.module_calls += 1;
+        }
+        self.exports
+            .memory
+            .write(&mut self.store, buffers.input as usize, input)
+            .map_err(|e| e.to_string())?;
+        let out_len = func.call(&mut self.store, len).map_err(|e| e.to_string())?;
+        buffers.module_calls += 1;
+        if out_len as usize > buffers.longest_output {
+            buffers.output = self
+                .exports
+                .output
+                .call(&mut self.store, ())
+                .map_err(|e| e.to_string())?;
+            buffers.longest_output = out_len as usize;
+            buffers.module_calls += 1;
+        }
+        let mut buf = vec![0u8; out_len as usize];
+        self.exports
+            .memory
+            .read(&self.store, buffers.output as usize, &mut buf)
+            .map_err(|e| e.to_string())?;
+        let fuel_used =
+            self.limits.fuel_per_call - self.store.get_fuel().map_err(|e| e.to_string())?;
+        let output = String::from_utf8(buf).map_err(|e| format!("output is not UTF-8: {e}"))?;
+        Ok(Answer { output, fuel_used })
     }
 
     /// A fresh instance of the same compiled module, configured as before.
@@ -253,7 +210,7 @@ impl Host {
         self.exports = exports;
         if !self.config_text.is_empty() {
             let text = std::mem::take(&mut self.config_text);
-            self.try_call("sa_configure", &text)?;
+            self.exchange("sa_configure", &text, &mut InPlace::default())?;
             self.config_text = text;
         }
         Ok(())
