@@ -31,9 +31,10 @@ impl Config {
         Config::default()
     }
 
-    /// From the text of the environment variable.
-    pub fn from_json(text: &str) -> Config {
-        match Value::from_json(text.as_bytes()) {
+    /// From the text of the environment variable; bytes that are not
+    /// UTF-8 JSON are reported like any other unreadable text.
+    pub fn from_json(text: impl AsRef<[u8]>) -> Config {
+        match Value::from_json(text.as_ref()) {
             Ok(value) => Config::from_value(&value),
             Err(error) => {
                 let mut out = Outcome::new();

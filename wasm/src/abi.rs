@@ -2,7 +2,6 @@
 //! integers, bytes passed through linear memory.
 
 use crate::{instance, interop};
-use span_autolink::Config;
 
 /// Bumped whenever a function, a format or a rule of `ABI.md` changes.
 pub const ABI_VERSION: u32 = 1;
@@ -24,19 +23,20 @@ pub extern "C" fn sa_output() -> *const u8 {
 
 #[no_mangle]
 pub extern "C" fn sa_configure(len: u32) -> u32 {
-    let issues = instance::with(|i| {
-        let input = i.input.get(..len as usize).unwrap_or_default();
-        i.config = interop::config(input);
-        let mut outcome = span_autolink::Outcome::new();
-        outcome.issues = i.config.issues().to_vec();
-        outcome
-    });
-    instance::run(0, |_, _: &Config| issues) as u32
+    instance::run(len as usize, |input, config| {
+        *config = interop::config(input);
+        span_autolink::Outcome {
+            pointers: Vec::new(),
+            issues: config.issues().to_vec(),
+        }
+    }) as u32
 }
 
 #[no_mangle]
 pub extern "C" fn sa_pointers_for_response(len: u32) -> u32 {
-    instance::run(len as usize, interop::response) as u32
+    instance::run(len as usize, |input, config| {
+        interop::response(input, config)
+    }) as u32
 }
 
 #[no_mangle]

@@ -33,15 +33,16 @@ pub fn input(len: usize) -> *mut u8 {
     })
 }
 
-/// Runs `f` on the first `len` input bytes, writes its outcome as the
-/// output, and returns the output length. The output buffer is reused, so
-/// its address changes only when an output is longer than every earlier one.
-pub fn run(len: usize, f: impl FnOnce(&[u8], &Config) -> span_autolink::Outcome) -> usize {
+/// Runs `f` on the first `len` input bytes and the configuration (which
+/// `sa_configure` replaces), writes its outcome as the output, and returns
+/// the output length. The output buffer is reused, so its address changes
+/// only when an output is longer than every earlier one.
+pub fn run(len: usize, f: impl FnOnce(&[u8], &mut Config) -> span_autolink::Outcome) -> usize {
     with(|i| {
         // More than `sa_input` made room for is a host error; it reads as
         // no input, which gives `input_invalid`.
         let input = i.input.get(..len).unwrap_or_default();
-        let outcome = f(input, &i.config);
+        let outcome = f(input, &mut i.config);
         crate::interop::write_outcome(&outcome, &mut i.output);
         i.output.len()
     })

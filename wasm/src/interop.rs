@@ -40,10 +40,7 @@ pub fn config(input: &[u8]) -> Config {
     if input.iter().all(u8::is_ascii_whitespace) {
         return Config::new();
     }
-    match core::str::from_utf8(input) {
-        Ok(text) => Config::from_json(text),
-        Err(_) => Config::from_json("\u{0}"),
-    }
+    Config::from_json(input)
 }
 
 /// `SERVICE OPERATION` to the JSON projection of what the call's rules read
@@ -117,6 +114,15 @@ mod tests {
         let mut out = Vec::new();
         write_outcome(&event(b"{not json"), &mut out);
         assert!(out.starts_with(b"i input_invalid "));
+    }
+
+    #[test]
+    fn configuration_that_is_not_utf8_is_reported() {
+        let bad = config(b"{\"t\": [\"\xff\"]}");
+        let codes: Vec<&str> = bad.issues().iter().map(|i| i.code.as_str()).collect();
+        assert_eq!(codes, ["config_invalid"]);
+        assert!(bad.key_names("t").is_none());
+        assert_eq!(config(b"  \n").issues(), &[]);
     }
 
     #[test]

@@ -193,19 +193,25 @@ fn object<'v>(
     at: &Path<'_>,
     out: &mut Outcome,
 ) -> Option<&'v Value<'v>> {
-    if !matches!(parent, Value::Object(_)) {
-        wrong_type(at, "an object", parent, out);
-        return None;
+    required_object(write_object(parent, at, out)?, name, at, out)
+}
+
+/// A write request must itself be an object before its members are read.
+fn write_object<'v>(
+    write: &'v Value<'v>,
+    at: &Path<'_>,
+    out: &mut Outcome,
+) -> Option<&'v Value<'v>> {
+    if matches!(write, Value::Object(_)) {
+        Some(write)
+    } else {
+        wrong_type(at, "an object", write, out);
+        None
     }
-    required_object(parent, name, at, out)
 }
 
 fn table<'v>(write: &'v Value<'v>, at: &Path<'_>, out: &mut Outcome) -> Option<&'v str> {
-    if !matches!(write, Value::Object(_)) {
-        wrong_type(at, "an object", write, out);
-        return None;
-    }
-    let name = required_str(write, "TableName", at, out)?;
+    let name = required_str(write_object(write, at, out)?, "TableName", at, out)?;
     resolve_table(name, &at.field("TableName"), out)
 }
 
