@@ -80,7 +80,7 @@ conformance-oracles:
 
 # docs/compatibility.md, regenerated from the end-to-end suites' last run
 # (target/compat/*.json); fails unless span-autolink links in every flow.
-compatibility: test-python
+compatibility: test-python test-js
 	python3 docs/compatibility.py
 
 fmt:

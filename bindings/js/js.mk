@@ -2,7 +2,8 @@
 # benchmark (bench/js). Included by the root Makefile.
 #
 #   make js-package   bindings/js/pkg: the wasm-bindgen glue and module
-#   make test-js      js-test against the package as npm installs it
+#   make test-js      js-test against the package as npm installs it, and
+#                     js-test/e2e against moto (writes target/compat/node.json)
 #   make bench-js     ratios against dd-trace and datadog-lambda-js
 
 JS_DIR := bindings/js
@@ -49,7 +50,9 @@ js-pack: js-package
 	cd $(JS_DIR) && npm pack --silent --pack-destination $(CURDIR)/$(JS_PACK_DIR) >/dev/null
 	@tar -tzf $(JS_TARBALL) | sort | sed 's/^/  packed: /'
 
-test-js: js-pack js-test/node_modules/.installed
+# py-venv (bindings/python/python.mk): the end-to-end tests (js-test/e2e)
+# run moto's server with the Python where it installs moto.
+test-js: js-pack js-test/node_modules/.installed py-venv
 	rm -rf js-test/node_modules/span-autolink
 	cd js-test && npm install --no-save --no-audit --no-fund --loglevel=error $(CURDIR)/$(JS_TARBALL)
 	cd js-test && node --test --test-reporter=spec
