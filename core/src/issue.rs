@@ -106,14 +106,8 @@ impl fmt::Display for IssueCode {
     }
 }
 
-impl serde::Serialize for IssueCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
 /// One reason why part of an input gave no pointer.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Issue {
     pub code: IssueCode,
     /// Says where (`Records[2]`, `RequestItems.orders[0]`) and what to do about it.

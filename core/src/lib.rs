@@ -40,6 +40,7 @@ mod event;
 mod fields;
 pub mod hash;
 pub mod issue;
+mod json;
 pub mod operation;
 pub mod outcome;
 pub mod pointer;

@@ -8,7 +8,7 @@ use core::fmt::{self, Write as _};
 
 /// The pointers an input gives, in input order, and the reasons why parts
 /// of it gave none.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
     pub pointers: Vec<Pointer>,
     pub issues: Vec<Issue>,

@@ -71,14 +71,3 @@ impl fmt::Display for Pointer {
         )
     }
 }
-
-impl serde::Serialize for Pointer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Pointer", 3)?;
-        st.serialize_field("kind", self.kind.as_str())?;
-        st.serialize_field("direction", self.direction.as_str())?;
-        st.serialize_field("hash", self.hash.as_str())?;
-        st.end()
-    }
-}

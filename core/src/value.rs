@@ -7,10 +7,8 @@
 //! order (pointers come out in request order).
 
 use alloc::borrow::Cow;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt;
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// Nesting deeper than this is refused while reading, so that neither
 /// reading nor dropping a value can exhaust the stack. DynamoDB allows 32
@@ -23,10 +21,6 @@ pub const MAX_DEPTH: usize = 128;
 /// import-free ABI, the conformance file) use it for SDK bytes.
 pub const BYTES_MARKER: &str = "$bytes";
 
-// serde_json with `arbitrary_precision` hands a number to a visitor as a
-// one-member map under this name; it is how the exact text survives.
-const SERDE_JSON_NUMBER: &str = "$serde_json::private::Number";
-
 /// Strings and member names borrow from the input where they can (JSON
 /// text without escapes), so reading a call costs few allocations.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +28,7 @@ pub enum Value<'a> {
     Null,
     Bool(bool),
     /// The number's text as the input spelled it.
-    Number(String),
+    Number(Cow<'a, str>),
     String(Cow<'a, str>),
     Bytes(Vec<u8>),
     Array(Vec<Value<'a>>),
@@ -46,10 +40,7 @@ pub enum Value<'a> {
 impl<'a> Value<'a> {
     /// Reads JSON text (with the [`BYTES_MARKER`] convention).
     pub fn from_json(text: &'a [u8]) -> Result<Value<'a>, String> {
-        let mut de = serde_json::Deserializer::from_slice(text);
-        let value = Depth(0).deserialize(&mut de).map_err(|e| e.to_string())?;
-        de.end().map_err(|e| e.to_string())?;
-        Ok(value)
+        crate::json::read(text)
     }
 
     /// The same value, owning all its text.
@@ -58,7 +49,7 @@ impl<'a> Value<'a> {
         match self {
             Value::Null => Value::Null,
             Value::Bool(b) => Value::Bool(b),
-            Value::Number(n) => Value::Number(n),
+            Value::Number(n) => Value::Number(owned(n)),
             Value::String(s) => Value::String(owned(s)),
             Value::Bytes(b) => Value::Bytes(b),
             Value::Array(items) => Value::Array(items.into_iter().map(Value::into_owned).collect()),
@@ -127,136 +118,5 @@ impl<'a> Value<'a> {
             Value::Array(_) => "a list",
             Value::Object(_) => "an object",
         }
-    }
-}
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Value<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Depth(0).deserialize(d)
-    }
-}
-
-/// Reads one value at a known nesting depth.
-#[derive(Clone, Copy)]
-struct Depth(usize);
-
-impl<'de> DeserializeSeed<'de> for Depth {
-    type Value = Value<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value<'de>, D::Error> {
-        if self.0 > MAX_DEPTH {
-            return Err(de::Error::custom("input nests deeper than 128 levels"));
-        }
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Depth {
-    type Value = Value<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON-like value")
-    }
-
-    fn visit_unit<E>(self) -> Result<Value<'de>, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> Result<Value<'de>, E> {
-        Ok(Value::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value<'de>, D::Error> {
-        self.deserialize(d)
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value<'de>, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value<'de>, E> {
-        Ok(Value::Number(v.to_string()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value<'de>, E> {
-        Ok(Value::Number(v.to_string()))
-    }
-    fn visit_i128<E>(self, v: i128) -> Result<Value<'de>, E> {
-        Ok(Value::Number(v.to_string()))
-    }
-    fn visit_u128<E>(self, v: u128) -> Result<Value<'de>, E> {
-        Ok(Value::Number(v.to_string()))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value<'de>, E> {
-        // Display gives the shortest text that reads back as the same float
-        // (never an exponent); NaN and infinities stay recognisably invalid.
-        Ok(Value::Number(v.to_string()))
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Value<'de>, E> {
-        Ok(Value::String(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value<'de>, E> {
-        Ok(Value::String(Cow::Owned(String::from(v))))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value<'de>, E> {
-        Ok(Value::String(Cow::Owned(v)))
-    }
-    fn visit_bytes<E>(self, v: &[u8]) -> Result<Value<'de>, E> {
-        Ok(Value::Bytes(v.to_vec()))
-    }
-    fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Value<'de>, E> {
-        Ok(Value::Bytes(v))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'de>, A::Error> {
-        let inner = Depth(self.0 + 1);
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(inner)? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'de>, A::Error> {
-        let inner = Depth(self.0 + 1);
-        let mut members: Vec<(Cow<'de, str>, Value<'de>)> = Vec::new();
-        while let Some(name) = map.next_key_seed(Name)? {
-            if members.is_empty() && name == SERDE_JSON_NUMBER {
-                return Ok(Value::Number(map.next_value::<String>()?));
-            }
-            let value = map.next_value_seed(inner)?;
-            members.push((name, value));
-        }
-        Ok(bytes_marker(&members).unwrap_or(Value::Object(members)))
-    }
-}
-
-/// A member name, borrowed from the input when it has no escapes.
-struct Name;
-
-impl<'de> DeserializeSeed<'de> for Name {
-    type Value = Cow<'de, str>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Name {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a member name")
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Borrowed(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Owned(String::from(v)))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Owned(v))
-    }
-}
-
-fn bytes_marker<'de>(members: &[(Cow<'de, str>, Value<'de>)]) -> Option<Value<'de>> {
-    match members {
-        [(name, Value::String(text))] if name == BYTES_MARKER => {
-            crate::base64::decode(text).map(Value::Bytes)
-        }
-        _ => None,
     }
 }

@@ -74,7 +74,8 @@ fn leaf() -> impl Strategy<Value = Value<'static>> {
     prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
-        "[-+]?[0-9]{0,4}(\\.[0-9]{0,3})?([eE][-+]?[0-9]{1,4})?".prop_map(Value::Number),
+        "[-+]?[0-9]{0,4}(\\.[0-9]{0,3})?([eE][-+]?[0-9]{1,4})?"
+            .prop_map(|n| Value::Number(n.into())),
         prop::sample::select(STRINGS).prop_map(|s| Value::String(s.into())),
         any::<String>().prop_map(|s| Value::String(s.into())),
         prop::collection::vec(any::<u8>(), 0..8).prop_map(Value::Bytes),

@@ -100,7 +100,7 @@ fn odd_value(rng: &mut Rng) -> Value<'static> {
     match rng.below(8) {
         0 => Value::Null,
         1 => Value::Bool(true),
-        2 => Value::Number(ODD[rng.below(ODD.len() as u64) as usize].to_owned()),
+        2 => Value::Number(ODD[rng.below(ODD.len() as u64) as usize].into()),
         3 => Value::Array(vec![]),
         4 => Value::Object(vec![]),
         5 => Value::Bytes(vec![0xff, 0]),

@@ -9,3 +9,9 @@ pub mod instance;
 pub mod interop;
 #[cfg(feature = "js")]
 mod js;
+#[cfg(any(target_arch = "wasm32", test))]
+mod pools;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: pools::Pools = pools::Pools::new();

@@ -17,8 +17,10 @@ pub fn table_name(table_name: &str) -> Option<&str> {
 /// in any partition (`aws`, `aws-cn`, `aws-us-gov`, ...).
 pub fn stream_table(arn: &str) -> Option<&str> {
     let rest = dynamodb_resource(arn)?.strip_prefix("table/")?;
-    let (name, label) = rest.split_once("/stream/")?;
-    (!name.is_empty() && !name.contains('/') && !label.is_empty()).then_some(name)
+    // A name has no `/`, so the first one must begin `/stream/`.
+    let (name, after) = rest.split_once('/')?;
+    let label = after.strip_prefix("stream/")?;
+    (!name.is_empty() && !label.is_empty()).then_some(name)
 }
 
 fn dynamodb_resource(arn: &str) -> Option<&str> {
