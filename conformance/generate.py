@@ -1156,6 +1156,21 @@ def define_cases():
         {},
         [DDBD("blobs", ("blobId", b"\x00\x01\x02\x03\x04\xff"))],
         config={"blobs": ["blobId"]})
+    response_case(
+        "ddb_document_client_put",
+        "The JavaScript document client's put (v2 DocumentClient) is PutItem with plain values; ddtrace knows only PutItem.",
+        "differs", "dynamodb", "put",
+        {"TableName": "orders", "Item": {"customerId": "c-1001", "orderId": RAW("42.0"), "note": "gift"}},
+        {},
+        [DDBD("orders", ("customerId", "c-1001"), ("orderId", "42"))],
+        config=ORDERS_CONFIG)
+    response_case(
+        "ddb_document_client_command",
+        "The v3 document client's UpdateCommand (@aws-sdk/lib-dynamodb) is UpdateItem with plain values.",
+        "differs", "dynamodb", "UpdateCommand",
+        {"TableName": "orders", "Key": {"customerId": "c-1001", "orderId": 42}, "UpdateExpression": "SET note = :n"},
+        {},
+        [DDBD("orders", ("customerId", "c-1001"), ("orderId", "42"))])
 
     # -- configuration -----------------------------------------------------
     response_case(

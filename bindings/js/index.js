@@ -309,6 +309,15 @@ function bytes64(v) {
   ascii('"}');
 }
 
+// The document client's exact number (@aws-sdk/util-dynamodb NumberValue,
+// what `wrapNumbers` and `NumberValue.from('1.50')` give): its text, not a
+// float, is what the key holds.
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
+
+function isNumberValue(v) {
+  return typeof v.value === 'string' && typeof v.toAttributeValue === 'function' && v.constructor !== undefined && v.constructor.name === 'NumberValue';
+}
+
 function skipped(x) {
   return x === undefined || typeof x === 'function' || typeof x === 'symbol';
 }
@@ -353,6 +362,12 @@ function whole(v, depth) {
   }
   if (isBytes(v)) {
     bytes64(v);
+    return;
+  }
+  if (isNumberValue(v)) {
+    // The exact text, as a JSON number; text JSON cannot hold as a number
+    // is written as null, which the module reports as the wrong type.
+    ascii(JSON_NUMBER.test(v.value) ? v.value : 'null');
     return;
   }
   ascii('{');

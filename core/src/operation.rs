@@ -31,18 +31,27 @@ const S3_WRITES: [(&str, S3Write); 3] = [
     ("CopyObject", S3Write::CopyObject),
 ];
 
-const DYNAMODB_WRITES: [(&str, DynamoDbWrite); 5] = [
+const DYNAMODB_WRITES: [(&str, DynamoDbWrite); 10] = [
     ("PutItem", DynamoDbWrite::PutItem),
     ("UpdateItem", DynamoDbWrite::UpdateItem),
     ("DeleteItem", DynamoDbWrite::DeleteItem),
     ("BatchWriteItem", DynamoDbWrite::BatchWriteItem),
     ("TransactWriteItems", DynamoDbWrite::TransactWriteItems),
+    // The document clients' names for the same calls (JavaScript v2
+    // `DocumentClient.put`, v3 `PutCommand` from `@aws-sdk/lib-dynamodb`),
+    // whose plain values the key rules already read.
+    ("Put", DynamoDbWrite::PutItem),
+    ("Update", DynamoDbWrite::UpdateItem),
+    ("Delete", DynamoDbWrite::DeleteItem),
+    ("BatchWrite", DynamoDbWrite::BatchWriteItem),
+    ("TransactWrite", DynamoDbWrite::TransactWriteItems),
 ];
 
 impl Operation {
     /// `service` in any case (`s3`, `S3`, `dynamodb`, `DynamoDB`);
     /// `operation` as the API (`PutObject`), the JavaScript v2 SDK
-    /// (`putObject`) or the v3 SDK (`PutObjectCommand`) spells it.
+    /// (`putObject`) or the v3 SDK (`PutObjectCommand`) spells it, and the
+    /// DynamoDB document clients' names (`put`, `PutCommand`).
     /// Anything else writes nothing a pointer can name: `None`.
     pub fn parse(service: &str, operation: &str) -> Option<Operation> {
         let name = operation.strip_suffix("Command").unwrap_or(operation);
@@ -88,5 +97,14 @@ mod tests {
             Some(Operation::DynamoDb(DynamoDbWrite::TransactWriteItems))
         );
         assert_eq!(Operation::parse("sqs", "PutItem"), None);
+        let put_item = Some(Operation::DynamoDb(DynamoDbWrite::PutItem));
+        assert_eq!(Operation::parse("dynamodb", "put"), put_item);
+        assert_eq!(Operation::parse("dynamodb", "PutCommand"), put_item);
+        assert_eq!(
+            Operation::parse("dynamodb", "transactWrite"),
+            Some(Operation::DynamoDb(DynamoDbWrite::TransactWriteItems))
+        );
+        assert_eq!(Operation::parse("s3", "put"), None);
+        assert_eq!(Operation::parse("dynamodb", "get"), None);
     }
 }
