@@ -26,10 +26,23 @@ let memoryBuffer = null; // the ArrayBuffer `bytes` views
 let bytes = null; // Buffer over the whole linear memory
 let configured = ''; // the key-name configuration text the instance holds
 
+// The module's input buffer: input is written straight into it. It only
+// grows, and growing keeps what was written (ABI.md), so its place is asked
+// for only when an input needs more room.
+let inputStart = 0;
+let inputEnd = 0;
+// The module's output buffer, which moves only when an output is longer
+// than every earlier one: its place is asked for only then.
+let outputStart = 0;
+let outputLongest = -1;
+
 function attach() {
   memory = glue.linearMemory();
   memoryBuffer = null;
   configured = '';
+  inputStart = 0;
+  inputEnd = 0;
+  outputLongest = -1;
 }
 
 /** The current view of linear memory (memory may grow during any call). */
@@ -44,17 +57,34 @@ function view() {
 
 /** Writes `text` as the next call's input; returns its length in bytes. */
 function writeInput(text) {
-  const n = Buffer.byteLength(text, 'utf8');
-  const ptr = glue.inputBuffer(n);
-  view().write(text, ptr, n, 'utf8');
-  return n;
+  begin();
+  room(text.length * 3);
+  at += utf8Write.call(out, text, at);
+  return submit();
+}
+
+/** Where the `len` output bytes of the last call start. */
+function outputAt(len) {
+  if (len > outputLongest) {
+    outputStart = glue.outputBuffer();
+    outputLongest = len;
+  }
+  return outputStart;
 }
 
 /** The `len` output bytes of the last call as text. */
 function outputText(len) {
-  const ptr = glue.outputBuffer();
+  const ptr = outputAt(len);
   return view().toString('utf8', ptr, ptr + len);
 }
+
+// Buffer's decoder without the encoding argument's dispatch, where Node
+// has it (every version so far).
+const latin1Slice =
+  Buffer.prototype.latin1Slice ||
+  function (start, end) {
+    return this.toString('latin1', start, end);
+  };
 
 // Output lines (ABI.md): `p KIND DIRECTION HASH` and `i CODE MESSAGE`.
 // Pointer fields are ASCII; kinds and directions are recognised by their
@@ -92,8 +122,8 @@ function readOutput(len) {
   const pointers = [];
   const issues = [];
   if (len === 0) return { pointers, issues };
+  let at = outputAt(len);
   const b = view();
-  let at = glue.outputBuffer();
   const end = at + len;
   while (at < end && b[at] === 0x70 /* p */) {
     // The common case, checked byte for byte: a known kind, `d` or `u`, and
@@ -103,7 +133,7 @@ function readOutput(len) {
     if (b[d] === 0x20 && b[d + 2] === 0x20 && b[d + 35] === 0x0a && d + 35 < end && startsWith(b, at + 2, kind)) {
       const c = b[d + 1];
       if (c === 0x64 || c === 0x75) {
-        pointers.push({ kind, direction: c === 0x64 ? 'd' : 'u', hash: b.toString('latin1', d + 3, d + 35) });
+        pointers.push({ kind, direction: c === 0x64 ? 'd' : 'u', hash: latin1Slice.call(b, d + 3, d + 35) });
         at = d + 36;
         continue;
       }
@@ -193,8 +223,6 @@ if (glue !== null) {
 // deeper than the module accepts (128), so the module reports the input as
 // unreadable instead of reading a shortened copy. Cyclic objects end here.
 const MAX_DEPTH = 140;
-// A scratch buffer larger than this is let go after the call.
-const KEEP_BYTES = 1 << 20;
 
 // Buffer's encoders without the encoding argument's dispatch, where Node
 // has them (every version so far), else the documented `write`.
@@ -209,17 +237,33 @@ const utf8Write =
     return this.write(s, offset, 'utf8');
   };
 
-let out = Buffer.allocUnsafe(4096);
+// While an input is written: `out` views linear memory and `at` is where
+// the next byte goes, inside the module's input buffer.
+let out = null;
 let at = 0;
+
+/** A failure of the module itself while an input was being written. */
+class ModuleFailure extends Error {
+  constructor(cause) {
+    super(messageOf(cause));
+    this.cause = cause;
+  }
+}
 
 /** Makes room for `n` more bytes. */
 function room(n) {
-  if (at + n <= out.length) return;
-  let size = out.length * 2;
-  while (size < at + n) size *= 2;
-  const grown = Buffer.allocUnsafe(size);
-  out.copy(grown, 0, 0, at);
-  out = grown;
+  if (at + n <= inputEnd) return;
+  const written = at - inputStart;
+  let size = Math.max(4096, (inputEnd - inputStart) * 2);
+  while (size < written + n) size *= 2;
+  try {
+    inputStart = glue.inputBuffer(size);
+  } catch (error) {
+    throw new ModuleFailure(error);
+  }
+  inputEnd = inputStart + size;
+  out = view(); // memory may have grown
+  at = inputStart + written;
 }
 
 /** Appends ASCII text without escaping (member names, numbers, base64). */
@@ -244,7 +288,7 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 function string(s) {
   const n = s.length;
   room(n * 6 + 2); // the worst case: every unit written as \u00XX
-  if (n > 24 && !NEEDS_ESCAPE.test(s)) {
+  if (n > 48 && !NEEDS_ESCAPE.test(s)) {
     // Long strings without escapes: the engine's own encoder is faster.
     out[at] = 0x22;
     at += 1 + utf8Write.call(out, s, at + 1);
@@ -485,19 +529,15 @@ function interpret(p) {
   };
 }
 
-/** Starts a new input text in the scratch buffer. */
+/** Starts a new input at the start of the module's input buffer. */
 function begin() {
-  at = 0;
+  out = view();
+  at = inputStart;
 }
 
-/** Copies the text written since `begin` into the module's input; returns its length. */
+/** The length of the input written since `begin`. */
 function submit() {
-  const n = at;
-  const ptr = glue.inputBuffer(n);
-  view().set(n === out.length ? out : out.subarray(0, n), ptr);
-  if (out.length > KEEP_BYTES) out = Buffer.allocUnsafe(4096);
-  at = 0;
-  return n;
+  return at - inputStart;
 }
 
 // ---------------------------------------------------------------------------
@@ -592,9 +632,7 @@ function prefixOf(service, operation) {
   string(operation);
   ascii(',"request":');
   // Bytes as latin1 characters: `ascii` appends each one back as that byte.
-  const prefix = out.toString('latin1', 0, at);
-  at = 0;
-  return prefix;
+  return out.toString('latin1', inputStart, at);
 }
 
 function none() {
@@ -634,6 +672,16 @@ function pointersForResponse(service, operation, request, response, options) {
   let keys;
   try {
     keys = configText(options);
+  } catch (error) {
+    return unreadable('options', error);
+  }
+  try {
+    // Before the call's input is written: configuring takes the input buffer.
+    if (keys !== configured) configure(keys);
+  } catch (error) {
+    return failed(error);
+  }
+  try {
     begin();
     ascii(call.prefix);
     if (typeof request === 'object' && request !== null) call.request(parameters(request), 2);
@@ -642,10 +690,10 @@ function pointersForResponse(service, operation, request, response, options) {
     call.response(response, 2);
     ascii('}');
   } catch (error) {
-    return unreadable('request, response or options', error);
+    if (error instanceof ModuleFailure) return failed(error.cause);
+    return unreadable('request or response', error);
   }
   try {
-    if (keys !== configured) configure(keys);
     return readOutput(glue.pointersForResponse(submit()));
   } catch (error) {
     return failed(error);
@@ -669,6 +717,7 @@ function pointersForEvent(event) {
     begin();
     eventWriter(event, 1);
   } catch (error) {
+    if (error instanceof ModuleFailure) return failed(error.cause);
     return unreadable('event', error);
   }
   try {

@@ -14,9 +14,10 @@ JS_VERSION := $(shell sed -n 's/^  "version": "\(.*\)",/\1/p' $(JS_DIR)/package.
 JS_TARBALL := $(JS_PACK_DIR)/span-autolink-$(JS_VERSION).tgz
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 # wasm-opt from the npm package binaryen (a devDependency of bindings/js):
-# -Oz takes the module from 164 KB to 154 KB at the same speed (bench/js).
+# -O3 takes the module from 97 KB to 91 KB and makes it about 7% faster
+# (bench/js); -Oz is as small and slower.
 WASM_OPT := $(JS_DIR)/node_modules/.bin/wasm-opt
-WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue
 
 PACKAGES += js-package
@@ -29,7 +30,7 @@ js-package: wasm-js $(JS_PKG_WASM)
 
 # The generated glue and module (the wrapper around them is hand-written);
 # redone only when the wasm-bindgen build changed.
-$(JS_PKG_WASM): $(JS_WASM) $(JS_DIR)/node_modules/.installed
+$(JS_PKG_WASM): $(JS_WASM) $(JS_DIR)/node_modules/.installed $(JS_DIR)/js.mk
 	rm -rf target/js-pkg.tmp
 	wasm-bindgen --target nodejs --experimental-reset-state-function --no-typescript \
 	  --remove-name-section --remove-producers-section \

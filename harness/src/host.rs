@@ -216,6 +216,33 @@ impl Host {
         Ok(())
     }
 
+    /// Writes `first` into the input buffer, asks for room for `grown`
+    /// bytes (ABI.md: growing keeps what was written), and returns the
+    /// first `first.len()` bytes found at the address that answer gives.
+    pub fn grow_input(&mut self, first: &[u8], grown: u32) -> Result<Vec<u8>, String> {
+        let len = u32::try_from(first.len()).map_err(|e| e.to_string())?;
+        let ptr = self
+            .exports
+            .input
+            .call(&mut self.store, len)
+            .map_err(|e| e.to_string())?;
+        self.exports
+            .memory
+            .write(&mut self.store, ptr as usize, first)
+            .map_err(|e| e.to_string())?;
+        let moved = self
+            .exports
+            .input
+            .call(&mut self.store, grown)
+            .map_err(|e| e.to_string())?;
+        let mut kept = vec![0u8; first.len()];
+        self.exports
+            .memory
+            .read(&self.store, moved as usize, &mut kept)
+            .map_err(|e| e.to_string())?;
+        Ok(kept)
+    }
+
     /// The current size of linear memory, in bytes.
     pub fn memory_bytes(&self) -> usize {
         self.exports.memory.data_size(&self.store)

@@ -297,6 +297,23 @@ fn a_forced_trap_leaves_a_working_host() {
 }
 
 #[test]
+fn growing_the_input_keeps_what_was_written() {
+    for (module, mut host) in hosts() {
+        // From a pooled small block to a large one, then large to larger.
+        let small = b"{\"a\":1}";
+        assert_eq!(host.grow_input(small, 300).unwrap(), small, "{module}");
+        let first: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
+        for grown in [5001, 70_000, 3_000_000] {
+            let kept = host.grow_input(&first, grown).unwrap();
+            assert!(
+                kept == first,
+                "{module}: growing to {grown} lost input bytes"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_million_calls_do_not_grow_memory() {
     let calls: usize = std::env::var("LEAK_CHECK_CALLS")
         .ok()
