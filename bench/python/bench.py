@@ -183,7 +183,7 @@ def breakdown():
 
     print("where a PutObject call goes:")
     print(f"  walk + encode JSON ({len(payload)} bytes)    {us(median(lambda: plan(PUT_REQUEST, PUT_RESPONSE), 5000))}")
-    print(f"  wasm round trip (3 calls)          {us(median(lambda: inst.response(payload), 5000))}")
+    print(f"  wasm round trip (one module call)  {us(median(lambda: inst.response(payload), 5000))}")
     print(f"    of which one empty export call   {us(median(lambda: inst.call('sa_abi_version'), 5000))}")
     print(f"  parse output                       {us(median(lambda: _convert.parse(out), 5000))}")
     public = _module._PublicApi()  # what wasmtime-py's Func.__call__ and Memory.read/write would cost

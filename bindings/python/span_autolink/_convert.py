@@ -185,7 +185,8 @@ def parse(out: bytes) -> Outcome:
         return EMPTY
     one = _ONE_POINTER.get(out[:-33])  # one pointer line: a known head, then the hash
     if one is not None and out[-1] == 10:
-        return _new(Outcome, ((_new(Pointer, (one[0], one[1], out[-33:-1].decode("ascii", "replace"))),), ()))
+        # The module writes hashes as hex digits: the plain decode is exact.
+        return _new(Outcome, ((_new(Pointer, (one[0], one[1], out[-33:-1].decode())),), ()))
     if out[0] == 112 and b"\ni " not in out:  # pointers only, one line each
         lines = out[2:-1].decode("ascii", "replace").split("\np ")
         return _new(Outcome, (tuple([_new(Pointer, line.split(" ")) for line in lines]), ()))
