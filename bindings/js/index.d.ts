@@ -70,7 +70,8 @@ export interface SpanLinkAttributes {
  * The producer span pointers of a successful AWS SDK call. Never throws.
  *
  * @param service `'s3'` or `'dynamodb'`, in any case.
- * @param operation As any SDK spells it: `'PutObject'`, `'putObject'`, `'PutObjectCommand'`.
+ * @param operation As any SDK spells it: `'PutObject'`, `'putObject'`, `'PutObjectCommand'`,
+ *   and the DynamoDB document clients' names (`'put'`, `'PutCommand'`, ...).
  * @param request The v3 command object or its `input`, or the v2 `params`.
  * @param response The v3 output, or the v2 response (whose output is under `data`).
  */
