@@ -144,7 +144,9 @@ test('the API never throws, whatever it is handed', () => {
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 test('strings are written as UTF-8 JSON whatever they hold', () => {
-  const keys = ['a"b', 'back\\slash', 'x\udc00y', 'é中😀' + 'z'.repeat(30) + '\ud83d', 'line\nbreak\t\u0000\u001f', 'é中😀', 'x'.repeat(5000) + '"', '\ud800lone', 'a'.repeat(100) + 'é'];
+  // The last two are longer than any input before them and all escapes, so
+  // the module's input buffer grows part way through writing them.
+  const keys = ['a"b', 'back\\slash', 'x\udc00y', 'é中😀' + 'z'.repeat(30) + '\ud83d', 'line\nbreak\t\u0000\u001f', 'é中😀', 'x'.repeat(5000) + '"', '\ud800lone', 'a'.repeat(100) + 'é', '\u0001'.repeat(3_000_000), '"\\'.repeat(2_000_000)];
   for (const key of keys) {
     const outcome = api.pointersForResponse('s3', 'PutObject', { Bucket: 'some-bucket', Key: key }, { ETag: 'ab12ef34' });
     // a lone surrogate is written as U+FFFD, as TextEncoder and the SDKs write it

@@ -287,7 +287,10 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 /** Appends a string as a JSON string, UTF-8 encoded. */
 function string(s) {
   const n = s.length;
-  room(n * 6 + 2); // the worst case: every unit written as \u00XX
+  // Three bytes a UTF-16 unit and the quotes; an escape (up to six bytes)
+  // makes more room where it is met, so that a long string does not make
+  // the module's input buffer (which never shrinks) six times its size.
+  room(n * 3 + 2);
   if (n > 48 && !NEEDS_ESCAPE.test(s)) {
     // Long strings without escapes: the engine's own encoder is faster.
     out[at] = 0x22;
@@ -295,7 +298,7 @@ function string(s) {
     out[at++] = 0x22;
     return;
   }
-  const o = out;
+  let o = out;
   let p = at;
   o[p++] = 0x22;
   for (let i = 0; i < n; i++) {
@@ -304,6 +307,13 @@ function string(s) {
       if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
         o[p++] = c;
       } else {
+        const needed = 6 + (n - i - 1) * 3 + 1;
+        if (p + needed > inputEnd) {
+          at = p;
+          room(needed);
+          o = out;
+          p = at;
+        }
         o[p++] = 0x5c;
         if (c === 0x22 || c === 0x5c) {
           o[p++] = c;
