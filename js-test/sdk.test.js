@@ -122,6 +122,24 @@ test('lib-dynamodb commands: plain values (string, number, bytes)', () => {
   );
 });
 
+test('lib-dynamodb NumberValue keys are their exact number; the document clients\' operation names are the item writes', () => {
+  // NumberValue.from('1.50') holds the text 1.50, which DynamoDB stores as 1.5.
+  const key = { customerId: 'c-42', orderId: lib.NumberValue.from('7.00') };
+  const expected = d(DYNAMODB_ITEM, hash('orders', 'customerId', 'c-42', 'orderId', '7'));
+  for (const operation of ['UpdateItem', 'update', 'UpdateCommand']) {
+    const update = new lib.UpdateCommand({ TableName: 'orders', Key: key, UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': 1 } });
+    assert.deepEqual(api.pointersForResponse('dynamodb', operation, update, { $metadata: metadata }), expected, operation);
+  }
+  const put = new lib.PutCommand({ TableName: 'orders', Item: { ...key, note: 'x' } });
+  assert.deepEqual(api.pointersForResponse('dynamodb', 'put', put, {}, { dynamodbPrimaryKeys: { orders: ['customerId', 'orderId'] } }), expected);
+  // A NumberValue is not checked on construction: text that is no number
+  // gives no pointer (never a pointer for the text as a string).
+  const bad = new lib.DeleteCommand({ TableName: 't', Key: { id: lib.NumberValue.from('abc') } });
+  const outcome = api.pointersForResponse('dynamodb', 'DeleteCommand', bad, {});
+  assert.deepEqual(outcome.pointers, []);
+  assert.deepEqual(outcome.issues.map((i) => i.code), ['key_value_type']);
+});
+
 // ---------------------------------------------------------------------------
 // v2: params, and the response with the output under `data`.
 
