@@ -32,7 +32,6 @@ import ctypes
 import os
 import sys
 import threading
-from os import getpid
 from functools import partial
 from time import monotonic
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Tuple
@@ -505,7 +504,7 @@ class _Runtime:
         self.engine = engine
         self.module = module
         self.source = source  # where the compiled module came from (for tests)
-        self.pid = os.getpid()
+        self.pid = os.getpid()  # the process it serves: a forked child replaces it (_after_fork_in_child)
         self.pool: List[Any] = []
 
     @classmethod
@@ -562,9 +561,7 @@ def _load() -> _Runtime:
     global _runtime, _failure
     with _load_lock:
         rt = _runtime
-        if rt is not None:
-            if rt.pid != os.getpid():
-                rt = _runtime = rt.forked()
+        if rt is not None:  # another thread loaded it meanwhile
             return rt
         if _failure is not None and monotonic() - _failure[1] < RETRY_SECONDS:
             raise HostError(_failure[0])
@@ -609,7 +606,7 @@ def _force_trap(inst: Any) -> NoReturn:
 
 def _give_back(inst: Any) -> None:
     rt = _runtime
-    if rt is not None and rt.pid == getpid() and inst.store is not None:
+    if rt is not None and inst.store is not None:
         rt.pool.append(inst)
 
 
