@@ -131,3 +131,43 @@ def test_typed_and_plain_mappings_that_are_not_dicts():
     request = MappingProxyType({"TableName": TABLE, "Key": key})
     outcome = span_autolink.pointers_for_response("dynamodb", "UpdateItem", request, {})
     assert triples(outcome) == [("aws.dynamodb.item", "d", ddb_hash(TABLE, ("id", "x")))]
+
+
+def _json_module_text(value):
+    # The json module's own answer (an independent encoder): what the
+    # package's encoder must write for any value JSON can hold.
+    import json
+
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=True)
+
+
+def _shapes():
+    """Key maps and near misses: typed one-member maps of strings (the
+    shortcut), and everything that must leave it for the C encoder."""
+    import random
+
+    rng = random.Random(20261124)
+    alphabet = ["a", "Z", "0", '"', "\\", "\n", "\x00", "\u00e9", "\u65e5", "\ud800", "\U0001f600", "{", ","]
+
+    def text():
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+
+    def typed():
+        roll = rng.random()
+        if roll < 0.6:
+            return {rng.choice(["S", "N", "B", text()]): text()}
+        if roll < 0.7:
+            return {"S": text(), "N": text()}  # two members
+        if roll < 0.8:
+            return {}
+        return rng.choice([text(), 1, 2.5, None, True, [text()], {"S": 7}, {"M": {"a": {"S": text()}}}, {1: "x"}])
+
+    for _ in range(3000):
+        yield {text() if rng.random() < 0.95 else rng.choice([1, 2.5, None]): typed() for _ in range(rng.randint(0, 3))}
+
+
+def test_encoder_writes_what_the_json_module_writes():
+    from span_autolink._convert import encode_text
+
+    for value in _shapes():
+        assert encode_text(value) == _json_module_text(value), value

@@ -232,7 +232,7 @@ proptest! {
         if let Ok(n) = canonical(&text) {
             prop_assert!(n.len() <= 1 + 126 + 1 + 38);
             let again = canonical(&n);
-            prop_assert_eq!(again.as_deref(), Ok(n.as_str()));
+            prop_assert_eq!(again.as_deref(), Ok(&*n));
         }
     }
 
@@ -254,7 +254,26 @@ proptest! {
             _ => format!("{sign}{int}.{frac}E{exp:+}"),
         };
         let expected = naive_canonical(negative, &int, &frac, exp);
-        prop_assert_eq!(canonical(&text).ok(), Some(expected), "{}", text);
+        let got = canonical(&text).ok();
+        prop_assert_eq!(got.as_deref(), Some(expected.as_str()), "{}", text);
+    }
+
+    // Integers without a point or an exponent, the commonest keys: the
+    // shortcut for text that is canonical already must agree with the
+    // expansion, leading zeros, signs and 38-digit limits included.
+    #[test]
+    fn integers_match_naive_expansion(
+        negative in any::<bool>(),
+        sign in prop::sample::select(&["", "+", "-"][..]),
+        int in "0{0,2}[0-9]{1,40}",
+    ) {
+        let negative = negative && sign != "+";
+        let sign = if negative { "-" } else { sign.trim_start_matches('-') };
+        let text = format!("{sign}{int}");
+        let significant = int.trim_start_matches('0').trim_end_matches('0').len();
+        let expected = (significant <= 38).then(|| naive_canonical(negative, &int, "", 0));
+        let got = canonical(&text).ok();
+        prop_assert_eq!(got.as_deref(), expected.as_deref(), "{}", text);
     }
 
     #[test]

@@ -109,7 +109,7 @@ def _plan(service: str, operation: str) -> Any:
         head = f'{{"service":{encode_text(service)},"operation":{encode_text(operation)},"request":'
 
         def plan(request: Any, response: Any) -> bytes:
-            return (head + request_text(request) + ',"response":' + response_text(response) + "}").encode("ascii")
+            return f'{head}{request_text(request)},"response":{response_text(response)}}}'.encode("ascii")
 
     if len(_plans) < _MAX_PLANS:
         _plans[(service, operation)] = plan

@@ -20,8 +20,8 @@ Concurrency: an instance serves one call at a time. Callers take an idle
 instance from a pool and put it back afterwards (``list.pop``/``append`` are
 atomic), so concurrent threads never share one; the pool grows to the
 largest number of simultaneous callers. After ``os.fork()`` the child
-builds fresh instances from the inherited compiled module (the pid is
-checked on every call; the engine compiles without a thread pool, which
+builds fresh instances from the inherited compiled module (an at-fork hook
+replaces the runtime; the engine compiles without a thread pool, which
 would not survive fork). An instance that trapped is closed and never
 reused.
 """

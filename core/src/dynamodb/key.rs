@@ -7,7 +7,6 @@ use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::{Direction, Pointer, PointerKind};
 use crate::value::Value;
 use alloc::borrow::Cow;
-use alloc::vec::Vec;
 
 /// The pointer of the item whose key attributes are `attributes`
 /// (name, value, where the value sits), in any order.
@@ -31,17 +30,21 @@ pub(crate) fn item_pointer(
     }
     // Key names in ascending order of their UTF-8 bytes, which is `str`'s order.
     attributes.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut encoded: Vec<Cow<'_, [u8]>> = Vec::with_capacity(2);
-    for (_, value, value_at) in attributes.iter() {
-        match encode_value(value, value_at, out) {
-            Some(bytes) => encoded.push(bytes),
-            None => return,
+    let hash = match attributes {
+        [(k1, v1, at1)] => {
+            let Some(v1) = encode_value(v1, at1, out) else {
+                return;
+            };
+            PointerHash::of(&[table.as_bytes(), k1.as_bytes(), &v1, b"", b""])
         }
-    }
-    let hash = match (attributes, encoded.as_slice()) {
-        ([(k1, ..)], [v1]) => PointerHash::of(&[table.as_bytes(), k1.as_bytes(), v1, b"", b""]),
-        ([(k1, ..), (k2, ..)], [v1, v2]) => {
-            PointerHash::of(&[table.as_bytes(), k1.as_bytes(), v1, k2.as_bytes(), v2])
+        [(k1, v1, at1), (k2, v2, at2)] => {
+            let Some(v1) = encode_value(v1, at1, out) else {
+                return;
+            };
+            let Some(v2) = encode_value(v2, at2, out) else {
+                return;
+            };
+            PointerHash::of(&[table.as_bytes(), k1.as_bytes(), &v1, k2.as_bytes(), &v2])
         }
         _ => return,
     };
@@ -54,21 +57,41 @@ pub(crate) fn item_pointer(
 
 /// The pointer of the item whose key is a whole `Key` map (UpdateItem,
 /// DeleteItem, a stream record's `dynamodb.Keys`).
-pub(crate) fn key_map_pointer(
+pub(crate) fn key_map_pointer<'v>(
     table: &str,
-    key: &Value,
+    key: &'v Value<'v>,
     direction: Direction,
     at: &Path<'_>,
     out: &mut Outcome,
 ) {
-    let Some(members) = key.members() else {
+    let Value::Object(members) = key else {
         return;
     };
-    let mut attributes: Vec<(&str, &Value, Path<'_>)> = members
-        .iter()
-        .map(|&(name, value)| (name, value, at.field(name)))
-        .collect();
-    item_pointer(table, &mut attributes, direction, at, out);
+    // Duplicate names count once, as their last occurrence (`Value::get`);
+    // a key has at most two attributes, so only two are kept, and the
+    // count alone reports a key with more.
+    let mut kept: [Option<(&str, &Value)>; 2] = [None, None];
+    let mut count = 0;
+    for (i, (name, value)) in members.iter().enumerate() {
+        let later = members.get(i + 1..).unwrap_or_default();
+        if later.iter().any(|(k, _)| k == name) {
+            continue;
+        }
+        if let Some(slot) = kept.get_mut(count) {
+            *slot = Some((name.as_ref(), value));
+        }
+        count += 1;
+    }
+    let path = |(name, value): (&'v str, &'v Value<'v>)| (name, value, at.field(name));
+    match (count, kept) {
+        (1, [Some(a), None]) => item_pointer(table, &mut [path(a)], direction, at, out),
+        (2, [Some(a), Some(b)]) => item_pointer(table, &mut [path(a), path(b)], direction, at, out),
+        _ => out.issue(
+            IssueCode::KeyAttributeCount,
+            at,
+            format_args!("a primary key has one or two attributes, this one has {count}"),
+        ),
+    }
 }
 
 /// The bytes hashed for one key value: `S` as UTF-8, `N` as canonical text,
@@ -103,9 +126,10 @@ fn encode_value<'v>(
     }
 }
 
-fn number<'v>(text: &str, at: &Path<'_>, out: &mut Outcome) -> Option<Cow<'v, [u8]>> {
+fn number<'v>(text: &'v str, at: &Path<'_>, out: &mut Outcome) -> Option<Cow<'v, [u8]>> {
     match number::canonical(text) {
-        Ok(canonical) => Some(Cow::Owned(canonical.into_bytes())),
+        Ok(Cow::Borrowed(same)) => Some(Cow::Borrowed(same.as_bytes())),
+        Ok(Cow::Owned(canonical)) => Some(Cow::Owned(canonical.into_bytes())),
         Err(NumberError::Invalid) => {
             let shown = Quoted(text);
             out.issue(

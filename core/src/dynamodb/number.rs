@@ -5,6 +5,7 @@
 //! output are bounded by DynamoDB's limits (38 significant digits, magnitude
 //! 1e-130 to below 1e126), whatever the input's exponent says.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -23,7 +24,27 @@ const MAX_EXPONENT: i64 = 125;
 const EXPONENT_CAP: i64 = 1_000_000_000_000;
 
 /// `00042 -> 42`, `1.50 -> 1.5`, `+1e2 -> 100`, `1.5E-3 -> 0.0015`, `-0.0 -> 0`.
-pub fn canonical(text: &str) -> Result<String, NumberError> {
+/// Text that is canonical already (most keys: `42`, `-7`) comes back as is.
+pub fn canonical(text: &str) -> Result<Cow<'_, str>, NumberError> {
+    if is_canonical_integer(text) {
+        return Ok(Cow::Borrowed(text));
+    }
+    rewritten(text).map(Cow::Owned)
+}
+
+/// `0`, or an optional `-` and up to 38 digits without a leading zero.
+fn is_canonical_integer(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    match digits.split_first() {
+        Some((b'0', [])) => digits.len() == text.len(),
+        Some((b'1'..=b'9', rest)) => {
+            digits.len() <= MAX_SIGNIFICANT_DIGITS && rest.iter().all(u8::is_ascii_digit)
+        }
+        _ => false,
+    }
+}
+
+fn rewritten(text: &str) -> Result<String, NumberError> {
     let bytes = text.as_bytes();
     let (negative, rest) = match bytes.split_first() {
         Some((b'-', rest)) => (true, rest),

@@ -18,32 +18,27 @@ pub fn table_name(table_name: &str) -> Option<&str> {
 pub fn stream_table(arn: &str) -> Option<&str> {
     let rest = dynamodb_resource(arn)?.strip_prefix("table/")?;
     // A name has no `/`, so the first one must begin `/stream/`.
-    let (name, after) = rest.split_once('/')?;
+    let (name, after) = split_at_byte(rest, b'/')?;
     let label = after.strip_prefix("stream/")?;
     (!name.is_empty() && !label.is_empty()).then_some(name)
 }
 
 fn dynamodb_resource(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    let (
-        Some("arn"),
-        Some(partition),
-        Some("dynamodb"),
-        Some(region),
-        Some(account),
-        Some(resource),
-    ) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    )
-    else {
-        return None;
-    };
+    let rest = arn.strip_prefix("arn:")?;
+    let (partition, rest) = split_at_byte(rest, b':')?;
+    let rest = rest.strip_prefix("dynamodb:")?;
+    let (region, rest) = split_at_byte(rest, b':')?;
+    let (account, resource) = split_at_byte(rest, b':')?;
     (!partition.is_empty() && !region.is_empty() && !account.is_empty()).then_some(resource)
+}
+
+/// `str::split_once` for an ASCII separator, by a plain byte loop: the
+/// parts of an ARN are a few bytes long, shorter than a `memchr` call
+/// takes to pay off. Splitting at an ASCII byte is always on a character
+/// boundary.
+fn split_at_byte(text: &str, separator: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == separator)?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
 #[cfg(test)]
