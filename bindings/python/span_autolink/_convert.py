@@ -55,7 +55,7 @@ def _generate(projection: Any, lines: List[str], counter: List[int]) -> str:
         lines += [
             f"def {name}(v):",
             "    if type(v) is list or type(v) is tuple:",
-            f"        return '[' + ','.join([{inner}(x) for x in v]) + ']'",
+            f"        return f\"[{{','.join([{inner}(x) for x in v])}}]\"",
             "    return text(v)",
         ]
         return name
@@ -87,15 +87,14 @@ def _generate(projection: Any, lines: List[str], counter: List[int]) -> str:
             for i in whole
         ) + "}}"
         lines += [f"    if {test}:", f"        return f{template!r}"]
-    # Otherwise members are appended as ',"name":value' to one string
-    # (CPython grows a string that only this frame holds in place); the
-    # first comma goes.
+    # Otherwise each member there is appended as ',"name":value' (one
+    # f-string each); the first comma goes.
     lines.append("    s = ''")
     for i, (member, inner) in enumerate(members):
-        key = repr("," + _escape(str(member)) + ":")
+        key = ("," + _escape(str(member)) + ":").replace("{", "{{").replace("}", "}}")
         value = f"(esc(x{i}) if type(x{i}) is str else text(x{i}))" if inner == "text" else f"{inner}(x{i})"
-        lines += [f"    if x{i} is not MISSING:", f"        s += {key} + {value}"]
-    lines.append("    return '{' + s[1:] + '}'")
+        lines += [f"    if x{i} is not MISSING:", "        s = f" + repr("{s}" + key + "{" + value + "}")]
+    lines.append("    return f'{{{s[1:]}}}'")
     return name
 
 
