@@ -22,11 +22,8 @@ impl PointerHash {
     /// Hashes the components joined by `|`, nothing before the first or
     /// after the last.
     pub fn of(components: &[&[u8]]) -> PointerHash {
-        let len = components
-            .iter()
-            .map(|c| c.len() + 1)
-            .sum::<usize>()
-            .saturating_sub(1);
+        let mut len = 0;
+        joined(components, |part| len += part.len());
         let digest = if len <= SHORT {
             short(components, len)
         } else {
@@ -57,6 +54,19 @@ impl PointerHash {
     }
 }
 
+/// Hands `part` the message in parts: the components with `|` between
+/// them, nothing before the first or after the last. (A callback rather
+/// than an iterator: it compiles to the plain loop, where `flat_map` cost
+/// 2-4% of a call.)
+fn joined(components: &[&[u8]], mut part: impl FnMut(&[u8])) {
+    for (i, component) in components.iter().enumerate() {
+        if i > 0 {
+            part(b"|");
+        }
+        part(component);
+    }
+}
+
 /// The first 16 bytes of the SHA-256 digest (all a pointer hash keeps).
 type Prefix = [u8; 16];
 
@@ -67,18 +77,12 @@ type Prefix = [u8; 16];
 fn short(components: &[&[u8]], len: usize) -> Prefix {
     let mut message = [0u8; 3 * 64];
     let mut at = 0;
-    for (i, component) in components.iter().enumerate() {
-        if i > 0 {
-            if let Some(b) = message.get_mut(at) {
-                *b = b'|';
-            }
-            at += 1;
+    joined(components, |part| {
+        if let Some(space) = message.get_mut(at..at + part.len()) {
+            space.copy_from_slice(part);
         }
-        if let Some(space) = message.get_mut(at..at + component.len()) {
-            space.copy_from_slice(component);
-        }
-        at += component.len();
-    }
+        at += part.len();
+    });
     // Padding: a 1 bit, zeros, and the length in bits in the last 8 bytes.
     if let Some(b) = message.get_mut(len) {
         *b = 0x80;
@@ -106,12 +110,7 @@ fn short(components: &[&[u8]], len: usize) -> Prefix {
 /// The digest of a longer message, hashed as it streams.
 fn long(components: &[&[u8]]) -> Prefix {
     let mut hasher = Sha256::new();
-    for (i, component) in components.iter().enumerate() {
-        if i > 0 {
-            hasher.update(b"|");
-        }
-        hasher.update(component);
-    }
+    joined(components, |part| hasher.update(part));
     let mut prefix = Prefix::default();
     for (to, from) in prefix.iter_mut().zip(hasher.finalize()) {
         *to = from;

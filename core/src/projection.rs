@@ -118,9 +118,8 @@ impl Projection {
     pub fn apply<'a>(&self, value: &Value<'a>) -> Value<'a> {
         match (self, value) {
             (Fields(fields), Value::Object(_)) => {
-                let members = value.members().unwrap_or_default();
-                let kept = members
-                    .into_iter()
+                let kept = value
+                    .distinct_members()
                     .filter_map(|(name, v)| {
                         let (_, inner) = fields.iter().find(|(f, _)| *f == name)?;
                         Some((Cow::Owned(String::from(name)), inner.apply(v)))

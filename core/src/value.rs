@@ -90,17 +90,24 @@ impl<'a> Value<'a> {
     /// Members with duplicate names collapsed to the last one, in the order
     /// of their last occurrence.
     pub fn members(&self) -> Option<Vec<(&str, &Value<'a>)>> {
-        let Value::Object(members) = self else {
-            return None;
+        matches!(self, Value::Object(_)).then(|| self.distinct_members().collect())
+    }
+
+    /// [`Value::members`] without collecting them (nothing for a value
+    /// that is not an object), for readers that stop early or keep few.
+    pub fn distinct_members(&self) -> impl Iterator<Item = (&str, &Value<'a>)> + '_ {
+        let members = match self {
+            Value::Object(members) => members.as_slice(),
+            _ => &[],
         };
-        let mut out: Vec<(&str, &Value<'a>)> = Vec::with_capacity(members.len());
-        for (i, (name, value)) in members.iter().enumerate() {
-            let later = members.get(i + 1..).unwrap_or_default();
-            if !later.iter().any(|(k, _)| k == name) {
-                out.push((name.as_ref(), value));
-            }
-        }
-        Some(out)
+        members
+            .iter()
+            .enumerate()
+            .filter(move |(i, (name, _))| {
+                let later = members.get(i + 1..).unwrap_or_default();
+                !later.iter().any(|(k, _)| k == name)
+            })
+            .map(|(_, (name, value))| (name.as_ref(), value))
     }
 
     pub fn is_null(&self) -> bool {

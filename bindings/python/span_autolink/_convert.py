@@ -71,29 +71,29 @@ def _generate(projection: Any, lines: List[str], counter: List[int]) -> str:
         lines.append("    return '{}'")
         return name
     lines.append("    g = v.get")
-    for i, (member, _) in enumerate(members):
+    # Per member: its `"name":` as f-string text (braces doubled), and the
+    # f-string field that writes its value.
+    parts = []
+    for i, (member, inner) in enumerate(members):
         lines.append(f"    x{i} = g({member!r}, MISSING)")
+        name_text = (_escape(str(member)) + ":").replace("{", "{{").replace("}", "}}")
+        value = f"(esc(x{i}) if type(x{i}) is str else text(x{i}))" if inner == "text" else f"{inner}(x{i})"
+        parts.append((name_text, "{" + value + "}", inner == "text"))
     # The usual shape, in one expression: every member read whole is there
     # and every member projected further is not (a PutObject's Bucket and
     # Key, its ETag without the v2 SDK's `data`).
-    whole = [i for i, (_, inner) in enumerate(members) if inner == "text"]
-    nested = [i for i, (_, inner) in enumerate(members) if inner != "text"]
-    if whole:
-        test = " and ".join([f"x{i} is not MISSING" for i in whole] + [f"x{i} is MISSING" for i in nested])
+    if any(whole for _, _, whole in parts):
+        test = " and ".join(
+            f"x{i} is not MISSING" if whole else f"x{i} is MISSING" for i, (_, _, whole) in enumerate(parts)
+        )
         # One f-string: a single join, where `+` would copy at every step.
-        template = "{{" + ",".join(
-            _escape(str(members[i][0])).replace("{", "{{").replace("}", "}}")
-            + f":{{(esc(x{i}) if type(x{i}) is str else text(x{i}))}}"
-            for i in whole
-        ) + "}}"
+        template = "{{" + ",".join(name_text + value for name_text, value, whole in parts if whole) + "}}"
         lines += [f"    if {test}:", f"        return f{template!r}"]
     # Otherwise each member there is appended as ',"name":value' (one
     # f-string each); the first comma goes.
     lines.append("    s = ''")
-    for i, (member, inner) in enumerate(members):
-        key = ("," + _escape(str(member)) + ":").replace("{", "{{").replace("}", "}}")
-        value = f"(esc(x{i}) if type(x{i}) is str else text(x{i}))" if inner == "text" else f"{inner}(x{i})"
-        lines += [f"    if x{i} is not MISSING:", "        s = f" + repr("{s}" + key + "{" + value + "}")]
+    for i, (name_text, value, _) in enumerate(parts):
+        lines += [f"    if x{i} is not MISSING:", "        s = f" + repr("{s}," + name_text + value)]
     lines.append("    return f'{{{s[1:]}}}'")
     return name
 

@@ -17,17 +17,6 @@ pub(crate) fn item_pointer(
     at: &Path<'_>,
     out: &mut Outcome,
 ) {
-    if attributes.is_empty() || attributes.len() > 2 {
-        out.issue(
-            IssueCode::KeyAttributeCount,
-            at,
-            format_args!(
-                "a primary key has one or two attributes, this one has {}",
-                attributes.len()
-            ),
-        );
-        return;
-    }
     // Key names in ascending order of their UTF-8 bytes, which is `str`'s order.
     attributes.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let hash = match attributes {
@@ -46,7 +35,7 @@ pub(crate) fn item_pointer(
             };
             PointerHash::of(&[table.as_bytes(), k1.as_bytes(), &v1, k2.as_bytes(), &v2])
         }
-        _ => return,
+        _ => return wrong_attribute_count(attributes.len(), at, out),
     };
     out.pointers.push(Pointer {
         kind: PointerKind::DynamoDbItem,
@@ -64,34 +53,35 @@ pub(crate) fn key_map_pointer<'v>(
     at: &Path<'_>,
     out: &mut Outcome,
 ) {
-    let Value::Object(members) = key else {
+    if !matches!(key, Value::Object(_)) {
         return;
-    };
-    // Duplicate names count once, as their last occurrence (`Value::get`);
-    // a key has at most two attributes, so only two are kept, and the
-    // count alone reports a key with more.
+    }
+    // A key has at most two attributes: two are kept, and the count alone
+    // reports a key with more.
     let mut kept: [Option<(&str, &Value)>; 2] = [None, None];
     let mut count = 0;
-    for (i, (name, value)) in members.iter().enumerate() {
-        let later = members.get(i + 1..).unwrap_or_default();
-        if later.iter().any(|(k, _)| k == name) {
-            continue;
-        }
+    for member in key.distinct_members() {
         if let Some(slot) = kept.get_mut(count) {
-            *slot = Some((name.as_ref(), value));
+            *slot = Some(member);
         }
         count += 1;
     }
     let path = |(name, value): (&'v str, &'v Value<'v>)| (name, value, at.field(name));
-    match (count, kept) {
-        (1, [Some(a), None]) => item_pointer(table, &mut [path(a)], direction, at, out),
-        (2, [Some(a), Some(b)]) => item_pointer(table, &mut [path(a), path(b)], direction, at, out),
-        _ => out.issue(
-            IssueCode::KeyAttributeCount,
-            at,
-            format_args!("a primary key has one or two attributes, this one has {count}"),
-        ),
+    match kept {
+        [Some(a), None] => item_pointer(table, &mut [path(a)], direction, at, out),
+        [Some(a), Some(b)] if count == 2 => {
+            item_pointer(table, &mut [path(a), path(b)], direction, at, out)
+        }
+        _ => wrong_attribute_count(count, at, out),
     }
+}
+
+fn wrong_attribute_count(count: usize, at: &Path<'_>, out: &mut Outcome) {
+    out.issue(
+        IssueCode::KeyAttributeCount,
+        at,
+        format_args!("a primary key has one or two attributes, this one has {count}"),
+    );
 }
 
 /// The bytes hashed for one key value: `S` as UTF-8, `N` as canonical text,

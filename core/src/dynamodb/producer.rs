@@ -111,7 +111,7 @@ impl Writes<'_> {
         };
         let unprocessed = Unprocessed::of(response, self.config);
         let items_at = at.field("RequestItems");
-        for (table_key, requests) in request_items.members().unwrap_or_default() {
+        for (table_key, requests) in request_items.distinct_members() {
             let table_at = items_at.field(table_key);
             let Some(table) = resolve_table(table_key, &table_at, out) else {
                 continue;
