@@ -92,14 +92,14 @@ pub fn pointers_for_event(event: &Value) -> Outcome {
     out
 }
 
-/// The outcome for input text that could not be read at all, for hosts
-/// that pass JSON text.
+/// The outcome for input that could not be read at all, for hosts that
+/// pass serialized values (JSON text, or Python's marshal format).
 pub fn unreadable_input(what: &str, error: &str) -> Outcome {
     let mut out = Outcome::new();
     out.issue(
         IssueCode::InputInvalid,
         &outcome::Path::Root,
-        format_args!("the {what} is not JSON that span-autolink can read: {error}"),
+        format_args!("span-autolink could not read the {what}: {error}"),
     );
     out
 }

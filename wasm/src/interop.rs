@@ -1,10 +1,12 @@
 //! The one place where bytes from a host become core values, and core
 //! outcomes become bytes for a host.
 //!
-//! Input is JSON text (with `{"$bytes": "<base64>"}` for raw bytes). Output
-//! is a line per result, cheap to split in any language and with nothing to
-//! look up: `p KIND DIRECTION HASH` for a pointer, `i CODE MESSAGE` for an
-//! issue.
+//! Input is JSON text (with `{"$bytes": "<base64>"}` for raw bytes), or,
+//! in the import-free build, Python's marshal format after the two bytes
+//! `\0m` (`marshal.rs`), which the Python package writes several times
+//! faster for events. Output is a line per result, cheap to split in any
+//! language and with nothing to look up: `p KIND DIRECTION HASH` for a
+//! pointer, `i CODE MESSAGE` for an issue.
 
 use span_autolink::{
     pointers_for_event, pointers_for_response, unreadable_input, Config, Operation, Outcome, Value,
@@ -12,7 +14,7 @@ use span_autolink::{
 
 /// A successful AWS call: `{"service", "operation", "request", "response"}`.
 pub fn response(input: &[u8], config: &Config) -> Outcome {
-    let call = match Value::from_json(input) {
+    let call = match read(input) {
         Ok(call) => call,
         Err(error) => return unreadable_input("response call", &error),
     };
@@ -29,10 +31,23 @@ pub fn response(input: &[u8], config: &Config) -> Outcome {
 
 /// A Lambda event.
 pub fn event(input: &[u8]) -> Outcome {
-    match Value::from_json(input) {
+    match read(input) {
         Ok(event) => pointers_for_event(&event),
         Err(error) => unreadable_input("event", &error),
     }
+}
+
+/// The tag in front of input in marshal format. JSON text never starts
+/// with a NUL byte.
+pub const MARSHAL_TAG: &[u8] = b"\0m";
+
+/// Input as JSON text or, behind [`MARSHAL_TAG`], in marshal format.
+fn read(input: &[u8]) -> Result<Value<'_>, String> {
+    #[cfg(not(feature = "js"))]
+    if let Some(data) = input.strip_prefix(MARSHAL_TAG) {
+        return crate::marshal::read(data).map_err(|e| format!("marshal data: {e}"));
+    }
+    Value::from_json(input)
 }
 
 /// The key-name configuration as JSON text; empty text is no configuration.

@@ -27,7 +27,18 @@ import json
 import os
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
 
-from ._convert import EMPTY, Issue, Outcome, Pointer, compile_projection, encode_text, failure, parse
+from ._convert import (
+    EMPTY,
+    Issue,
+    Outcome,
+    Pointer,
+    compile_projection,
+    compile_projector,
+    encode_marshal,
+    encode_text,
+    failure,
+    parse,
+)
 
 __all__ = [
     "Issue",
@@ -76,7 +87,7 @@ _NO_WRITE = object()  # the call writes nothing a pointer can name
 # (service, operation) -> a function of (request, response) to input bytes, or _NO_WRITE
 _plans: Dict[Tuple[str, str], Any] = {}
 _MAX_PLANS = 4096
-_event_text: Optional[Callable[[Any], str]] = None
+_event_projection: Optional[Callable[[Any], Any]] = None
 
 
 def _enabled() -> bool:
@@ -182,14 +193,14 @@ def pointers_for_event(event: Any) -> Outcome:
     notifications and DynamoDB Stream records, direct or wrapped in SQS,
     SNS, EventBridge or Kinesis. ``event`` is the event as the handler
     receives it."""
-    global _event_text
+    global _event_projection
     try:
         if not _enabled():
             return EMPTY
-        text = _event_text
-        if text is None:
-            text = _event_text = compile_projection(json.loads(_host().event_projection()))
-        payload = text(event).encode("ascii")
+        project = _event_projection
+        if project is None:
+            project = _event_projection = compile_projector(json.loads(_host().event_projection()))
+        payload = encode_marshal(project(event))
         return parse((_loaded_host or _host()).call_event(payload))
     except Exception as e:
         return failure(f"span-autolink could not compute pointers for an event: {type(e).__name__}: {e}")

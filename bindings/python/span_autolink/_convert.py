@@ -1,25 +1,36 @@
-"""Python values to the module's input text, and its output lines to
-objects.
+"""Python values to the module's input, and its output lines to objects.
 
 The module says what it reads (``sa_response_projection``,
 ``sa_event_projection``); this file walks the caller's dicts and lists
 along that projection and encodes only what it names, so that an S3
 ``Body`` (a file, a stream, megabytes of bytes) or a stream record's item
-images are never read, copied or encoded. Host types that JSON has no word
-for are written the way ``wasm/ABI.md`` asks: bytes as
-``{"$bytes": base64}``, ``Decimal`` as a typed ``{"N": text}``.
+images are never read, copied or encoded. Two encodings, each where it
+measured faster (``wasm/ABI.md`` describes both):
+
+- One call's few members as JSON text, walked and written in one pass by
+  generated f-strings (``compile_projection``): a PutObject in 0.6 us.
+  Host types that JSON has no word for are written the way ABI.md asks:
+  bytes as ``{"$bytes": base64}``, ``Decimal`` as a typed ``{"N": text}``.
+- An event in Python's marshal format (``compile_projector`` and
+  ``encode_marshal``): the walk keeps the caller's own objects where the
+  projection takes a value whole, and ``marshal.dumps``, written in C,
+  puts each string's length in front of it, so that nothing is escaped
+  here or scanned there. A 1,000-record stream event takes 0.8 ms this way
+  against 1.75 ms as JSON text; but ``marshal.dumps`` alone costs 0.4 us,
+  more than a whole PutObject written as JSON.
 """
 
 from __future__ import annotations
 
 import json
+import marshal
 import sys
 from binascii import b2a_base64
 from collections.abc import Mapping, Set
 from typing import Any, Callable, Dict, List, NamedTuple, Tuple
 
 Encode = Callable[[Any], str]
-
+Project = Callable[[Any], Any]
 
 def compile_projection(projection: Any) -> Encode:
     """A function that writes as JSON text (ASCII) only what ``projection``
@@ -43,33 +54,53 @@ def compile_projection(projection: Any) -> Encode:
 _MISSING = object()
 
 
-def _generate(projection: Any, lines: List[str], counter: List[int]) -> str:
-    """Appends the source of the function for ``projection`` to ``lines``
-    and returns its name (``text`` for the whole value)."""
+class _Style(NamedTuple):
+    """What a generated walker does at each kind of projection."""
+
+    whole: str  # the function for a value taken whole ("" for none)
+    other: str  # what a list or member projection returns for any other value
+    each: Callable[[str], str]  # the expression for a list, given the element function
+    members: Callable[[List[Tuple[str, str]], List[str]], None]  # appends an object's body
+
+
+def _emit(projection: Any, lines: List[str], counter: List[int], style: _Style) -> str:
+    """Appends the source of the walker for ``projection`` (one function
+    per object or list level, nested ones first) and returns its name."""
     if projection is True:
-        return "text"
+        return style.whole
     counter[0] += 1
     name = f"_p{counter[0]}"
     if isinstance(projection, list) and len(projection) == 1:
-        inner = _generate(projection[0], lines, counter)
+        inner = _emit(projection[0], lines, counter, style)
         lines += [
             f"def {name}(v):",
             "    if type(v) is list or type(v) is tuple:",
-            f"        return f\"[{{','.join([{inner}(x) for x in v])}}]\"",
-            "    return text(v)",
+            f"        return {style.each(inner)}",
+            f"    return {style.other}",
         ]
         return name
     if not isinstance(projection, dict):
         raise ValueError(f"unknown projection {projection!r}")
-    members = [(member, _generate(p, lines, counter)) for member, p in projection.items()]
+    members = [(member, _emit(p, lines, counter, style)) for member, p in projection.items()]
     lines += [
         f"def {name}(v):",
         "    if type(v) is not dict and not isinstance(v, Mapping):",
-        "        return text(v)",
+        f"        return {style.other}",
     ]
+    style.members(members, lines)
+    return name
+
+
+def _generate(projection: Any, lines: List[str], counter: List[int]) -> str:
+    """Appends the source of the JSON writer for ``projection`` to
+    ``lines`` and returns its name (``text`` for the whole value)."""
+    return _emit(projection, lines, counter, _JSON_STYLE)
+
+
+def _json_members(members: List[Tuple[str, str]], lines: List[str]) -> None:
     if not members:
         lines.append("    return '{}'")
-        return name
+        return
     lines.append("    g = v.get")
     # Per member: its `"name":` as f-string text (braces doubled), and the
     # f-string field that writes its value.
@@ -95,7 +126,14 @@ def _generate(projection: Any, lines: List[str], counter: List[int]) -> str:
     for i, (name_text, value, _) in enumerate(parts):
         lines += [f"    if x{i} is not MISSING:", "        s = f" + repr("{s}," + name_text + value)]
     lines.append("    return f'{{{s[1:]}}}'")
-    return name
+
+
+_JSON_STYLE = _Style(
+    whole="text",
+    other="text(v)",
+    each=lambda inner: f"f\"[{{','.join([{inner}(x) for x in v])}}]\"",
+    members=_json_members,
+)
 
 
 def _bytes(value: Any) -> Dict[str, str]:
@@ -104,8 +142,15 @@ def _bytes(value: Any) -> Dict[str, str]:
 
 def _host_value(value: Any) -> Any:
     """``default=`` of the encoder: types JSON does not know."""
+    value = _foreign(value)
+    return _bytes(value) if type(value) is bytes else value
+
+
+def _foreign(value: Any) -> Any:
+    """A host type that neither JSON nor marshal writes, as the plain value
+    ABI.md asks for: bytes, a dict, a list, or a marker of what it was."""
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return _bytes(value)
+        return bytes(value)
     # A Decimal can only exist once the decimal module is loaded; not
     # importing it here keeps `import span_autolink` cheap.
     decimal = sys.modules.get("decimal")
@@ -117,7 +162,7 @@ def _host_value(value: Any) -> Any:
         return list(value)
     binary = getattr(value, "value", None)  # boto3.dynamodb.types.Binary, duck-typed
     if isinstance(binary, (bytes, bytearray, memoryview)):
-        return _bytes(binary)
+        return bytes(binary)
     # Something no rule can read (a stream, a date): never iterate it, and
     # never turn it into text that could pass for a key value.
     return {"$unsupported": type(value).__name__}
@@ -177,6 +222,137 @@ def _encoders() -> Tuple[Encode, Encode]:
 encode_text, _escape = _encoders()
 
 
+
+
+# In front of marshal data in the module's input (ABI.md); JSON text never
+# starts with a NUL byte.
+_TAG = b"\0m"
+_VERSION = 4  # the marshal format version ABI.md describes
+_dumps = marshal.dumps
+
+# Deeper than the module reads (128 levels), so that what is cut off here
+# is refused there with input_invalid.
+_MAX_DEPTH = 130
+
+
+def encode_marshal(value: Any) -> bytes:
+    """The module's input for ``value`` (a projected value: plain types, or
+    the caller's own objects where a projection keeps a value whole)."""
+    try:
+        return _TAG + _dumps(value, _VERSION)
+    except ValueError:
+        # A type marshal does not write (Decimal, a Mapping that is not a
+        # dict, a str subclass) or nesting beyond its limit.
+        return _TAG + _dumps(_plain(value, 0), _VERSION)
+
+
+def compile_projector(projection: Any) -> Project:
+    """A function that returns only what ``projection`` (ABI.md,
+    "Projections") names of a value: a dict of the named members, each
+    projected in turn, a list of projected elements, and the caller's own
+    object wherever the projection takes a value whole; nothing is copied
+    or converted.
+
+    The projection becomes Python source (one function per object or list
+    level, each member inlined), which runs in half the time of a tree of
+    closures. Member names are embedded with ``repr``; nothing else from
+    the module reaches the source."""
+    if projection is True:
+        return _whole
+    lines: List[str] = []
+    top = _generate_projector(projection, lines, [0])
+    namespace: Dict[str, Any] = {"Mapping": Mapping, "MISSING": _MISSING}
+    exec("\n".join(lines), namespace)  # noqa: S102 - source generated above
+    project: Project = namespace[top]
+    return project
+
+
+def _whole(value: Any) -> Any:
+    return value
+
+
+def _generate_projector(projection: Any, lines: List[str], counter: List[int]) -> str:
+    """Appends the source of the projector for ``projection`` to ``lines``
+    and returns its name (empty for the whole value, which is kept as it
+    is)."""
+    return _emit(projection, lines, counter, _PROJECTOR_STYLE)
+
+
+def _projector_members(members: List[Tuple[str, str]], lines: List[str]) -> None:
+    if not members:
+        lines.append("    return {}")
+        return
+    # `in` then `[]` costs less than `.get(name, MISSING)` on a dict, and
+    # means the same for any Mapping.
+    for i, (member, _) in enumerate(members):
+        lines.append(f"    x{i} = v[{member!r}] if {member!r} in v else MISSING")
+    # The usual shape, as one dict display: every member kept whole is
+    # there and every member projected further is not (a PutObject's
+    # Bucket and Key, its ETag without the v2 SDK's `data`).
+    if any(not inner for _, inner in members):
+        test = " and ".join(
+            f"x{i} is not MISSING" if not inner else f"x{i} is MISSING" for i, (_, inner) in enumerate(members)
+        )
+        display = ", ".join(f"{member!r}: x{i}" for i, (member, inner) in enumerate(members) if not inner)
+        lines += [f"    if {test}:", f"        return {{{display}}}"]
+    lines.append("    d = {}")
+    for i, (member, inner) in enumerate(members):
+        value = f"{inner}(x{i})" if inner else f"x{i}"
+        lines += [f"    if x{i} is not MISSING:", f"        d[{member!r}] = {value}"]
+    lines.append("    return d")
+
+
+_PROJECTOR_STYLE = _Style(
+    whole="",
+    other="v",
+    each=lambda inner: f"[{inner}(x) for x in v]" if inner else "[x for x in v]",
+    members=_projector_members,
+)
+
+
+def _plain(value: Any, depth: int) -> Any:
+    """``value`` in the types marshal writes: what a host hands over that
+    marshal has no word for, the way ABI.md asks for it."""
+    t = type(value)
+    if t is str or t is int or t is float or t is bool or t is bytes or value is None:
+        return value
+    if depth > _MAX_DEPTH:
+        return None
+    depth += 1
+    if isinstance(value, Mapping):
+        plain = {}
+        for k, x in value.items():
+            k = _plain_key(k)
+            if k is not _MISSING:
+                plain[k] = _plain(x, depth)
+        return plain
+    if isinstance(value, (list, tuple, Set)):
+        return [_plain(x, depth) for x in value]
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
+    plain = _foreign(value)
+    return _plain(plain, depth) if type(plain) is not bytes else plain
+
+
+def _plain_key(key: Any) -> Any:
+    """A dict key as ``json.dumps(..., skipkeys=True)`` takes it, or
+    ``_MISSING`` for a member it would leave out."""
+    t = type(key)
+    if t is str or t is int or t is float or t is bool or key is None:
+        return key
+    if isinstance(key, str):
+        return str.__str__(key)
+    if isinstance(key, int):
+        return int.__int__(key)
+    if isinstance(key, float):
+        return float.__float__(key)
+    return _MISSING
+
+
 class Pointer(NamedTuple):
     """A span pointer (SPEC section 2)."""
 
@@ -224,6 +400,19 @@ def parse(out: bytes) -> Outcome:
         # The module writes hashes as hex digits: the plain decode is exact.
         return _new(Outcome, ((_new(Pointer, (one[0], one[1], out[-33:-1].decode())),), ()))
     if out[0] == 112 and b"\ni " not in out:  # pointers only, one line each
+        # A stream's pointers usually share their kind and direction: then
+        # the lines have one width, and each hash is a slice of the text.
+        # (A hash is hex, so the head is found only at the starts of lines.)
+        head = out[: out.find(b"\n") - 32]
+        one = _ONE_POINTER.get(head)
+        width = len(head) + 33
+        if one is not None and out.count(head) * width == len(out):
+            kind, direction = one
+            text = out.decode()
+            return _new(
+                Outcome,
+                (tuple([_new(Pointer, (kind, direction, text[i : i + 32])) for i in range(len(head), len(out), width)]), ()),
+            )
         lines = out[2:-1].decode("ascii", "replace").split("\np ")
         return _new(Outcome, (tuple([_new(Pointer, line.split(" ")) for line in lines]), ()))
     text = out.decode("utf-8", "replace")
