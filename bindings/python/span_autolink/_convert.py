@@ -32,6 +32,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Tuple
 Encode = Callable[[Any], str]
 Project = Callable[[Any], Any]
 
+
 def compile_projection(projection: Any) -> Encode:
     """A function that writes as JSON text (ASCII) only what ``projection``
     (ABI.md, "Projections") names of a value, walking and encoding in one
@@ -41,13 +42,7 @@ def compile_projection(projection: Any) -> Encode:
     level, each member inlined): for a 1,000-record stream event this runs
     in half the time of a tree of closures. Member names are embedded with
     ``repr``; nothing else from the module reaches the source."""
-    if projection is True:
-        return encode_text
-    lines: List[str] = []
-    top = _generate(projection, lines, [0])
-    namespace: Dict[str, Any] = {"text": encode_text, "esc": _escape, "Mapping": Mapping, "MISSING": _MISSING}
-    exec("\n".join(lines), namespace)  # noqa: S102 - source generated above
-    encode: Encode = namespace[top]
+    encode: Encode = _compile(projection, _JSON_STYLE, {"text": encode_text, "esc": _escape})
     return encode
 
 
@@ -91,10 +86,20 @@ def _emit(projection: Any, lines: List[str], counter: List[int], style: _Style) 
     return name
 
 
-def _generate(projection: Any, lines: List[str], counter: List[int]) -> str:
-    """Appends the source of the JSON writer for ``projection`` to
-    ``lines`` and returns its name (``text`` for the whole value)."""
-    return _emit(projection, lines, counter, _JSON_STYLE)
+def _compile(projection: Any, style: _Style, names: Dict[str, Any]) -> Any:
+    """The walker ``style`` generates for ``projection``, compiled with
+    ``names`` (the functions its source calls) in scope."""
+    if projection is True:
+        return names[style.whole] if style.whole else _whole
+    lines: List[str] = []
+    top = _emit(projection, lines, [0], style)
+    namespace: Dict[str, Any] = {**names, "Mapping": Mapping, "MISSING": _MISSING}
+    exec("\n".join(lines), namespace)  # noqa: S102 - source generated above
+    return namespace[top]
+
+
+def _whole(value: Any) -> Any:
+    return value
 
 
 def _json_members(members: List[Tuple[str, str]], lines: List[str]) -> None:
@@ -222,8 +227,6 @@ def _encoders() -> Tuple[Encode, Encode]:
 encode_text, _escape = _encoders()
 
 
-
-
 # In front of marshal data in the module's input (ABI.md); JSON text never
 # starts with a NUL byte.
 _TAG = b"\0m"
@@ -257,25 +260,8 @@ def compile_projector(projection: Any) -> Project:
     level, each member inlined), which runs in half the time of a tree of
     closures. Member names are embedded with ``repr``; nothing else from
     the module reaches the source."""
-    if projection is True:
-        return _whole
-    lines: List[str] = []
-    top = _generate_projector(projection, lines, [0])
-    namespace: Dict[str, Any] = {"Mapping": Mapping, "MISSING": _MISSING}
-    exec("\n".join(lines), namespace)  # noqa: S102 - source generated above
-    project: Project = namespace[top]
+    project: Project = _compile(projection, _PROJECTOR_STYLE, {})
     return project
-
-
-def _whole(value: Any) -> Any:
-    return value
-
-
-def _generate_projector(projection: Any, lines: List[str], counter: List[int]) -> str:
-    """Appends the source of the projector for ``projection`` to ``lines``
-    and returns its name (empty for the whole value, which is kept as it
-    is)."""
-    return _emit(projection, lines, counter, _PROJECTOR_STYLE)
 
 
 def _projector_members(members: List[Tuple[str, str]], lines: List[str]) -> None:
@@ -313,8 +299,10 @@ _PROJECTOR_STYLE = _Style(
 def _plain(value: Any, depth: int) -> Any:
     """``value`` in the types marshal writes: what a host hands over that
     marshal has no word for, the way ABI.md asks for it."""
-    t = type(value)
-    if t is str or t is int or t is float or t is bool or t is bytes or value is None:
+    scalar = _scalar(value)
+    if scalar is not _MISSING:
+        return scalar
+    if type(value) is bytes:
         return value
     if depth > _MAX_DEPTH:
         return None
@@ -322,34 +310,30 @@ def _plain(value: Any, depth: int) -> Any:
     if isinstance(value, Mapping):
         plain = {}
         for k, x in value.items():
-            k = _plain_key(k)
+            # Keys as ``json.dumps(..., skipkeys=True)`` takes them: a
+            # member under any other key is left out.
+            k = _scalar(k)
             if k is not _MISSING:
                 plain[k] = _plain(x, depth)
         return plain
     if isinstance(value, (list, tuple, Set)):
         return [_plain(x, depth) for x in value]
+    plain = _foreign(value)
+    return _plain(plain, depth) if type(plain) is not bytes else plain
+
+
+def _scalar(value: Any) -> Any:
+    """A str, int, float, bool or None as its exact type (marshal refuses
+    subclasses), or ``_MISSING`` for any other value."""
+    t = type(value)
+    if t is str or t is int or t is float or t is bool or value is None:
+        return value
     if isinstance(value, str):
         return str.__str__(value)
     if isinstance(value, int):
         return int.__int__(value)
     if isinstance(value, float):
         return float.__float__(value)
-    plain = _foreign(value)
-    return _plain(plain, depth) if type(plain) is not bytes else plain
-
-
-def _plain_key(key: Any) -> Any:
-    """A dict key as ``json.dumps(..., skipkeys=True)`` takes it, or
-    ``_MISSING`` for a member it would leave out."""
-    t = type(key)
-    if t is str or t is int or t is float or t is bool or key is None:
-        return key
-    if isinstance(key, str):
-        return str.__str__(key)
-    if isinstance(key, int):
-        return int.__int__(key)
-    if isinstance(key, float):
-        return float.__float__(key)
     return _MISSING
 
 
@@ -404,10 +388,10 @@ def parse(out: bytes) -> Outcome:
         # the lines have one width, and each hash is a slice of the text.
         # (A hash is hex, so the head is found only at the starts of lines.)
         head = out[: out.find(b"\n") - 32]
-        one = _ONE_POINTER.get(head)
+        shared = _ONE_POINTER.get(head)
         width = len(head) + 33
-        if one is not None and out.count(head) * width == len(out):
-            kind, direction = one
+        if shared is not None and out.count(head) * width == len(out):
+            kind, direction = shared
             text = out.decode()
             return _new(
                 Outcome,
