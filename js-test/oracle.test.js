@@ -211,6 +211,34 @@ test('DynamoDB consumer (stream records) agrees with datadog-lambda-js on S and 
   consumerAgrees('dynamodb', 5, (r) => streamRecord(r.text(TABLE, 3, 30), keys(r), r.pick(['INSERT', 'MODIFY', 'REMOVE'])));
 });
 
+test('large events whose strings repeat (sent once, then by reference) agree with datadog-lambda-js', () => {
+  // The package sends a string an event repeats once and refers back to it
+  // after that; it remembers one string of each length. Tables, key names
+  // and values here come from small sets of strings of one length each, so
+  // that references and strings of the same length that differ alternate.
+  const r = random(12);
+  const sameLength = (alphabet, n, count) => Array.from({ length: count }, () => r.text(alphabet, n, n));
+  for (let round = 0; round < 20; round++) {
+    const tables = sameLength(TABLE, 8 + r.int(40), 1 + r.int(3));
+    const names = sameLength(TABLE, 8 + r.int(8), 3);
+    const values = sameLength(UNICODE, 8 + r.int(30), 3);
+    const records = [];
+    for (let i = 100 + r.int(200); i > 0; i--) {
+      const first = r.pick(names);
+      const keysObject = { [first]: { S: r.pick(values) } };
+      const second = r.pick(names);
+      if (second !== first) keysObject[second] = r.next() < 0.5 ? { S: r.pick(values) } : { N: canonicalNumber(r) };
+      records.push(streamRecord(r.pick(tables), keysObject, r.pick(['INSERT', 'MODIFY', 'REMOVE'])));
+    }
+    const event = { Records: records };
+    assert.deepEqual(api.pointersForEvent(event), { pointers: ddLambda('dynamodb', event), issues: [] });
+    const buckets = sameLength(LOWER, 8 + r.int(20), 2);
+    const objectKeys = sameLength(KEY_SAFE, 8 + r.int(50), 4);
+    const s3 = { Records: Array.from({ length: 50 + r.int(100) }, () => s3Record(r.pick(buckets), r.pick(objectKeys), etag(r))) };
+    assert.deepEqual(api.pointersForEvent(s3), { pointers: ddLambda('s3', s3), issues: [] });
+  }
+});
+
 test('both sides of a hop meet: producer hash == consumer hash', () => {
   const r = random(6);
   for (let i = 0; i < CASES; i++) {

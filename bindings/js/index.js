@@ -2,7 +2,7 @@
 
 // span-autolink for Node.js: the rules of the Rust core, compiled to
 // WebAssembly. This wrapper holds no pointer rule. It adapts JavaScript
-// shapes to the module's input (JSON text in linear memory, limited to what
+// shapes to the module's input (marshal data in linear memory, limited to what
 // the module's projections name) and its output lines to objects, and it
 // keeps the caller safe from anything that goes wrong inside the module.
 
@@ -87,34 +87,28 @@ const latin1Slice =
   };
 
 // Output lines (ABI.md): `p KIND DIRECTION HASH` and `i CODE MESSAGE`.
-// Pointer fields are ASCII; kinds and directions are recognised by their
-// bytes, so that a pointer costs one new string (its hash).
+// Pointer lines are ASCII and come before any issue line. They are decoded
+// as one string, of which each hash is a slice (one engine call for a whole
+// stream, not one a pointer); kinds and directions are recognised, so that
+// a pointer costs one new string.
 const known = [];
 const S3_OBJECT = 'aws.s3.object';
 const DYNAMODB_ITEM = 'aws.dynamodb.item';
 
-function startsWith(b, at, s) {
-  for (let i = 0; i < s.length; i++) if (b[at + i] !== s.charCodeAt(i)) return false;
-  return true;
-}
-
-function fieldAt(b, start, end) {
+function fieldAt(text, start, end) {
   for (let k = 0; k < known.length; k++) {
     const s = known[k];
-    if (s.length !== end - start) continue;
-    let i = 0;
-    while (i < s.length && s.charCodeAt(i) === b[start + i]) i++;
-    if (i === s.length) return s;
+    if (s.length === end - start && text.startsWith(s, start)) return s;
   }
-  const s = b.toString('latin1', start, end);
+  const s = text.slice(start, end);
   if (known.length < 16) known.push(s);
   return s;
 }
 
 /** The position of the next `c` at or after `at`, or `end`. */
-function next(b, at, end, c) {
-  while (at < end && b[at] !== c) at++;
-  return at;
+function next(text, at, end, c) {
+  const i = text.indexOf(c, at);
+  return i < 0 || i > end ? end : i;
 }
 
 /** Reads the `len` output bytes of the last call as `{pointers, issues}`. */
@@ -122,49 +116,79 @@ function readOutput(len) {
   const pointers = [];
   const issues = [];
   if (len === 0) return { pointers, issues };
-  let at = outputAt(len);
+  const start = outputAt(len);
   const b = view();
-  const end = at + len;
-  while (at < end && b[at] === 0x70 /* p */) {
-    // The common case, checked byte for byte: a known kind, `d` or `u`, and
-    // 32 hash characters.
-    const kind = b[at + 6] === 0x73 ? S3_OBJECT : DYNAMODB_ITEM;
+  let end = 0;
+  while (end < len && b[start + end] === 0x70 /* p */) {
+    end = next0a(b, start + end, start + len) - start + 1;
+  }
+  let at = 0;
+  if (end === 39 + S3_OBJECT.length || end === 39 + DYNAMODB_ITEM.length) {
+    // One pointer (one call): only its hash is decoded, on its own rather
+    // than as a slice that keeps the line's text alive with it.
+    const kind = b[start + 6] === 0x73 ? S3_OBJECT : DYNAMODB_ITEM;
+    const d = start + 2 + kind.length;
+    const c = b[d + 1];
+    if (end === 39 + kind.length && b[d] === 0x20 && b[d + 2] === 0x20 && (c === 0x64 || c === 0x75) && bytesAre(b, start + 2, kind)) {
+      pointers.push({ kind, direction: c === 0x64 ? 'd' : 'u', hash: latin1Slice.call(b, d + 3, d + 35) });
+      at = end;
+    }
+  }
+  const text = at < end ? latin1Slice.call(b, start, start + end) : '';
+  while (at < end) {
+    // The common case, checked character by character: a known kind, `d`
+    // or `u`, and 32 hash characters.
+    const kind = text.charCodeAt(at + 6) === 0x73 ? S3_OBJECT : DYNAMODB_ITEM;
     const d = at + 2 + kind.length;
-    if (b[d] === 0x20 && b[d + 2] === 0x20 && b[d + 35] === 0x0a && d + 35 < end && startsWith(b, at + 2, kind)) {
-      const c = b[d + 1];
+    if (d + 35 < end && text.charCodeAt(d + 35) === 0x0a && text.charCodeAt(d) === 0x20 && text.charCodeAt(d + 2) === 0x20 && text.startsWith(kind, at + 2)) {
+      const c = text.charCodeAt(d + 1);
       if (c === 0x64 || c === 0x75) {
-        pointers.push({ kind, direction: c === 0x64 ? 'd' : 'u', hash: latin1Slice.call(b, d + 3, d + 35) });
+        pointers.push({ kind, direction: c === 0x64 ? 'd' : 'u', hash: text.slice(d + 3, d + 35) });
         at = d + 36;
         continue;
       }
     }
-    const stop = next(b, at, end, 0x0a);
-    const kindEnd = next(b, at + 2, stop, 0x20);
-    const directionEnd = next(b, kindEnd + 1, stop, 0x20);
+    const stop = next(text, at, end, '\n');
+    const kindEnd = next(text, at + 2, stop, ' ');
+    const directionEnd = next(text, kindEnd + 1, stop, ' ');
     pointers.push({
-      kind: fieldAt(b, at + 2, kindEnd),
-      direction: fieldAt(b, kindEnd + 1, directionEnd),
-      hash: b.toString('latin1', directionEnd + 1, stop),
+      kind: fieldAt(text, at + 2, kindEnd),
+      direction: fieldAt(text, kindEnd + 1, directionEnd),
+      hash: text.slice(directionEnd + 1, stop),
     });
     at = stop + 1;
   }
-  if (at < end) {
+  if (end < len) {
     // Issues come after every pointer; their messages are UTF-8.
-    const text = b.toString('utf8', at, end);
-    let start = 0;
-    while (start < text.length) {
-      let stop = text.indexOf('\n', start);
+    const text = b.toString('utf8', start + end, start + len);
+    let from = 0;
+    while (from < text.length) {
+      let stop = text.indexOf('\n', from);
       if (stop < 0) stop = text.length;
-      const space = text.indexOf(' ', start + 2);
+      const space = text.indexOf(' ', from + 2);
       const codeEnd = space < 0 || space > stop ? stop : space;
       issues.push({
-        code: text.slice(start + 2, codeEnd),
+        code: text.slice(from + 2, codeEnd),
         message: codeEnd < stop ? text.slice(codeEnd + 1, stop) : '',
       });
-      start = stop + 1;
+      from = stop + 1;
     }
   }
   return { pointers, issues };
+}
+
+function bytesAre(b, at, s) {
+  for (let i = 0; i < s.length; i++) if (b[at + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The position after the line at `at` (its line break), or `end`. */
+function next0a(b, at, end) {
+  // Pointer lines are at least 36 bytes (a 32-character hash and its line
+  // break come last): the search starts there.
+  at += 35;
+  while (at < end && b[at] !== 0x0a) at++;
+  return at;
 }
 
 /** Re-creates the instance after a trap; the compiled module is reused. */
@@ -209,33 +233,43 @@ if (glue !== null) {
 }
 
 // ---------------------------------------------------------------------------
-// Serializing what the projections name.
+// Writing what the projections name.
 //
 // A projection (ABI.md) is `true` (the whole value), an object of member
 // projections (of an object, only those members), or a one-element list
 // (of a list, every element). Each one becomes a writer, which appends the
-// JSON text of a value to `out` as UTF-8. Writers read only the members
-// their projection names, so an S3 `Body` or an item image is never read,
-// copied or encoded. Bytes are written directly (no intermediate strings,
-// which the engine would have to flatten).
+// value to the module's input in Python's marshal format (ABI.md, "Input in
+// marshal format"): every string goes with its length in front, so nothing
+// is escaped here or scanned there, and bytes go as they are. Writers read
+// only the members their projection names, so an S3 `Body` or an item
+// image is never read, copied or encoded.
 
-// Deeper than this, writers stop and write `null`: the text then nests
+// Deeper than this, writers stop and write None: the value then nests
 // deeper than the module accepts (128), so the module reports the input as
 // unreadable instead of reading a shortened copy. Cyclic objects end here.
 const MAX_DEPTH = 140;
 
 // Buffer's encoders without the encoding argument's dispatch, where Node
 // has them (every version so far), else the documented `write`.
-const latin1Write =
-  Buffer.prototype.latin1Write ||
-  function (s, offset) {
-    return this.write(s, offset, 'latin1');
-  };
 const utf8Write =
   Buffer.prototype.utf8Write ||
   function (s, offset) {
     return this.write(s, offset, 'utf8');
   };
+
+// Marshal type bytes (ABI.md).
+const TAG = Buffer.from([0x00, 0x6d]); // in front of every input: marshal, not JSON
+const NONE = 0x4e; // N
+const TRUE = 0x54; // T
+const FALSE = 0x46; // F
+const FLOAT_TEXT = 0x66; // f: u8 length, then the number's text
+const TEXT = 0x75; // u: i32 length, then UTF-8
+const BYTES = 0x73; // s: i32 length, then the bytes
+const LIST = 0x5b; // [: i32 count, then the items
+const DICT = 0x7b; // {: (key, value) pairs, then DICT_END
+const DICT_END = 0x30; // 0
+const REF = 0x72; // r: i32 index of an object written before
+const FLAG_REF = 0x80; // on a type byte: the object gets the next index
 
 // While an input is written: `out` views linear memory and `at` is where
 // the next byte goes, inside the module's input buffer.
@@ -266,88 +300,106 @@ function room(n) {
   at = inputStart + written;
 }
 
-/** Appends ASCII text without escaping (member names, numbers, base64). */
-function ascii(s) {
-  const n = s.length;
+function byte(b) {
+  room(1);
+  out[at++] = b;
+}
+
+/** Appends prepared marshal data (a name, a call's start). */
+function raw(bytes) {
+  const n = bytes.length;
   room(n);
-  if (n > 32) {
-    at += latin1Write.call(out, s, at);
+  if (n > 12) {
+    out.set(bytes, at); // a flat ~15 ns, less than a loop beyond 12 bytes
+    at += n;
     return;
   }
   const o = out;
   let p = at;
-  for (let i = 0; i < n; i++) o[p++] = s.charCodeAt(i);
+  for (let i = 0; i < n; i++) o[p++] = bytes[i];
   at = p;
 }
 
-const HEX = '0123456789abcdef';
+/** Writes a type byte and an i32 at `p`. */
+function head(p, type, n) {
+  const o = out;
+  o[p] = type;
+  o[p + 1] = n;
+  o[p + 2] = n >> 8;
+  o[p + 3] = n >> 16;
+  o[p + 4] = n >> 24;
+}
 
-const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+// Strings an input repeats (a stream's table ARN and event source in every
+// record) are written once and referred to after that (FLAG_REF, `r`),
+// which saves writing and reading them again. The last string written of
+// each length (modulo 64) is remembered for the input being written;
+// strings shorter than a reference or longer than 256 UTF-16 units are
+// not, the long ones so that no large string outlives its call here.
+const seen = new Array(64).fill('');
+const seenRef = new Int32Array(64);
+const seenInput = new Int32Array(64);
+let input = 0; // counts inputs: a `seen` entry is valid for one only
+let refs = 0; // reference indices given in this input
 
-/** Appends a string as a JSON string, UTF-8 encoded. */
-function string(s) {
+// Lists being written: strings repeat across the items of a list (the
+// records of an event); outside one they hardly do, and a call of a few
+// strings is cheaper to read without references.
+let lists = 0;
+
+/** Appends a string: once, or as a reference to where it was written. */
+function text(s) {
   const n = s.length;
-  // Three bytes a UTF-16 unit and the quotes; an escape (up to six bytes)
-  // makes more room where it is met, so that a long string does not make
-  // the module's input buffer (which never shrinks) six times its size.
-  room(n * 3 + 2);
-  if (n > 48 && !NEEDS_ESCAPE.test(s)) {
-    // Long strings without escapes: the engine's own encoder is faster.
-    out[at] = 0x22;
-    at += 1 + utf8Write.call(out, s, at + 1);
-    out[at++] = 0x22;
+  if (lists === 0 || n < 8 || n > 256) {
+    utf8(s, TEXT);
     return;
   }
-  let o = out;
-  let p = at;
-  o[p++] = 0x22;
-  for (let i = 0; i < n; i++) {
-    let c = s.charCodeAt(i);
-    if (c < 0x80) {
-      if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
-        o[p++] = c;
-      } else {
-        const needed = 6 + (n - i - 1) * 3 + 1;
-        if (p + needed > inputEnd) {
-          at = p;
-          room(needed);
-          o = out;
-          p = at;
-        }
-        o[p++] = 0x5c;
-        if (c === 0x22 || c === 0x5c) {
-          o[p++] = c;
-        } else {
-          o[p++] = 0x75; // \u00XX
-          o[p++] = 0x30;
-          o[p++] = 0x30;
-          o[p++] = HEX.charCodeAt(c >> 4);
-          o[p++] = HEX.charCodeAt(c & 15);
-        }
-      }
-    } else if (c < 0x800) {
-      o[p++] = 0xc0 | (c >> 6);
-      o[p++] = 0x80 | (c & 63);
-    } else {
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-          i++;
-          o[p++] = 0xf0 | (c >> 18);
-          o[p++] = 0x80 | ((c >> 12) & 63);
-          o[p++] = 0x80 | ((c >> 6) & 63);
-          o[p++] = 0x80 | (c & 63);
-          continue;
-        }
-        c = 0xfffd; // a lone surrogate, as TextEncoder and the SDKs write it
-      }
-      o[p++] = 0xe0 | (c >> 12);
-      o[p++] = 0x80 | ((c >> 6) & 63);
-      o[p++] = 0x80 | (c & 63);
+  const k = n & 63;
+  if (seenInput[k] === input && seen[k] === s) {
+    room(5);
+    head(at, REF, seenRef[k]);
+    at += 5;
+    return;
+  }
+  seen[k] = s;
+  seenInput[k] = input;
+  seenRef[k] = refs++;
+  utf8(s, TEXT | FLAG_REF);
+}
+
+/** Appends `s` as UTF-8 behind `type` and its byte length. */
+function utf8(s, type) {
+  const n = s.length;
+  // Three bytes a UTF-16 unit at most (a surrogate pair is four for two).
+  room(n * 3 + 5);
+  const o = out;
+  const start = at;
+  let p = start + 5;
+  let i = 0;
+  if (n <= 32) {
+    // Short ASCII text is copied here; the engine's encoder is faster only
+    // for longer text, or from the first character beyond ASCII on.
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      o[p++] = c;
     }
   }
-  o[p++] = 0x22;
+  // Lone surrogates become U+FFFD, as TextEncoder and the SDKs write them.
+  if (i < n) p += utf8Write.call(o, i === 0 ? s : s.slice(i), p);
+  head(start, type, p - start - 5);
+  at = p;
+}
+
+/** Appends a number's text (JSON number text, ASCII, at most 255 bytes). */
+function numberText(s) {
+  const n = s.length;
+  room(n + 2);
+  const o = out;
+  let p = at;
+  o[p++] = FLOAT_TEXT;
+  o[p++] = n;
+  for (let i = 0; i < n; i++) o[p++] = s.charCodeAt(i);
   at = p;
 }
 
@@ -355,12 +407,15 @@ function isBytes(v) {
   return ArrayBuffer.isView(v) || v instanceof ArrayBuffer;
 }
 
-/** Raw bytes (Uint8Array, Buffer, any view, ArrayBuffer) as `{"$bytes": base64}`. */
-function bytes64(v) {
-  const b = v instanceof ArrayBuffer ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  ascii('{"$bytes":"');
-  ascii(b.toString('base64'));
-  ascii('"}');
+/** Raw bytes (Uint8Array, Buffer, any view, ArrayBuffer), copied as they are. */
+function bytesOf(v) {
+  const b =
+    v instanceof Uint8Array ? v : v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  const n = b.length;
+  room(n + 5);
+  head(at, BYTES, n);
+  out.set(b, at + 5);
+  at += n + 5;
 }
 
 // The document client's exact number (@aws-sdk/util-dynamodb NumberValue,
@@ -372,42 +427,56 @@ function isNumberValue(v) {
   return typeof v.value === 'string' && typeof v.toAttributeValue === 'function' && v.constructor !== undefined && v.constructor.name === 'NumberValue';
 }
 
+/**
+ * Appends number text that may not be JSON or may be too long for
+ * marshal's float text (a NumberValue, a BigInt): text that is not a JSON
+ * number is written as None, which the module reports as the wrong type.
+ */
+function exactNumber(s) {
+  if (s.length <= 255 && JSON_NUMBER.test(s)) numberText(s);
+  else byte(NONE);
+}
+
 function skipped(x) {
   return x === undefined || typeof x === 'function' || typeof x === 'symbol';
 }
 
-/** Appends the list `v`, each element written by `write`. */
+/** Appends the list `v`, each item written by `write` (skipped items as None). */
 function list(v, depth, write) {
-  ascii('[');
-  for (let i = 0; i < v.length; i++) {
-    if (i > 0) ascii(',');
+  const n = v.length;
+  room(5);
+  head(at, LIST, n);
+  at += 5;
+  lists++;
+  for (let i = 0; i < n; i++) {
     const x = v[i];
-    if (skipped(x)) ascii('null');
+    if (skipped(x)) byte(NONE);
     else write(x, depth + 1);
   }
-  ascii(']');
+  lists--;
 }
 
-/** Appends the whole value `v`. */
+/** Appends the whole value `v`, as JSON.stringify would see it. */
 function whole(v, depth) {
   switch (typeof v) {
     case 'string':
-      string(v);
+      text(v);
       return;
     case 'number':
-      ascii(Number.isFinite(v) ? String(v) : 'null');
+      if (Number.isFinite(v)) numberText(String(v));
+      else byte(NONE);
       return;
     case 'boolean':
-      ascii(v ? 'true' : 'false');
+      byte(v ? TRUE : FALSE);
       return;
     case 'bigint':
-      ascii(v.toString());
+      exactNumber(v.toString());
       return;
     case 'object':
       if (v !== null && depth <= MAX_DEPTH) break;
     // falls through
     default:
-      ascii('null');
+      byte(NONE);
       return;
   }
   if (Array.isArray(v)) {
@@ -415,34 +484,42 @@ function whole(v, depth) {
     return;
   }
   if (isBytes(v)) {
-    bytes64(v);
+    bytesOf(v);
     return;
   }
   if (isNumberValue(v)) {
-    // The exact text, as a JSON number; text JSON cannot hold as a number
-    // is written as null, which the module reports as the wrong type.
-    ascii(JSON_NUMBER.test(v.value) ? v.value : 'null');
+    exactNumber(v.value);
     return;
   }
-  ascii('{');
-  let first = true;
-  const names = Object.keys(v);
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i];
+  byte(DICT);
+  // Own enumerable members, in Object.keys order: for-in uses the engine's
+  // cache of an object's keys where Object.keys makes an array (three times
+  // slower for a stream's key maps).
+  for (const name in v) {
+    if (!hasOwn.call(v, name)) continue;
     const x = v[name];
     if (skipped(x)) continue;
-    if (first) first = false;
-    else ascii(',');
-    string(name);
-    ascii(':');
+    text(name);
     whole(x, depth + 1);
   }
-  ascii('}');
+  byte(DICT_END);
 }
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Whether `v` is what a member projection applies to (a JSON object). */
 function isRecord(v) {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !isBytes(v);
+}
+
+/** A member name as the marshal bytes of a string, for `raw`. */
+function nameBytes(name, type = TEXT) {
+  const b = Buffer.from(name, 'utf8');
+  const bytes = Buffer.alloc(5 + b.length);
+  bytes[0] = type;
+  bytes.writeInt32LE(b.length, 1);
+  b.copy(bytes, 5);
+  return bytes;
 }
 
 /**
@@ -464,14 +541,50 @@ function generate(p) {
   const root = emit(p, parts);
   const source = '"use strict";\n' + parts.join('\n') + '\nreturn ' + root + ';';
   // eslint-disable-next-line no-new-func
-  return new Function('whole', 'list', 'isRecord', 'skipped', 'ascii', 'MAX_DEPTH', source)(
+  return new Function('whole', 'list', 'isRecord', 'skipped', 'byte', 'member', 'MAX_DEPTH', source)(
     whole,
     list,
     isRecord,
     skipped,
-    ascii,
+    byte,
+    member,
     MAX_DEPTH
   );
+}
+
+// A projection's member names are written once an input, then referred to
+// (FLAG_REF, `r`): a stream record's names are most of its bytes. Each name
+// of each projection has a slot with its reference index in the input
+// being written.
+const memberBytes = []; // the name's marshal bytes
+const memberFlagged = []; // the same with FLAG_REF
+const memberRef = [];
+const memberInput = [];
+
+/** A new slot for the member name `name`. */
+function memberSlot(name) {
+  memberBytes.push(nameBytes(name));
+  memberFlagged.push(nameBytes(name, TEXT | FLAG_REF));
+  memberRef.push(0);
+  memberInput.push(0);
+  return memberRef.length - 1;
+}
+
+/** Appends the member name of `slot`: once an input, then by reference. */
+function member(slot) {
+  if (lists === 0) {
+    raw(memberBytes[slot]);
+    return;
+  }
+  if (memberInput[slot] === input) {
+    room(5);
+    head(at, REF, memberRef[slot]);
+    at += 5;
+    return;
+  }
+  memberInput[slot] = input;
+  memberRef[slot] = refs++;
+  raw(memberFlagged[slot]);
 }
 
 // Emits the functions of projection `p` into `parts`; returns the name of
@@ -492,25 +605,22 @@ function emit(p, parts) {
     return name;
   }
   let members = '';
-  for (const member of Object.keys(p)) {
-    const literal = JSON.stringify(member);
-    const inner = emit(p[member], parts);
+  for (const m of Object.keys(p)) {
+    const inner = emit(p[m], parts);
     members +=
-      `  x = v[${literal}];\n` +
+      `  x = v[${JSON.stringify(m)}];\n` +
       `  if (!skipped(x)) {\n` +
-      `    ascii(first ? ${JSON.stringify(literal + ':')} : ${JSON.stringify(',' + literal + ':')});\n` +
-      `    first = false;\n` +
+      `    member(${memberSlot(m)});\n` +
       `    ${inner}(x, d + 1);\n` +
       `  }\n`;
   }
   parts[slot] =
     `function ${name}(v, d) {\n` +
     `  if (!isRecord(v) || d > MAX_DEPTH) return whole(v, d);\n` +
-    `  let first = true;\n` +
     `  let x;\n` +
-    `  ascii('{');\n` +
+    `  byte(${DICT});\n` +
     members +
-    `  ascii('}');\n` +
+    `  byte(${DICT_END});\n` +
     `}`;
   return name;
 }
@@ -521,21 +631,18 @@ function interpret(p) {
     const each = interpret(p[0]);
     return (v, d) => (!Array.isArray(v) || d > MAX_DEPTH ? whole(v, d) : list(v, d, each));
   }
-  const members = Object.keys(p).map((m) => [m, JSON.stringify(m) + ':', interpret(p[m])]);
+  const members = Object.keys(p).map((m) => [m, memberSlot(m), interpret(p[m])]);
   return (v, d) => {
     if (!isRecord(v) || d > MAX_DEPTH) return whole(v, d);
-    let first = true;
-    ascii('{');
+    byte(DICT);
     for (let i = 0; i < members.length; i++) {
-      const [m, literal, write] = members[i];
+      const [m, slot, write] = members[i];
       const x = v[m];
       if (skipped(x)) continue;
-      if (!first) ascii(',');
-      first = false;
-      ascii(literal);
+      member(slot);
       write(x, d + 1);
     }
-    ascii('}');
+    byte(DICT_END);
   };
 }
 
@@ -543,6 +650,15 @@ function interpret(p) {
 function begin() {
   out = view();
   at = inputStart;
+  input = (input + 1) | 0;
+  refs = 0;
+  lists = 0; // a writer that threw may have left it raised
+}
+
+/** Starts a new input in marshal format. */
+function beginMarshal() {
+  begin();
+  raw(TAG);
 }
 
 /** The length of the input written since `begin`. */
@@ -633,17 +749,23 @@ function callOf(service, operation) {
 
 let eventWriter = null;
 
-/** `{"service":S,"operation":O,"request":` as text that `ascii` can append. */
+/**
+ * The start of a call's input: the tag, then `{"service": S, "operation":
+ * O, "request":` in marshal format, for `raw`.
+ */
 function prefixOf(service, operation) {
   begin();
-  ascii('{"service":');
-  string(service);
-  ascii(',"operation":');
-  string(operation);
-  ascii(',"request":');
-  // Bytes as latin1 characters: `ascii` appends each one back as that byte.
-  return out.toString('latin1', inputStart, at);
+  raw(TAG);
+  byte(DICT);
+  raw(nameBytes('service'));
+  utf8(service, TEXT);
+  raw(nameBytes('operation'));
+  utf8(operation, TEXT);
+  raw(nameBytes('request'));
+  return Buffer.from(out.subarray(inputStart, at));
 }
+
+const RESPONSE_NAME = nameBytes('response');
 
 function none() {
   return { pointers: [], issues: [] };
@@ -693,12 +815,12 @@ function pointersForResponse(service, operation, request, response, options) {
   }
   try {
     begin();
-    ascii(call.prefix);
+    raw(call.prefix);
     if (typeof request === 'object' && request !== null) call.request(parameters(request), 2);
     else whole(request, 2);
-    ascii(',"response":');
+    raw(RESPONSE_NAME);
     call.response(response, 2);
-    ascii('}');
+    byte(DICT_END);
   } catch (error) {
     if (error instanceof ModuleFailure) return failed(error.cause);
     return unreadable('request or response', error);
@@ -724,7 +846,7 @@ function pointersForEvent(event) {
     return failed(error);
   }
   try {
-    begin();
+    beginMarshal();
     eventWriter(event, 1);
   } catch (error) {
     if (error instanceof ModuleFailure) return failed(error.cause);

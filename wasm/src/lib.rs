@@ -9,9 +9,6 @@ pub mod instance;
 pub mod interop;
 #[cfg(feature = "js")]
 mod js;
-// Only the Python package sends marshal data; the Node.js build leaves the
-// reader (and the float formatting it needs, 26 KB) out.
-#[cfg(not(feature = "js"))]
 pub mod marshal;
 #[cfg(any(target_arch = "wasm32", test))]
 mod pools;

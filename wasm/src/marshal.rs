@@ -5,11 +5,14 @@
 //! several times faster than the `json` module (a 1,000-record stream
 //! event: 0.28 ms against 1.3 ms), and strings cross with their length in
 //! front, so nothing has to be escaped on one side or scanned on the other.
+//! The Node.js package writes the same format itself, for the same two
+//! reasons (its own writer, not `JSON.stringify`, does the walking).
 //! `ABI.md` ("Input in marshal format") lists what is read; anything else
 //! is refused with a message, never guessed at.
 //!
-//! Objects that Python holds more than once may be written once and then
-//! referred to by index (`FLAG_REF` and `r`). A [`Value`] cannot share, so a
+//! Objects that Python holds more than once, and strings that the Node.js
+//! package sees repeated, may be written once and then referred to by
+//! index (`FLAG_REF` and `r`). A [`Value`] cannot share, so a
 //! reference is read again from where its object starts; the number of
 //! values made is bounded so that references to references cannot make a
 //! small input expand without end.
@@ -132,13 +135,58 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A float as text (marshal's type `f`), which the Node.js package
+    /// writes because a JavaScript number's own text (`String(n)`) is
+    /// already JSON number text. Python's `inf` and `nan` read as null,
+    /// as `g` does; any other text that is not a JSON number is refused.
+    fn float_text(&mut self, n: usize) -> Value<'a> {
+        let Some(bytes) = self.take(n) else {
+            return Value::Null;
+        };
+        match Value::from_json(bytes) {
+            Ok(number @ Value::Number(_)) => number,
+            _ if matches!(bytes, b"inf" | b"-inf" | b"nan") => Value::Null,
+            _ => self.fail("a float text that is not a number"),
+        }
+    }
+
     /// One value, `depth` containers deep. `register` is false while a
     /// reference is read again: its objects already have their indices.
     fn value(&mut self, depth: usize, register: bool) -> Value<'a> {
-        if self.data.get(self.at) == Some(&END) {
-            return self.fail("a dict end where a value belongs");
+        match self.data.get(self.at) {
+            Some(&END) => return self.fail("a dict end where a value belongs"),
+            Some(b'r') => {
+                if let Some(text) = self.shared_text() {
+                    return Value::String(Cow::Borrowed(text));
+                }
+            }
+            Some(b'u') if self.made < self.budget => {
+                // A string without a reference index, the common value.
+                self.made += 1;
+                self.at += 1;
+                return match self.size() {
+                    Some(n) => self.text(n),
+                    None => Value::Null,
+                };
+            }
+            _ => {}
         }
         self.item(depth, register)
+    }
+
+    /// A reference at the next byte to a string read before, taken: the
+    /// common reference (a member name, a repeated value), read here
+    /// without the general path.
+    fn shared_text(&mut self) -> Option<&'a str> {
+        if let Some([b'r', a, b, c, d]) = self.data.get(self.at..self.at + 5) {
+            let index = u32::from_le_bytes([*a, *b, *c, *d]) as usize;
+            if let Some(Shared::Text(text)) = self.refs.get(index) {
+                self.made += 1;
+                self.at += 5;
+                return Some(text);
+            }
+        }
+        None
     }
 
     /// The value at the next type byte (a dict end is for the caller to
@@ -153,6 +201,10 @@ impl<'a> Reader<'a> {
             return Value::Null;
         };
         if code & FLAG_REF != 0 && register {
+            if self.refs.capacity() == 0 {
+                // One allocation for the references of most inputs.
+                self.refs.reserve(16);
+            }
             // Containers get their index before their contents, as
             // marshal's writer numbers them.
             self.refs.push(Shared::At(start));
@@ -187,6 +239,10 @@ impl<'a> Reader<'a> {
                     word.copy_from_slice(b);
                     float(f64::from_le_bytes(word))
                 }
+                None => Value::Null,
+            },
+            b'f' => match self.byte() {
+                Some(n) => self.float_text(usize::from(n)),
                 None => Value::Null,
             },
             b'z' | b'Z' => match self.byte() {
@@ -299,13 +355,8 @@ impl<'a> Reader<'a> {
     /// A dict key as a member name. Nearly every key is a reference to a
     /// name read before, or a short string: those are read here directly.
     fn key(&mut self, depth: usize, register: bool) -> Option<Cow<'a, str>> {
-        if let Some([b'r', a, b, c, d]) = self.data.get(self.at..self.at + 5) {
-            let index = u32::from_le_bytes([*a, *b, *c, *d]) as usize;
-            if let Some(Shared::Text(text)) = self.refs.get(index) {
-                self.made += 1;
-                self.at += 5;
-                return Some(Cow::Borrowed(text));
-            }
+        if let Some(text) = self.shared_text() {
+            return Some(Cow::Borrowed(text));
         }
         name(self.item(depth, register))
     }
@@ -419,6 +470,27 @@ mod tests {
             r#"{"a":"x","n":5,"neg":-7,"big":1180591620717411303424,"negbig":-1099511627776,"f":1.5,"tiny":1e-7,"l":[true,false,null],"b":{"$bytes":"AAH/"},"t":["é日😀"],"s":[3],"1":"yes","null":"none","2.5":"half"}"#,
         );
         assert_eq!(read(&data).unwrap(), expected);
+    }
+
+    #[test]
+    fn floats_as_text() {
+        // marshal.dumps([1.5, 1e+21, inf, -0.0, nan, 1e-7], 1): version 1
+        // writes floats as text (`%.17g`, type `f`), and the Node.js package
+        // writes JavaScript's `String(n)` the same way.
+        let data = hex("5b060000006603312e35660531652b32316603696e6666022d3066036e616e6616392e39393939393939393939393939393935652d3038");
+        let expected = json("[1.5,1e+21,null,-0,null,9.9999999999999995e-08]");
+        assert_eq!(read(&data).unwrap(), expected);
+        // [1e-7] as the Node.js package writes it: the text is kept.
+        assert_eq!(
+            read(&hex("5b01000000660431652d37")).unwrap(),
+            json("[1e-7]")
+        );
+        for text in ["", "1.", "+1", "0x1", "Infinity", "[1]", "\"1\""] {
+            let mut data = vec![b'f', text.len() as u8];
+            data.extend_from_slice(text.as_bytes());
+            let error = read(&data).unwrap_err();
+            assert!(error.contains("float text"), "{text:?}: {error}");
+        }
     }
 
     #[test]
