@@ -87,28 +87,37 @@ const latin1Slice =
   };
 
 // Output lines (ABI.md): `p KIND DIRECTION HASH` and `i CODE MESSAGE`.
-// Pointer lines are ASCII and come before any issue line. They are decoded
-// as one string, of which each hash is a slice (one engine call for a whole
-// stream, not one a pointer); kinds and directions are recognised, so that
-// a pointer costs one new string.
+// Pointer fields are ASCII; kinds and directions are recognised by their
+// bytes, so that a pointer costs one new string (its hash). A single
+// pointer's hash is decoded on its own; from a second pointer on, the
+// output is decoded once and each hash is a slice of it (one engine call
+// for a stream, not one a pointer).
 const known = [];
 const S3_OBJECT = 'aws.s3.object';
 const DYNAMODB_ITEM = 'aws.dynamodb.item';
 
-function fieldAt(text, start, end) {
+function startsWith(b, at, s) {
+  for (let i = 0; i < s.length; i++) if (b[at + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+function fieldAt(b, start, end) {
   for (let k = 0; k < known.length; k++) {
     const s = known[k];
-    if (s.length === end - start && text.startsWith(s, start)) return s;
+    if (s.length !== end - start) continue;
+    let i = 0;
+    while (i < s.length && s.charCodeAt(i) === b[start + i]) i++;
+    if (i === s.length) return s;
   }
-  const s = text.slice(start, end);
+  const s = b.toString('latin1', start, end);
   if (known.length < 16) known.push(s);
   return s;
 }
 
 /** The position of the next `c` at or after `at`, or `end`. */
-function next(text, at, end, c) {
-  const i = text.indexOf(c, at);
-  return i < 0 || i > end ? end : i;
+function next(b, at, end, c) {
+  while (at < end && b[at] !== c) at++;
+  return at;
 }
 
 /** Reads the `len` output bytes of the last call as `{pointers, issues}`. */
@@ -116,79 +125,59 @@ function readOutput(len) {
   const pointers = [];
   const issues = [];
   if (len === 0) return { pointers, issues };
-  const start = outputAt(len);
+  let at = outputAt(len);
   const b = view();
-  let end = 0;
-  while (end < len && b[start + end] === 0x70 /* p */) {
-    end = next0a(b, start + end, start + len) - start + 1;
-  }
-  let at = 0;
-  if (end === 39 + S3_OBJECT.length || end === 39 + DYNAMODB_ITEM.length) {
-    // One pointer (one call): only its hash is decoded, on its own rather
-    // than as a slice that keeps the line's text alive with it.
-    const kind = b[start + 6] === 0x73 ? S3_OBJECT : DYNAMODB_ITEM;
-    const d = start + 2 + kind.length;
-    const c = b[d + 1];
-    if (end === 39 + kind.length && b[d] === 0x20 && b[d + 2] === 0x20 && (c === 0x64 || c === 0x75) && bytesAre(b, start + 2, kind)) {
-      pointers.push({ kind, direction: c === 0x64 ? 'd' : 'u', hash: latin1Slice.call(b, d + 3, d + 35) });
-      at = end;
-    }
-  }
-  const text = at < end ? latin1Slice.call(b, start, start + end) : '';
-  while (at < end) {
-    // The common case, checked character by character: a known kind, `d`
-    // or `u`, and 32 hash characters.
-    const kind = text.charCodeAt(at + 6) === 0x73 ? S3_OBJECT : DYNAMODB_ITEM;
+  const start = at;
+  const end = at + len;
+  let text = null; // the output as latin1 text, once a second pointer is read
+  while (at < end && b[at] === 0x70 /* p */) {
+    // The common case, checked byte for byte: a known kind, `d` or `u`, and
+    // 32 hash characters.
+    const kind = b[at + 6] === 0x73 ? S3_OBJECT : DYNAMODB_ITEM;
     const d = at + 2 + kind.length;
-    if (d + 35 < end && text.charCodeAt(d + 35) === 0x0a && text.charCodeAt(d) === 0x20 && text.charCodeAt(d + 2) === 0x20 && text.startsWith(kind, at + 2)) {
-      const c = text.charCodeAt(d + 1);
+    if (b[d] === 0x20 && b[d + 2] === 0x20 && b[d + 35] === 0x0a && d + 35 < end && startsWith(b, at + 2, kind)) {
+      const c = b[d + 1];
       if (c === 0x64 || c === 0x75) {
-        pointers.push({ kind, direction: c === 0x64 ? 'd' : 'u', hash: text.slice(d + 3, d + 35) });
+        let hash;
+        if (pointers.length === 0) {
+          hash = latin1Slice.call(b, d + 3, d + 35);
+        } else {
+          // Issue lines may follow; their UTF-8 decoded as latin1 is never sliced.
+          if (text === null) text = latin1Slice.call(b, start, end);
+          hash = text.slice(d + 3 - start, d + 35 - start);
+        }
+        pointers.push({ kind, direction: c === 0x64 ? 'd' : 'u', hash });
         at = d + 36;
         continue;
       }
     }
-    const stop = next(text, at, end, '\n');
-    const kindEnd = next(text, at + 2, stop, ' ');
-    const directionEnd = next(text, kindEnd + 1, stop, ' ');
+    const stop = next(b, at, end, 0x0a);
+    const kindEnd = next(b, at + 2, stop, 0x20);
+    const directionEnd = next(b, kindEnd + 1, stop, 0x20);
     pointers.push({
-      kind: fieldAt(text, at + 2, kindEnd),
-      direction: fieldAt(text, kindEnd + 1, directionEnd),
-      hash: text.slice(directionEnd + 1, stop),
+      kind: fieldAt(b, at + 2, kindEnd),
+      direction: fieldAt(b, kindEnd + 1, directionEnd),
+      hash: b.toString('latin1', directionEnd + 1, stop),
     });
     at = stop + 1;
   }
-  if (end < len) {
+  if (at < end) {
     // Issues come after every pointer; their messages are UTF-8.
-    const text = b.toString('utf8', start + end, start + len);
+    const lines = b.toString('utf8', at, end);
     let from = 0;
-    while (from < text.length) {
-      let stop = text.indexOf('\n', from);
-      if (stop < 0) stop = text.length;
-      const space = text.indexOf(' ', from + 2);
+    while (from < lines.length) {
+      let stop = lines.indexOf('\n', from);
+      if (stop < 0) stop = lines.length;
+      const space = lines.indexOf(' ', from + 2);
       const codeEnd = space < 0 || space > stop ? stop : space;
       issues.push({
-        code: text.slice(from + 2, codeEnd),
-        message: codeEnd < stop ? text.slice(codeEnd + 1, stop) : '',
+        code: lines.slice(from + 2, codeEnd),
+        message: codeEnd < stop ? lines.slice(codeEnd + 1, stop) : '',
       });
       from = stop + 1;
     }
   }
   return { pointers, issues };
-}
-
-function bytesAre(b, at, s) {
-  for (let i = 0; i < s.length; i++) if (b[at + i] !== s.charCodeAt(i)) return false;
-  return true;
-}
-
-/** The position after the line at `at` (its line break), or `end`. */
-function next0a(b, at, end) {
-  // Pointer lines are at least 36 bytes (a 32-character hash and its line
-  // break come last): the search starts there.
-  at += 35;
-  while (at < end && b[at] !== 0x0a) at++;
-  return at;
 }
 
 /** Re-creates the instance after a trap; the compiled module is reused. */
@@ -347,6 +336,13 @@ let refs = 0; // reference indices given in this input
 // strings is cheaper to read without references.
 let lists = 0;
 
+/** Appends a reference to the object given `index` earlier in this input. */
+function reference(index) {
+  room(5);
+  head(at, REF, index);
+  at += 5;
+}
+
 /** Appends a string: once, or as a reference to where it was written. */
 function text(s) {
   const n = s.length;
@@ -356,9 +352,7 @@ function text(s) {
   }
   const k = n & 63;
   if (seenInput[k] === input && seen[k] === s) {
-    room(5);
-    head(at, REF, seenRef[k]);
-    at += 5;
+    reference(seenRef[k]);
     return;
   }
   seen[k] = s;
@@ -577,9 +571,7 @@ function member(slot) {
     return;
   }
   if (memberInput[slot] === input) {
-    room(5);
-    head(at, REF, memberRef[slot]);
-    at += 5;
+    reference(memberRef[slot]);
     return;
   }
   memberInput[slot] = input;
@@ -754,8 +746,7 @@ let eventWriter = null;
  * O, "request":` in marshal format, for `raw`.
  */
 function prefixOf(service, operation) {
-  begin();
-  raw(TAG);
+  beginMarshal();
   byte(DICT);
   raw(nameBytes('service'));
   utf8(service, TEXT);

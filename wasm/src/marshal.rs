@@ -153,40 +153,10 @@ impl<'a> Reader<'a> {
     /// One value, `depth` containers deep. `register` is false while a
     /// reference is read again: its objects already have their indices.
     fn value(&mut self, depth: usize, register: bool) -> Value<'a> {
-        match self.data.get(self.at) {
-            Some(&END) => return self.fail("a dict end where a value belongs"),
-            Some(b'r') => {
-                if let Some(text) = self.shared_text() {
-                    return Value::String(Cow::Borrowed(text));
-                }
-            }
-            Some(b'u') if self.made < self.budget => {
-                // A string without a reference index, the common value.
-                self.made += 1;
-                self.at += 1;
-                return match self.size() {
-                    Some(n) => self.text(n),
-                    None => Value::Null,
-                };
-            }
-            _ => {}
+        if self.data.get(self.at) == Some(&END) {
+            return self.fail("a dict end where a value belongs");
         }
         self.item(depth, register)
-    }
-
-    /// A reference at the next byte to a string read before, taken: the
-    /// common reference (a member name, a repeated value), read here
-    /// without the general path.
-    fn shared_text(&mut self) -> Option<&'a str> {
-        if let Some([b'r', a, b, c, d]) = self.data.get(self.at..self.at + 5) {
-            let index = u32::from_le_bytes([*a, *b, *c, *d]) as usize;
-            if let Some(Shared::Text(text)) = self.refs.get(index) {
-                self.made += 1;
-                self.at += 5;
-                return Some(text);
-            }
-        }
-        None
     }
 
     /// The value at the next type byte (a dict end is for the caller to
@@ -355,8 +325,13 @@ impl<'a> Reader<'a> {
     /// A dict key as a member name. Nearly every key is a reference to a
     /// name read before, or a short string: those are read here directly.
     fn key(&mut self, depth: usize, register: bool) -> Option<Cow<'a, str>> {
-        if let Some(text) = self.shared_text() {
-            return Some(Cow::Borrowed(text));
+        if let Some([b'r', a, b, c, d]) = self.data.get(self.at..self.at + 5) {
+            let index = u32::from_le_bytes([*a, *b, *c, *d]) as usize;
+            if let Some(Shared::Text(text)) = self.refs.get(index) {
+                self.made += 1;
+                self.at += 5;
+                return Some(Cow::Borrowed(text));
+            }
         }
         name(self.item(depth, register))
     }
