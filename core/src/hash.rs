@@ -1,8 +1,11 @@
 //! The standard pointer hash (SPEC section 1).
 
+use crate::pointer::Pointer;
 use core::fmt;
 use sha2::digest::generic_array::GenericArray;
 use sha2::{Digest, Sha256};
+
+mod lanes;
 
 /// `lowercase_hex(SHA-256(c1 | c2 | ... | cn))[0..32]`, kept as its 32 hex
 /// characters so hosts can copy it out without formatting.
@@ -18,26 +21,59 @@ const INITIAL_STATE: [u32; 8] = [
 /// most three blocks (every S3 pointer, nearly every DynamoDB one).
 const SHORT: usize = 3 * 64 - 9;
 
+/// A message this long or shorter pads into a single block (a 1 bit and
+/// the 8-byte length follow it), which [`Batch`] hashes four at a time.
+pub(crate) const ONE_BLOCK: usize = 64 - 9;
+
+/// A padded SHA-256 block.
+pub(crate) type Block = [u8; 64];
+
 impl PointerHash {
+    /// What a batched pointer holds until its hash is computed.
+    pub(crate) const PENDING: PointerHash = PointerHash([b'0'; 32]);
+
     /// Hashes the components joined by `|`, nothing before the first or
     /// after the last.
     pub fn of(components: &[&[u8]]) -> PointerHash {
-        let mut len = 0;
-        joined(components, |part| len += part.len());
+        let len = message_len(components);
         let digest = if len <= SHORT {
             short(components, len)
         } else {
             long(components)
         };
+        PointerHash::from_state(digest)
+    }
+
+    /// The hash of the one padded block of a short message.
+    pub(crate) fn of_block(block: &Block) -> PointerHash {
+        let mut state = INITIAL_STATE;
+        sha2::compress256(
+            &mut state,
+            core::slice::from_ref(GenericArray::from_slice(block)),
+        );
+        PointerHash::from_state(state)
+    }
+
+    /// The hashes of four padded one-block messages, computed side by side
+    /// where the target has the instructions for it ([`lanes`]).
+    pub(crate) fn of_blocks(blocks: &[Block; 4]) -> [PointerHash; 4] {
+        lanes::digests(blocks).map(PointerHash::from_state)
+    }
+
+    /// Lowercase hex of the first 16 digest bytes: the first four state
+    /// words, big-endian.
+    fn from_state(state: [u32; 8]) -> PointerHash {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut hex = [0u8; 32];
-        for (pair, byte) in hex.chunks_exact_mut(2).zip(digest) {
-            if let [high, low] = pair {
-                // A nibble is below 16, so both lookups are in bounds.
-                #[allow(clippy::indexing_slicing)]
-                {
-                    *high = HEX[usize::from(byte >> 4)];
-                    *low = HEX[usize::from(byte & 0x0f)];
+        for (chars, word) in hex.chunks_exact_mut(8).zip(state) {
+            for (pair, byte) in chars.chunks_exact_mut(2).zip(word.to_be_bytes()) {
+                if let [high, low] = pair {
+                    // A nibble is below 16, so both lookups are in bounds.
+                    #[allow(clippy::indexing_slicing)]
+                    {
+                        *high = HEX[usize::from(byte >> 4)];
+                        *low = HEX[usize::from(byte & 0x0f)];
+                    }
                 }
             }
         }
@@ -67,55 +103,143 @@ fn joined(components: &[&[u8]], mut part: impl FnMut(&[u8])) {
     }
 }
 
-/// The first 16 bytes of the SHA-256 digest (all a pointer hash keeps).
-type Prefix = [u8; 16];
+fn message_len(components: &[&[u8]]) -> usize {
+    let mut len = 0;
+    joined(components, |part| len += part.len());
+    len
+}
 
-/// The digest of a message of `len` (at most [`SHORT`]) bytes: joined and
-/// padded in place, then compressed block by block. Cheaper than a hasher,
-/// which copies the message into a block buffer of its own and pads it
-/// there.
-fn short(components: &[&[u8]], len: usize) -> Prefix {
-    let mut message = [0u8; 3 * 64];
+/// Writes the `len`-byte message and its padding (a 1 bit, zeros, the
+/// length in bits in the last 8 bytes) over the start of `blocks`, which
+/// must be a whole number of blocks long enough for both. Whether it was.
+fn pad(components: &[&[u8]], len: usize, blocks: &mut [u8]) -> bool {
+    let count = (len + 9).div_ceil(64);
+    let Some(blocks) = blocks.get_mut(..count * 64) else {
+        return false;
+    };
     let mut at = 0;
     joined(components, |part| {
-        if let Some(space) = message.get_mut(at..at + part.len()) {
+        if let Some(space) = blocks.get_mut(at..at + part.len()) {
             space.copy_from_slice(part);
         }
         at += part.len();
     });
-    // Padding: a 1 bit, zeros, and the length in bits in the last 8 bytes.
-    if let Some(b) = message.get_mut(len) {
-        *b = 0x80;
+    let (padding, bits) = blocks.split_at_mut(count * 64 - 8);
+    if let Some((one, zeros)) = padding.get_mut(len..).and_then(|p| p.split_first_mut()) {
+        *one = 0x80;
+        zeros.fill(0);
     }
-    let blocks = (len + 9).div_ceil(64);
-    let bits = (len as u64) * 8;
-    if let Some(end) = message.get_mut(blocks * 64 - 8..blocks * 64) {
-        end.copy_from_slice(&bits.to_be_bytes());
-    }
+    bits.copy_from_slice(&((len as u64) * 8).to_be_bytes());
+    true
+}
+
+/// The state after a message of `len` (at most [`SHORT`]) bytes: joined
+/// and padded in place, then compressed block by block. Cheaper than a
+/// hasher, which copies the message into a block buffer of its own and
+/// pads it there.
+fn short(components: &[&[u8]], len: usize) -> [u32; 8] {
+    let mut message = [0u8; 3 * 64];
+    pad(components, len, &mut message);
     let mut state = INITIAL_STATE;
-    for block in message.chunks_exact(64).take(blocks) {
+    for block in message.chunks_exact(64).take((len + 9).div_ceil(64)) {
         sha2::compress256(
             &mut state,
             core::slice::from_ref(GenericArray::from_slice(block)),
         );
     }
-    // The digest is the state words, big-endian.
-    let mut prefix = Prefix::default();
-    for (bytes, word) in prefix.chunks_exact_mut(4).zip(state) {
-        bytes.copy_from_slice(&word.to_be_bytes());
-    }
-    prefix
+    state
 }
 
-/// The digest of a longer message, hashed as it streams.
-fn long(components: &[&[u8]]) -> Prefix {
+/// The state after a longer message, hashed as it streams (the first four
+/// words are all a pointer hash keeps).
+fn long(components: &[&[u8]]) -> [u32; 8] {
     let mut hasher = Sha256::new();
     joined(components, |part| hasher.update(part));
-    let mut prefix = Prefix::default();
-    for (to, from) in prefix.iter_mut().zip(hasher.finalize()) {
-        *to = from;
+    let mut state = [0u32; 8];
+    for (word, bytes) in state.iter_mut().zip(hasher.finalize().chunks_exact(4)) {
+        let mut be = [0u8; 4];
+        be.copy_from_slice(bytes);
+        *word = u32::from_be_bytes(be);
     }
-    prefix
+    state
+}
+
+/// Pointers whose messages fit one block, hashed four at a time: a 1,000
+/// record stream event spent 0.16 of the module's 0.56 ms in SHA-256, and
+/// four lanes of WebAssembly SIMD ([`lanes`]) take two thirds of the time
+/// of four blocks one by one. Pointers are made with their hash still to
+/// come; [`Batch::settle`] gives the rest theirs before anyone reads them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Batch {
+    /// The padded messages waiting, each written in place.
+    blocks: [Block; 4],
+    /// The index of each waiting message's pointer.
+    pointers: [usize; 4],
+    waiting: usize,
+}
+
+impl Default for Batch {
+    fn default() -> Self {
+        Batch {
+            blocks: [[0; 64]; 4],
+            pointers: [0; 4],
+            waiting: 0,
+        }
+    }
+}
+
+impl Batch {
+    /// Queues the message of `pointers[index]`, unless it is longer than
+    /// one block (false: hash it alone). The fourth message queued gives
+    /// the four pointers their hashes.
+    pub(crate) fn push(
+        &mut self,
+        pointers: &mut [Pointer],
+        index: usize,
+        components: &[&[u8]],
+    ) -> bool {
+        let len = message_len(components);
+        let slot = self.waiting;
+        match (self.blocks.get_mut(slot), self.pointers.get_mut(slot)) {
+            (Some(block), Some(pointer)) if len <= ONE_BLOCK => {
+                pad(components, len, block);
+                *pointer = index;
+            }
+            _ => return false,
+        }
+        self.waiting += 1;
+        if self.waiting == 4 {
+            self.hash(pointers);
+        }
+        true
+    }
+
+    /// Gives the pointers still waiting (fewer than four) their hashes. One
+    /// is hashed alone, which is faster than four lanes; two or three
+    /// share the lanes.
+    pub(crate) fn settle(&mut self, pointers: &mut [Pointer]) {
+        if self.waiting == 1 {
+            if let (Some(block), Some(pointer)) = (
+                self.blocks.first(),
+                self.pointers.first().and_then(|&i| pointers.get_mut(i)),
+            ) {
+                pointer.hash = PointerHash::of_block(block);
+            }
+            self.waiting = 0;
+        } else if self.waiting > 1 {
+            self.hash(pointers);
+        }
+    }
+
+    fn hash(&mut self, pointers: &mut [Pointer]) {
+        let hashes = PointerHash::of_blocks(&self.blocks);
+        for (&index, hash) in self.pointers.iter().zip(hashes).take(self.waiting) {
+            if let Some(pointer) = pointers.get_mut(index) {
+                pointer.hash = hash;
+            }
+        }
+        self.waiting = 0;
+    }
 }
 
 impl fmt::Display for PointerHash {
@@ -145,6 +269,7 @@ mod tests {
     #[test]
     fn every_length_matches_the_hasher() {
         use sha2::{Digest, Sha256};
+
         for len in 0..=400usize {
             let bytes: alloc::vec::Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
             let (a, b) = bytes.split_at(len / 3);

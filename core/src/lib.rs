@@ -87,9 +87,9 @@ pub fn pointers_for_response(
 /// EventBridge then SQS), a DynamoDB Stream, or DynamoDB changes through
 /// Kinesis. Unrelated events give nothing.
 pub fn pointers_for_event(event: &Value) -> Outcome {
-    let mut out = Outcome::new();
+    let mut out = Outcome::batched();
     event::event_pointers(event, &mut out);
-    out
+    out.settle()
 }
 
 /// The outcome for input that could not be read at all, for hosts that

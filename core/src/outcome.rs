@@ -1,7 +1,8 @@
 //! What an entry point returns, and where in the input a reason points.
 
+use crate::hash::{Batch, PointerHash};
 use crate::issue::{Issue, IssueCode};
-use crate::pointer::Pointer;
+use crate::pointer::{Direction, Pointer, PointerKind};
 use alloc::format;
 use alloc::vec::Vec;
 use core::fmt::{self, Write as _};
@@ -12,11 +13,57 @@ use core::fmt::{self, Write as _};
 pub struct Outcome {
     pub pointers: Vec<Pointer>,
     pub issues: Vec<Issue>,
+    /// Where pointers wait for their hashes, while an entry point that
+    /// makes many of them runs (see [`Outcome::batched`]).
+    batch: Option<Batch>,
 }
 
 impl Outcome {
     pub fn new() -> Self {
         Outcome::default()
+    }
+
+    /// An outcome whose pointers are hashed four at a time: until
+    /// [`Outcome::settle`], a pointer may not have its hash yet. Only for
+    /// rules that never read back the pointers they made (events; a
+    /// `BatchWriteItem` compares them with the unprocessed ones).
+    pub(crate) fn batched() -> Self {
+        Outcome {
+            batch: Some(Batch::default()),
+            ..Outcome::default()
+        }
+    }
+
+    /// Adds the pointer whose hash is of `components` (SPEC section 1).
+    pub(crate) fn pointer(
+        &mut self,
+        kind: PointerKind,
+        direction: Direction,
+        components: &[&[u8]],
+    ) {
+        let index = self.pointers.len();
+        self.pointers.push(Pointer {
+            kind,
+            direction,
+            hash: PointerHash::PENDING,
+        });
+        let batched = match &mut self.batch {
+            Some(batch) => batch.push(&mut self.pointers, index, components),
+            None => false,
+        };
+        if !batched {
+            if let Some(pointer) = self.pointers.last_mut() {
+                pointer.hash = PointerHash::of(components);
+            }
+        }
+    }
+
+    /// Gives every pointer its hash; what an entry point returns is settled.
+    pub(crate) fn settle(mut self) -> Self {
+        if let Some(mut batch) = self.batch.take() {
+            batch.settle(&mut self.pointers);
+        }
+        self
     }
 
     pub(crate) fn issue(&mut self, code: IssueCode, at: &Path<'_>, sentence: fmt::Arguments<'_>) {
@@ -85,9 +132,44 @@ impl fmt::Display for Quoted<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::Quoted;
+    use super::{Outcome, Quoted};
     use alloc::format;
     use alloc::string::String;
+
+    /// Batched pointers get the hash they would get alone, in their own
+    /// place, whether they fill the lanes, overflow them or wait at the end,
+    /// with messages too long for one block mixed in.
+    #[test]
+    fn batched_pointers_are_hashed_as_alone() {
+        use crate::hash::PointerHash;
+        use crate::pointer::{Direction, PointerKind};
+        use alloc::vec::Vec;
+        for count in 0..=13usize {
+            let messages: Vec<Vec<u8>> = (0..count)
+                .map(|i| {
+                    // 20 to 120 bytes: one block up to 55, two beyond.
+                    let len = 20 + (i * 37 + count * 11) % 101;
+                    (0..len).map(|k| (k * 13 + i) as u8).collect()
+                })
+                .collect();
+            let mut out = Outcome::batched();
+            for (i, message) in messages.iter().enumerate() {
+                let (a, b) = message.split_at(i % message.len());
+                out.pointer(PointerKind::DynamoDbItem, Direction::Upstream, &[a, b]);
+            }
+            let out = out.settle();
+            assert_eq!(out.pointers.len(), count);
+            for (i, (pointer, message)) in out.pointers.iter().zip(&messages).enumerate() {
+                let (a, b) = message.split_at(i % message.len());
+                assert_eq!(pointer.hash, PointerHash::of(&[a, b]), "{i} of {count}");
+            }
+            assert_eq!(out, {
+                let mut alone = Outcome::new();
+                alone.pointers = out.pointers.clone();
+                alone
+            });
+        }
+    }
 
     #[test]
     fn quoting() {

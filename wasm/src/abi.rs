@@ -25,10 +25,9 @@ pub extern "C" fn sa_output() -> *const u8 {
 pub extern "C" fn sa_configure(len: u32) -> u32 {
     instance::run(len as usize, |input, config| {
         *config = interop::config(input);
-        span_autolink::Outcome {
-            pointers: Vec::new(),
-            issues: config.issues().to_vec(),
-        }
+        let mut out = span_autolink::Outcome::new();
+        out.issues = config.issues().to_vec();
+        out
     }) as u32
 }
 

@@ -1,10 +1,9 @@
 //! Primary keys: which attributes, in which order, encoded how (SPEC 4).
 
 use super::number::{self, NumberError};
-use crate::hash::PointerHash;
 use crate::issue::IssueCode;
 use crate::outcome::{Outcome, Path, Quoted};
-use crate::pointer::{Direction, Pointer, PointerKind};
+use crate::pointer::{Direction, PointerKind};
 use crate::value::Value;
 use alloc::borrow::Cow;
 
@@ -19,12 +18,17 @@ pub(crate) fn item_pointer(
 ) {
     // Key names in ascending order of their UTF-8 bytes, which is `str`'s order.
     attributes.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let hash = match attributes {
+    let kind = PointerKind::DynamoDbItem;
+    match attributes {
         [(k1, v1, at1)] => {
             let Some(v1) = encode_value(v1, at1, out) else {
                 return;
             };
-            PointerHash::of(&[table.as_bytes(), k1.as_bytes(), &v1, b"", b""])
+            out.pointer(
+                kind,
+                direction,
+                &[table.as_bytes(), k1.as_bytes(), &v1, b"", b""],
+            );
         }
         [(k1, v1, at1), (k2, v2, at2)] => {
             let Some(v1) = encode_value(v1, at1, out) else {
@@ -33,15 +37,11 @@ pub(crate) fn item_pointer(
             let Some(v2) = encode_value(v2, at2, out) else {
                 return;
             };
-            PointerHash::of(&[table.as_bytes(), k1.as_bytes(), &v1, k2.as_bytes(), &v2])
+            let components = [table.as_bytes(), k1.as_bytes(), &v1, k2.as_bytes(), &v2];
+            out.pointer(kind, direction, &components);
         }
-        _ => return wrong_attribute_count(attributes.len(), at, out),
-    };
-    out.pointers.push(Pointer {
-        kind: PointerKind::DynamoDbItem,
-        direction,
-        hash,
-    });
+        _ => wrong_attribute_count(attributes.len(), at, out),
+    }
 }
 
 /// The pointer of the item whose key is a whole `Key` map (UpdateItem,

@@ -4,10 +4,9 @@ pub(crate) mod consumer;
 pub mod key;
 pub(crate) mod producer;
 
-use crate::hash::PointerHash;
 use crate::issue::IssueCode;
 use crate::outcome::{Outcome, Path, Quoted};
-use crate::pointer::{Direction, Pointer, PointerKind};
+use crate::pointer::{Direction, PointerKind};
 
 /// Where the three components came from, for messages.
 pub(crate) struct ObjectPaths<'a> {
@@ -45,11 +44,11 @@ pub(crate) fn object_pointer(
         );
         return;
     };
-    out.pointers.push(Pointer {
-        kind: PointerKind::S3Object,
+    out.pointer(
+        PointerKind::S3Object,
         direction,
-        hash: PointerHash::of(&[bucket.as_bytes(), key.as_bytes(), etag.as_bytes()]),
-    });
+        &[bucket.as_bytes(), key.as_bytes(), etag.as_bytes()],
+    );
 }
 
 /// AWS APIs return the ETag in double quotes; notifications do not.
