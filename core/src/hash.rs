@@ -23,10 +23,10 @@ const SHORT: usize = 3 * 64 - 9;
 
 /// A message this long or shorter pads into a single block (a 1 bit and
 /// the 8-byte length follow it), which [`Batch`] hashes four at a time.
-pub(crate) const ONE_BLOCK: usize = 64 - 9;
+const ONE_BLOCK: usize = 64 - 9;
 
 /// A padded SHA-256 block.
-pub(crate) type Block = [u8; 64];
+type Block = [u8; 64];
 
 impl PointerHash {
     /// What a batched pointer holds until its hash is computed.
@@ -45,18 +45,13 @@ impl PointerHash {
     }
 
     /// The hash of the one padded block of a short message.
-    pub(crate) fn of_block(block: &Block) -> PointerHash {
-        let mut state = INITIAL_STATE;
-        sha2::compress256(
-            &mut state,
-            core::slice::from_ref(GenericArray::from_slice(block)),
-        );
-        PointerHash::from_state(state)
+    fn of_block(block: &Block) -> PointerHash {
+        PointerHash::from_state(state_after(block))
     }
 
     /// The hashes of four padded one-block messages, computed side by side
     /// where the target has the instructions for it ([`lanes`]).
-    pub(crate) fn of_blocks(blocks: &[Block; 4]) -> [PointerHash; 4] {
+    fn of_blocks(blocks: &[Block; 4]) -> [PointerHash; 4] {
         lanes::digests(blocks).map(PointerHash::from_state)
     }
 
@@ -110,12 +105,13 @@ fn message_len(components: &[&[u8]]) -> usize {
 }
 
 /// Writes the `len`-byte message and its padding (a 1 bit, zeros, the
-/// length in bits in the last 8 bytes) over the start of `blocks`, which
-/// must be a whole number of blocks long enough for both. Whether it was.
-fn pad(components: &[&[u8]], len: usize, blocks: &mut [u8]) -> bool {
+/// length in bits in the last 8 bytes) over the start of `blocks`; returns
+/// the padded message, a whole number of blocks (empty when `blocks` is
+/// too short for it).
+fn pad<'b>(components: &[&[u8]], len: usize, blocks: &'b mut [u8]) -> &'b [u8] {
     let count = (len + 9).div_ceil(64);
     let Some(blocks) = blocks.get_mut(..count * 64) else {
-        return false;
+        return &[];
     };
     let mut at = 0;
     joined(components, |part| {
@@ -130,7 +126,19 @@ fn pad(components: &[&[u8]], len: usize, blocks: &mut [u8]) -> bool {
         zeros.fill(0);
     }
     bits.copy_from_slice(&((len as u64) * 8).to_be_bytes());
-    true
+    blocks
+}
+
+/// The state after `blocks` (whole blocks), from the initial state.
+fn state_after(blocks: &[u8]) -> [u32; 8] {
+    let mut state = INITIAL_STATE;
+    for block in blocks.chunks_exact(64) {
+        sha2::compress256(
+            &mut state,
+            core::slice::from_ref(GenericArray::from_slice(block)),
+        );
+    }
+    state
 }
 
 /// The state after a message of `len` (at most [`SHORT`]) bytes: joined
@@ -139,15 +147,7 @@ fn pad(components: &[&[u8]], len: usize, blocks: &mut [u8]) -> bool {
 /// pads it there.
 fn short(components: &[&[u8]], len: usize) -> [u32; 8] {
     let mut message = [0u8; 3 * 64];
-    pad(components, len, &mut message);
-    let mut state = INITIAL_STATE;
-    for block in message.chunks_exact(64).take((len + 9).div_ceil(64)) {
-        sha2::compress256(
-            &mut state,
-            core::slice::from_ref(GenericArray::from_slice(block)),
-        );
-    }
-    state
+    state_after(pad(components, len, &mut message))
 }
 
 /// The state after a longer message, hashed as it streams (the first four

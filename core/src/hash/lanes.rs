@@ -6,7 +6,7 @@
 //! the hex, against 160 ns for a block hashed alone. Targets without SIMD
 //! hash the four blocks one after another.
 
-use super::{Block, INITIAL_STATE};
+use super::Block;
 
 /// The state after each block (hashed from the initial state).
 pub(super) fn digests(blocks: &[Block; 4]) -> [[u32; 8]; 4] {
@@ -16,16 +16,7 @@ pub(super) fn digests(blocks: &[Block; 4]) -> [[u32; 8]; 4] {
     }
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     {
-        blocks.map(|block| {
-            let mut state = INITIAL_STATE;
-            sha2::compress256(
-                &mut state,
-                core::slice::from_ref(sha2::digest::generic_array::GenericArray::from_slice(
-                    &block,
-                )),
-            );
-            state
-        })
+        blocks.map(|block| super::state_after(&block))
     }
 }
 
@@ -46,13 +37,9 @@ trait Lanes: Copy {
     }
 
     fn rotr(self, n: u32) -> Self {
-        // wasm SIMD has no rotate.
-        Self::new_or(self.shr(n), self.shl(32 - n))
-    }
-
-    /// `a | b` for values with no bit set in both (a rotate's halves).
-    fn new_or(a: Self, b: Self) -> Self {
-        a.xor(b)
+        // wasm SIMD has no rotate; the two halves share no bit, so xor
+        // joins them as or would.
+        self.shr(n).xor(self.shl(32 - n))
     }
 }
 
@@ -97,7 +84,7 @@ fn compress<V: Lanes>(blocks: &[Block; 4]) -> [[u32; 8]; 4] {
             *slot = w16.add(s0).add(w7.add(s1));
         }
     }
-    let initial = INITIAL_STATE.map(V::splat);
+    let initial = super::INITIAL_STATE.map(V::splat);
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = initial;
     for (k, w) in K.iter().zip(w.iter()) {
         let s1 = e.rotr(6).xor(e.rotr(11)).xor(e.rotr(25));
@@ -166,10 +153,6 @@ mod simd {
         #[inline(always)]
         fn select(self, other: Self, mask: Self) -> Self {
             v128_bitselect(self, other, mask)
-        }
-        #[inline(always)]
-        fn new_or(a: Self, b: Self) -> Self {
-            v128_or(a, b)
         }
     }
 
