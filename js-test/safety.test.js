@@ -7,6 +7,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Readable } = require('node:stream');
 const { spawnSync } = require('node:child_process');
+const path = require('node:path');
 const api = require('span-autolink');
 const { hash, withEnv, loadCases, runCase, comparable, ENV_KEYS, ENV_ENABLED } = require('./helpers');
 
@@ -188,6 +189,41 @@ test('memory growth between calls is followed (a large event, then small calls)'
   assert.equal(outcome.pointers.length, records.length);
   assert.equal(outcome.pointers[19999].hash, hash('t', 'id', 'k'.repeat(200) + 19999, '', ''));
   assert.deepEqual(api.pointersForResponse('s3', 'PutObject', { Bucket: 'some-bucket', Key: 'some-key.data' }, { ETag: 'ab12ef34' }).pointers, [PUT]);
+});
+
+test('output lines are read exactly, whether their kind is recognised or not', () => {
+  // The module's own output, replaced by lines it never writes: kinds one
+  // letter away from the two the wrapper recognises must keep their name.
+  const glue = require(path.join(path.dirname(require.resolve('span-autolink')), 'pkg', 'span_autolink.js'));
+  const records = [];
+  for (let i = 0; i < 200; i++) {
+    records.push({ eventSource: 'aws:dynamodb', eventName: 'INSERT', eventSourceARN: 'arn:aws:dynamodb:us-east-1:1:table/t/stream/s', dynamodb: { Keys: { id: { S: `k${i}` } } } });
+  }
+  // Makes the output buffer longer than any line below.
+  assert.equal(api.pointersForEvent({ Records: records }).pointers.length, records.length);
+  const h = '0123456789abcdef0123456789abcdef';
+  const kinds = ['aws.s3.object', 'aws.s3.objecx', 'bws.s3.object', 'aws.dynamodb.item', 'aws.dynamodb.iteM', 'aws.dynamodx.item', 'aws.sqs.message', 'aws.d3.object', 'x'];
+  const lines = kinds.map((kind, i) => `p ${kind} ${i % 2 ? 'u' : 'd'} ${h}\n`).join('') + 'i some_code a message, é\n';
+  const original = glue.pointersForEvent;
+  glue.pointersForEvent = (len) => {
+    original(len);
+    const at = glue.outputBuffer();
+    Buffer.from(glue.linearMemory().buffer).write(lines, at, 'utf8');
+    return Buffer.byteLength(lines);
+  };
+  try {
+    for (let n = 0; n < 2; n++) {
+      const outcome = api.pointersForEvent({ Records: records.slice(0, 1) });
+      assert.deepEqual(
+        outcome.pointers,
+        kinds.map((kind, i) => ({ kind, direction: i % 2 ? 'u' : 'd', hash: h }))
+      );
+      assert.deepEqual(outcome.issues, [{ code: 'some_code', message: 'a message, é' }]);
+    }
+  } finally {
+    glue.pointersForEvent = original;
+  }
+  assert.equal(api.pointersForEvent({ Records: records }).pointers[7].hash, hash('t', 'id', 'k7', '', ''));
 });
 
 // ---------------------------------------------------------------------------

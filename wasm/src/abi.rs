@@ -23,24 +23,17 @@ pub extern "C" fn sa_output() -> *const u8 {
 
 #[no_mangle]
 pub extern "C" fn sa_configure(len: u32) -> u32 {
-    instance::run(len as usize, |input, config| {
-        *config = interop::config(input);
-        let mut out = span_autolink::Outcome::new();
-        out.issues = config.issues().to_vec();
-        out
-    }) as u32
+    instance::configure(len as usize, interop::config) as u32
 }
 
 #[no_mangle]
 pub extern "C" fn sa_pointers_for_response(len: u32) -> u32 {
-    instance::run(len as usize, |input, config| {
-        interop::response(input, config)
-    }) as u32
+    instance::call(len as usize, interop::response) as u32
 }
 
 #[no_mangle]
 pub extern "C" fn sa_pointers_for_event(len: u32) -> u32 {
-    instance::run(len as usize, |input, _| interop::event(input)) as u32
+    instance::call(len as usize, |input, _| interop::event(input)) as u32
 }
 
 #[no_mangle]

@@ -2,7 +2,8 @@
 //! buffers in linear memory, and the key-name configuration, which changes
 //! far less often than calls happen and so is set apart from them.
 
-use span_autolink::Config;
+use crate::arena;
+use span_autolink::{Config, Outcome};
 use std::cell::RefCell;
 
 #[derive(Default)]
@@ -33,19 +34,39 @@ pub fn input(len: usize) -> *mut u8 {
     })
 }
 
-/// Runs `f` on the first `len` input bytes and the configuration (which
-/// `sa_configure` replaces), writes its outcome as the output, and returns
-/// the output length. The output buffer is reused, so its address changes
-/// only when an output is longer than every earlier one.
-pub fn run(len: usize, f: impl FnOnce(&[u8], &mut Config) -> span_autolink::Outcome) -> usize {
+/// Replaces the configuration with what `f` makes of the first `len` input
+/// bytes, writes its issues as the output, and returns the output length.
+pub fn configure(len: usize, f: impl FnOnce(&[u8]) -> Config) -> usize {
     with(|i| {
-        // More than `sa_input` made room for is a host error; it reads as
-        // no input, which gives `input_invalid`.
-        let input = i.input.get(..len).unwrap_or_default();
-        let outcome = f(input, &mut i.config);
+        i.config = f(input_of(&i.input, len));
+        let mut outcome = Outcome::new();
+        outcome.issues = i.config.issues().to_vec();
         crate::interop::write_outcome(&outcome, &mut i.output);
         i.output.len()
     })
+}
+
+/// Runs the pointer call `f` on the first `len` input bytes and the
+/// configuration, writes its outcome as the output, and returns the output
+/// length. Everything `f` allocates lives in the call arena. The output
+/// buffer is reused, so its address changes only when an output is longer
+/// than every earlier one.
+pub fn call(len: usize, f: impl FnOnce(&[u8], &Config) -> Outcome) -> usize {
+    with(|i| {
+        let input = input_of(&i.input, len);
+        arena::scope(|| {
+            let outcome = f(input, &i.config);
+            arena::outside(|| crate::interop::write_outcome(&outcome, &mut i.output));
+            arena::discard(outcome);
+        });
+        i.output.len()
+    })
+}
+
+/// More than `sa_input` made room for is a host error; it reads as no
+/// input, which gives `input_invalid`.
+fn input_of(input: &[u8], len: usize) -> &[u8] {
+    input.get(..len).unwrap_or_default()
 }
 
 /// Sets the output to `text` and returns its length.

@@ -20,19 +20,25 @@ pub fn response(input: &[u8], config: &Config) -> Outcome {
     };
     let text = |name: &str| call.get(name).and_then(Value::as_str).unwrap_or_default();
     let null = Value::Null;
-    pointers_for_response(
+    let outcome = pointers_for_response(
         text("service"),
         text("operation"),
         call.get("request").unwrap_or(&null),
         call.get("response").unwrap_or(&null),
         config,
-    )
+    );
+    crate::arena::discard(call);
+    outcome
 }
 
 /// A Lambda event.
 pub fn event(input: &[u8]) -> Outcome {
     match read(input) {
-        Ok(event) => pointers_for_event(&event),
+        Ok(event) => {
+            let outcome = pointers_for_event(&event);
+            crate::arena::discard(event);
+            outcome
+        }
         Err(error) => unreadable_input("event", &error),
     }
 }

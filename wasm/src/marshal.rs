@@ -304,7 +304,7 @@ impl<'a> Reader<'a> {
         if !self.enter(depth) {
             return Value::Null;
         }
-        let mut members = Vec::new();
+        let mut members = Vec::with_capacity(4);
         loop {
             match self.data.get(self.at) {
                 Some(&END) => {
