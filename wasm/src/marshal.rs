@@ -333,6 +333,18 @@ impl<'a> Reader<'a> {
                 return Some(Cow::Borrowed(text));
             }
         }
+        if let Some([b'u', a, b, c, d]) = self.data.get(self.at..self.at + 5) {
+            let n = u32::from_le_bytes([*a, *b, *c, *d]) as usize;
+            if let Some(Ok(text)) = self
+                .data
+                .get(self.at + 5..self.at + 5 + n)
+                .map(core::str::from_utf8)
+            {
+                self.made += 1;
+                self.at += 5 + n;
+                return Some(Cow::Borrowed(text));
+            }
+        }
         name(self.item(depth, register))
     }
 
@@ -485,6 +497,27 @@ mod tests {
             r#"{"Keys":{"a":{"S":"customer-1"},"b":{"S":"customer-1"}},"list":[{"S":"customer-1"},{"S":"customer-1"}]}"#,
         );
         assert_eq!(read(&data).unwrap(), expected);
+    }
+
+    #[test]
+    fn keys_as_the_nodejs_package_writes_them() {
+        // `u` keys without a reference index, one of them not ASCII, and
+        // a key given by reference to a flagged `u` value.
+        // {"Bucket": "b", "é": 1, "x": ref}: 7b | u"Bucket" u"b" | u"é" f"1" |
+        // u"k" (flagged) u"v" | r0 f"2" | 0
+        let data = hex("7b75060000004275636b65747501000000627502000000c3a966013175010000006bf50100000076720000000066013230");
+        assert_eq!(
+            read(&data).unwrap(),
+            json(r#"{"Bucket":"b","é":1,"k":"v","v":2}"#)
+        );
+        for (data, what) in [
+            ("7b7501000000ff", "not UTF-8"),
+            ("7b75ff000000", "unexpected end"),
+            ("7b7502000000", "unexpected end"),
+        ] {
+            let error = read(&hex(data)).unwrap_err();
+            assert!(error.contains(what), "{data}: {error}");
+        }
     }
 
     #[test]

@@ -90,7 +90,14 @@ impl Arena {
 
     /// Moves on to the next chunk, first making one big enough for `layout`.
     unsafe fn advance(&mut self, layout: Layout) -> bool {
-        let need = layout.size() + layout.align();
+        // Chunks start 16-aligned: only a wider alignment needs slack.
+        let Some(need) = layout
+            .size()
+            .checked_add(layout.align().saturating_sub(STEP))
+            .and_then(|n| n.checked_next_multiple_of(STEP))
+        else {
+            return false;
+        };
         let following = self.current + 1;
         if self.count == 0 || following >= self.count || self.size(following) < need {
             if self.count == ARENA_CHUNKS {
@@ -101,7 +108,9 @@ impl Arena {
             } else {
                 self.size(self.count - 1)
             };
-            let size = (last * 2).max(need.next_power_of_two());
+            let Some(size) = last.checked_mul(2).map(|doubled| doubled.max(need)) else {
+                return false;
+            };
             let start = System.alloc(Layout::from_size_align_unchecked(size, STEP));
             if start.is_null() {
                 return false;
@@ -150,11 +159,13 @@ impl Arena {
 
     unsafe fn close(&mut self) {
         self.open = false;
+        // Nothing may be bumped until the next `open`.
+        (self.current, self.next, self.end) = (0, 0, 0);
         let mut kept = 0;
         let mut count = 0;
         for i in 0..self.count {
             let (start, end) = self.chunks[i];
-            if kept + (end - start) <= ARENA_KEPT || i == 0 {
+            if kept + (end - start) <= ARENA_KEPT {
                 kept += end - start;
                 self.chunks[count] = (start, end);
                 count += 1;
@@ -314,7 +325,11 @@ unsafe impl GlobalAlloc for Pools {
     unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let s = &mut *self.state.get();
         if s.arena.contains(block) {
-            debug_assert!(s.arena.open, "an arena block outlived its call");
+            if !s.arena.open {
+                // An arena block outlived its call: a bug, and the memory
+                // may already hold another call's blocks.
+                std::process::abort();
+            }
             return s.arena.realloc(block, layout, new_size);
         }
         // A block from before the arena opened stays out of it.
@@ -418,9 +433,14 @@ mod tests {
             let large = pools.alloc(layout(3 * ARENA_FIRST, 8));
             core::ptr::write_bytes(large, 1, 3 * ARENA_FIRST);
             pools.dealloc(b, layout(400, 16)); // a no-op
+            assert!(!pools.state().arena.contains(outside));
+            // Beyond what an arena keeps.
+            let huge = pools.alloc(layout(ARENA_KEPT + ARENA_FIRST, 8));
+            assert!(pools.state().arena.contains(huge));
+            let before_close = pools.state().arena.count;
             pools.close_arena();
+            assert!(pools.state().arena.count < before_close);
             assert_eq!(pools.alloc(layout(24, 8)), before);
-            assert!(!outside.is_null());
             // The next arena starts where the first did.
             pools.open_arena();
             assert_eq!(pools.alloc(layout(3, 1)), a);
