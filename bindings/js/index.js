@@ -99,18 +99,20 @@ const latin1Slice =
 const S3_OBJECT = 'aws.s3.object';
 const DYNAMODB_ITEM = 'aws.dynamodb.item';
 
-/** A test of whether the bytes of `b` at `at` spell the ASCII text `s`. */
+/** Whether the bytes of `b` at `at` spell the ASCII text `s`. */
+function spells(b, at, s) {
+  for (let i = 0; i < s.length; i++) if (b[at + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** `spells` for one text, as generated straight-line code where allowed. */
 function spelling(s) {
-  const loop = (b, at) => {
-    for (let i = 0; i < s.length; i++) if (b[at + i] !== s.charCodeAt(i)) return false;
-    return true;
-  };
   try {
     const letters = [...s].map((c, i) => `b[at + ${i}] === ${c.charCodeAt(0)}`);
     // eslint-disable-next-line no-new-func
     return new Function('b', 'at', `return ${letters.join(' && ')};`);
   } catch (_) {
-    return loop; // --disallow-code-generation-from-strings
+    return (b, at) => spells(b, at, s); // --disallow-code-generation-from-strings
   }
 }
 const isS3Object = spelling(S3_OBJECT);
@@ -122,10 +124,7 @@ const known = [];
 function fieldAt(b, start, end) {
   for (let k = 0; k < known.length; k++) {
     const s = known[k];
-    if (s.length !== end - start) continue;
-    let i = 0;
-    while (i < s.length && s.charCodeAt(i) === b[start + i]) i++;
-    if (i === s.length) return s;
+    if (s.length === end - start && spells(b, start, s)) return s;
   }
   const s = b.toString('latin1', start, end);
   if (known.length < 16) known.push(s);

@@ -270,26 +270,25 @@ mod tests {
     fn every_length_matches_the_hasher() {
         use sha2::{Digest, Sha256};
 
+        let expected = |message: &[u8]| -> alloc::string::String {
+            Sha256::digest(message)
+                .iter()
+                .take(16)
+                .map(|b| alloc::format!("{b:02x}"))
+                .collect()
+        };
         for len in 0..=400usize {
             let bytes: alloc::vec::Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
             let (a, b) = bytes.split_at(len / 3);
             let mut joined = a.to_vec();
             joined.push(b'|');
             joined.extend_from_slice(b);
-            let digest = Sha256::digest(&joined);
-            let expected: alloc::string::String = digest
-                .iter()
-                .take(16)
-                .map(|b| alloc::format!("{b:02x}"))
-                .collect();
-            assert_eq!(PointerHash::of(&[a, b]).as_str(), expected, "length {len}");
+            assert_eq!(
+                PointerHash::of(&[a, b]).as_str(),
+                expected(&joined),
+                "length {len}"
+            );
         }
-        let empty = Sha256::digest(b"");
-        let expected: alloc::string::String = empty
-            .iter()
-            .take(16)
-            .map(|b| alloc::format!("{b:02x}"))
-            .collect();
-        assert_eq!(PointerHash::of(&[]).as_str(), expected);
+        assert_eq!(PointerHash::of(&[]).as_str(), expected(b""));
     }
 }

@@ -323,25 +323,26 @@ impl<'a> Reader<'a> {
     }
 
     /// A dict key as a member name. Nearly every key is a reference to a
-    /// name read before, or a short string: those are read here directly.
+    /// name read before, or a string (what the Node.js package writes):
+    /// those are read here directly, anything else as a value.
     fn key(&mut self, depth: usize, register: bool) -> Option<Cow<'a, str>> {
-        if let Some([b'r', a, b, c, d]) = self.data.get(self.at..self.at + 5) {
-            let index = u32::from_le_bytes([*a, *b, *c, *d]) as usize;
-            if let Some(Shared::Text(text)) = self.refs.get(index) {
+        if let Some(&[code, a, b, c, d]) = self.data.get(self.at..self.at + 5) {
+            let n = u32::from_le_bytes([a, b, c, d]) as usize;
+            let direct = match code {
+                b'r' => match self.refs.get(n) {
+                    Some(Shared::Text(text)) => Some((*text, 5)),
+                    _ => None,
+                },
+                b'u' => self
+                    .data
+                    .get(self.at + 5..(self.at + 5).saturating_add(n))
+                    .and_then(|bytes| core::str::from_utf8(bytes).ok())
+                    .map(|text| (text, 5 + n)),
+                _ => None,
+            };
+            if let Some((text, len)) = direct {
                 self.made += 1;
-                self.at += 5;
-                return Some(Cow::Borrowed(text));
-            }
-        }
-        if let Some([b'u', a, b, c, d]) = self.data.get(self.at..self.at + 5) {
-            let n = u32::from_le_bytes([*a, *b, *c, *d]) as usize;
-            if let Some(Ok(text)) = self
-                .data
-                .get(self.at + 5..self.at + 5 + n)
-                .map(core::str::from_utf8)
-            {
-                self.made += 1;
-                self.at += 5 + n;
+                self.at += len;
                 return Some(Cow::Borrowed(text));
             }
         }
