@@ -224,7 +224,7 @@ function inputOf(name, call) {
   }
   return [original, len];
 }
-console.log('\nwhere the time goes (the module alone: its input already in linear memory, in marshal format; reading, rules, SHA-256, output lines)');
+console.log('\nwhere the time goes (the module alone: its input already in linear memory, as projected marshal data; reading, rules, SHA-256, output lines)');
 {
   const [module, len] = inputOf('pointersForResponse', oursPut);
   const inside = compare(() => module(len), () => {}, single)[0];

@@ -69,15 +69,27 @@ pub fn pointers_for_response(
     response: &Value,
     config: &Config,
 ) -> Outcome {
-    let mut out = Outcome::new();
     match Operation::parse(service, operation) {
-        Some(Operation::S3(write)) => {
-            s3::producer::response_pointers(write, request, response, &mut out)
-        }
-        Some(Operation::DynamoDb(write)) => {
+        Some(operation) => pointers_for_operation(operation, request, response, config),
+        None => Outcome::new(),
+    }
+}
+
+/// [`pointers_for_response`] for a call already named: for hosts that
+/// parse the service and operation once ([`Operation::parse`]) and then
+/// pass the operation's [`code`](Operation::code).
+pub fn pointers_for_operation(
+    operation: Operation,
+    request: &Value,
+    response: &Value,
+    config: &Config,
+) -> Outcome {
+    let mut out = Outcome::new();
+    match operation {
+        Operation::S3(write) => s3::producer::response_pointers(write, request, response, &mut out),
+        Operation::DynamoDb(write) => {
             dynamodb::producer::response_pointers(write, request, response, config, &mut out)
         }
-        None => {}
     }
     out
 }

@@ -48,6 +48,31 @@ const DYNAMODB_WRITES: [(&str, DynamoDbWrite); 10] = [
 ];
 
 impl Operation {
+    /// Every operation, each at the place of its [`code`](Operation::code).
+    pub const ALL: [Operation; 8] = [
+        Operation::S3(S3Write::PutObject),
+        Operation::S3(S3Write::CompleteMultipartUpload),
+        Operation::S3(S3Write::CopyObject),
+        Operation::DynamoDb(DynamoDbWrite::PutItem),
+        Operation::DynamoDb(DynamoDbWrite::UpdateItem),
+        Operation::DynamoDb(DynamoDbWrite::DeleteItem),
+        Operation::DynamoDb(DynamoDbWrite::BatchWriteItem),
+        Operation::DynamoDb(DynamoDbWrite::TransactWriteItems),
+    ];
+
+    /// A number for the operation, for hosts that name a call once and
+    /// then send the number instead of the service and operation names.
+    pub fn code(self) -> u8 {
+        let at = Operation::ALL.iter().position(|o| *o == self);
+        // Every operation is in ALL (the test `codes` checks it).
+        at.and_then(|at| u8::try_from(at).ok()).unwrap_or(u8::MAX)
+    }
+
+    /// The operation of a [`code`](Operation::code).
+    pub fn from_code(code: u8) -> Option<Operation> {
+        Operation::ALL.get(usize::from(code)).copied()
+    }
+
     /// `service` in any case (`s3`, `S3`, `dynamodb`, `DynamoDB`);
     /// `operation` as the API (`PutObject`), the JavaScript v2 SDK
     /// (`putObject`) or the v3 SDK (`PutObjectCommand`) spells it, and the
@@ -106,5 +131,26 @@ mod tests {
         );
         assert_eq!(Operation::parse("s3", "put"), None);
         assert_eq!(Operation::parse("dynamodb", "get"), None);
+    }
+
+    #[test]
+    fn codes() {
+        for (at, operation) in Operation::ALL.iter().enumerate() {
+            // A repeated operation would get the place of its first entry.
+            assert_eq!(usize::from(operation.code()), at);
+            assert_eq!(Operation::from_code(operation.code()), Some(*operation));
+        }
+        // Every spelling parse accepts names an operation of ALL.
+        for (service, names) in [
+            ("s3", &S3_WRITES.map(|(n, _)| n)[..]),
+            ("dynamodb", &DYNAMODB_WRITES.map(|(n, _)| n)[..]),
+        ] {
+            for name in names {
+                let operation = Operation::parse(service, name).unwrap();
+                assert!(Operation::ALL.contains(&operation), "{service} {name}");
+            }
+        }
+        assert_eq!(Operation::from_code(8), None);
+        assert_eq!(Operation::from_code(u8::MAX), None);
     }
 }

@@ -8,12 +8,19 @@
 //! language and with nothing to look up: `p KIND DIRECTION HASH` for a
 //! pointer, `i CODE MESSAGE` for an issue.
 
+use span_autolink::projection::EVENT;
 use span_autolink::{
-    pointers_for_event, pointers_for_response, unreadable_input, Config, Operation, Outcome, Value,
+    pointers_for_event, pointers_for_operation, pointers_for_response, unreadable_input, Config,
+    Operation, Outcome, Value,
 };
 
-/// A successful AWS call: `{"service", "operation", "request", "response"}`.
+/// A successful AWS call: `{"service", "operation", "request", "response"}`,
+/// or projected input (the operation's code, then the request and the
+/// response along their projections).
 pub fn response(input: &[u8], config: &Config) -> Outcome {
+    if let Some(data) = input.strip_prefix(PROJECTED_TAG) {
+        return projected_response(data, config);
+    }
     let call = match read(input) {
         Ok(call) => call,
         Err(error) => return unreadable_input("response call", &error),
@@ -31,8 +38,41 @@ pub fn response(input: &[u8], config: &Config) -> Outcome {
     outcome
 }
 
-/// A Lambda event.
+fn projected_response(data: &[u8], config: &Config) -> Outcome {
+    let Some((&code, data)) = data.split_first() else {
+        return unreadable_input("response call", "projected input without an operation code");
+    };
+    let Some(operation) = Operation::from_code(code) else {
+        return unreadable_input(
+            "response call",
+            &format!("no operation has the code {code}"),
+        );
+    };
+    let p = operation.projection();
+    match crate::marshal::read_along(data, [p.request, p.response]) {
+        Ok([request, response]) => {
+            let outcome = pointers_for_operation(operation, &request, &response, config);
+            crate::arena::discard([request, response]);
+            outcome
+        }
+        Err(error) => {
+            unreadable_input("response call", &format!("projected marshal data: {error}"))
+        }
+    }
+}
+
+/// A Lambda event, in any input format.
 pub fn event(input: &[u8]) -> Outcome {
+    if let Some(data) = input.strip_prefix(PROJECTED_TAG) {
+        return match crate::marshal::read_along(data, [&EVENT]) {
+            Ok([event]) => {
+                let outcome = pointers_for_event(&event);
+                crate::arena::discard(event);
+                outcome
+            }
+            Err(error) => unreadable_input("event", &format!("projected marshal data: {error}")),
+        };
+    }
     match read(input) {
         Ok(event) => {
             let outcome = pointers_for_event(&event);
@@ -46,6 +86,10 @@ pub fn event(input: &[u8]) -> Outcome {
 /// The tag in front of input in marshal format. JSON text never starts
 /// with a NUL byte.
 pub const MARSHAL_TAG: &[u8] = b"\0m";
+
+/// The tag in front of projected input: marshal values written along the
+/// projections, member names left out (what the Node.js package sends).
+pub const PROJECTED_TAG: &[u8] = b"\0p";
 
 /// Input as JSON text or, behind [`MARSHAL_TAG`], in marshal format.
 fn read(input: &[u8]) -> Result<Value<'_>, String> {
@@ -64,14 +108,17 @@ pub fn config(input: &[u8]) -> Config {
 }
 
 /// `SERVICE OPERATION` to the JSON projection of what the call's rules read
-/// (`{"request": ..., "response": ...}`), or nothing when the call writes
+/// and the operation's code for projected input (`{"operation": code,
+/// "request": ..., "response": ...}`), or nothing when the call writes
 /// nothing a pointer can name.
 pub fn response_projection(input: &[u8]) -> Option<String> {
     let text = core::str::from_utf8(input).ok()?;
     let (service, operation) = text.split_once(' ')?;
-    let p = Operation::parse(service, operation)?.projection();
+    let operation = Operation::parse(service, operation)?;
+    let p = operation.projection();
     Some(format!(
-        "{{\"request\":{},\"response\":{}}}",
+        "{{\"operation\":{},\"request\":{},\"response\":{}}}",
+        operation.code(),
         p.request.to_json(),
         p.response.to_json()
     ))
@@ -120,6 +167,60 @@ mod tests {
     }
 
     #[test]
+    fn projected_response_round_trip() {
+        // Code 0 (PutObject), {Bucket, Key}, {ETag, data absent}.
+        let mut input = b"\0p\0@".to_vec();
+        for s in ["some-bucket", "some-key.data"] {
+            input.push(b'u');
+            input.extend_from_slice(&(s.len() as i32).to_le_bytes());
+            input.extend_from_slice(s.as_bytes());
+        }
+        input.extend_from_slice(b"@u\x0a\0\0\0\"ab12ef34\"0");
+        let mut out = Vec::new();
+        write_outcome(&response(&input, &Config::new()), &mut out);
+        assert_eq!(out, b"p aws.s3.object d e721375466d4116ab551213fdea08413\n");
+        for (input, what) in [
+            (&b"\0p"[..], "without an operation code"),
+            (b"\0p\x08@00", "no operation has the code 8"),
+            (b"\0p\0@00", "projected marshal data: unexpected end"),
+        ] {
+            write_outcome(&response(input, &Config::new()), &mut out);
+            let text = String::from_utf8(out.clone()).unwrap();
+            assert!(
+                text.starts_with("i input_invalid ") && text.contains(what),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn projected_event() {
+        // {Records: [{eventSource: "aws:s3", eventName, s3: {bucket: {name}, object: {key, eTag}}}]}
+        let mut input = b"\0p@[\x01\0\0\0@".to_vec();
+        let u = |s: &str| {
+            let mut b = vec![b'u'];
+            b.extend_from_slice(&(s.len() as i32).to_le_bytes());
+            b.extend_from_slice(s.as_bytes());
+            b
+        };
+        input.extend(u("aws:s3"));
+        input.extend(b"0");
+        input.extend(u("ObjectCreated:Put"));
+        input.extend(b"0@@");
+        input.extend(u("some-bucket"));
+        input.extend(b"@");
+        input.extend(u("some-key.data"));
+        input.extend(u("ab12ef34"));
+        input.extend(b"0000000000");
+        let mut out = Vec::new();
+        write_outcome(&event(&input), &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "p aws.s3.object u e721375466d4116ab551213fdea08413\n"
+        );
+    }
+
+    #[test]
     fn messages_stay_on_one_line() {
         let input = b"{\"service\":\"dynamodb\",\"operation\":\"PutItem\",\"request\":{\"TableName\":\"a\\nb\",\"Item\":{}}}";
         let mut out = Vec::new();
@@ -150,7 +251,7 @@ mod tests {
         assert_eq!(
             response_projection(b"s3 PutObjectCommand").as_deref(),
             Some(
-                r#"{"request":{"Bucket":true,"Key":true},"response":{"ETag":true,"data":{"ETag":true}}}"#
+                r#"{"operation":0,"request":{"Bucket":true,"Key":true},"response":{"ETag":true,"data":{"ETag":true}}}"#
             )
         );
         assert_eq!(response_projection(b"s3 GetObject"), None);

@@ -17,6 +17,7 @@
 //! values made is bounded so that references to references cannot make a
 //! small input expand without end.
 
+use span_autolink::projection::Projection;
 use span_autolink::value::{Value, MAX_DEPTH};
 use std::borrow::Cow;
 
@@ -27,24 +28,31 @@ const FLAG_REF: u8 = 0x80;
 /// DynamoDB number has at most 38).
 const MAX_LONG_DIGITS: usize = 300;
 
+/// In projected input, an object whose members follow by position.
+const PROJECTED: u8 = b'@';
+
+/// In projected input, a member the object does not have.
+const ABSENT: u8 = b'0';
+
 /// Reads one marshalled object that spans the whole input.
 pub fn read(data: &[u8]) -> Result<Value<'_>, String> {
-    let mut reader = Reader {
-        data,
-        at: 0,
-        refs: Vec::new(),
-        made: 0,
-        budget: data.len().saturating_mul(8).saturating_add(4096),
-        failure: None,
-    };
+    let mut reader = Reader::new(data);
     let value = reader.value(0, true);
-    if reader.failure.is_none() && reader.at != data.len() {
-        reader.fail("trailing bytes");
-    }
-    match reader.failure {
-        Some(failure) => Err(failure),
-        None => Ok(value),
-    }
+    reader.finish(value)
+}
+
+/// Reads values written one after the other along `projections`, which
+/// span the whole input (`ABI.md`, "Projected input"): an object a
+/// projection names members of comes as `@` and then each member's value,
+/// or `0` for one it does not have, in the projection's order, so that no
+/// member name is written or read.
+pub fn read_along<'a, const N: usize>(
+    data: &'a [u8],
+    projections: [&Projection; N],
+) -> Result<[Value<'a>; N], String> {
+    let mut reader = Reader::new(data);
+    let values = projections.map(|p| reader.projected(p, 0));
+    reader.finish(values)
 }
 
 // As in the JSON reader, values are returned bare and the first failure is
@@ -73,6 +81,64 @@ enum Shared<'a> {
 }
 
 impl<'a> Reader<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        Reader {
+            data,
+            at: 0,
+            refs: Vec::new(),
+            made: 0,
+            budget: data.len().saturating_mul(8).saturating_add(4096),
+            failure: None,
+        }
+    }
+
+    /// What was read, if it was all of the input and nothing failed.
+    fn finish<T>(mut self, read: T) -> Result<T, String> {
+        if self.failure.is_none() && self.at != self.data.len() {
+            self.fail("trailing bytes");
+        }
+        match self.failure {
+            Some(failure) => Err(failure),
+            None => Ok(read),
+        }
+    }
+
+    /// One value written along `projection`: a value it does not apply
+    /// to (not an object, not a list) comes whole, so the rules still see
+    /// its type.
+    fn projected(&mut self, projection: &Projection, depth: usize) -> Value<'a> {
+        match (projection, self.data.get(self.at)) {
+            (Projection::Fields(fields), Some(&PROJECTED)) => {
+                if !self.enter(depth) {
+                    return Value::Null;
+                }
+                self.at += 1;
+                self.made += 1;
+                let mut members = Vec::with_capacity(fields.len());
+                for (name, inner) in fields.iter() {
+                    match self.data.get(self.at) {
+                        Some(&ABSENT) => self.at += 1,
+                        Some(_) => {
+                            let value = self.projected(inner, depth + 1);
+                            members.push((Cow::Borrowed(*name), value));
+                        }
+                        None => return self.fail("unexpected end"),
+                    }
+                }
+                Value::Object(members)
+            }
+            (Projection::Each(inner), Some(b'[')) => {
+                self.at += 1;
+                self.made += 1;
+                match self.size() {
+                    Some(n) => self.items(n, depth, |r, d| r.projected(inner, d)),
+                    None => Value::Null,
+                }
+            }
+            _ => self.value(depth, true),
+        }
+    }
+
     /// Records the first failure; nothing after it is read.
     #[cold]
     fn fail(&mut self, what: &str) -> Value<'a> {
@@ -228,11 +294,11 @@ impl<'a> Reader<'a> {
                 None => Value::Null,
             },
             b')' => match self.byte() {
-                Some(n) => self.items(usize::from(n), depth, register),
+                Some(n) => self.items(usize::from(n), depth, |r, d| r.value(d, register)),
                 None => Value::Null,
             },
             b'(' | b'[' | b'<' | b'>' => match self.size() {
-                Some(n) => self.items(n, depth, register),
+                Some(n) => self.items(n, depth, |r, d| r.value(d, register)),
                 None => Value::Null,
             },
             b'{' => self.dict(depth, register),
@@ -284,8 +350,13 @@ impl<'a> Reader<'a> {
         true
     }
 
-    /// `n` items of a tuple, list or set.
-    fn items(&mut self, n: usize, depth: usize, register: bool) -> Value<'a> {
+    /// `n` items of a tuple, list or set, each read by `item` one level deeper.
+    fn items(
+        &mut self,
+        n: usize,
+        depth: usize,
+        mut item: impl FnMut(&mut Self, usize) -> Value<'a>,
+    ) -> Value<'a> {
         if !self.enter(depth) {
             return Value::Null;
         }
@@ -295,7 +366,7 @@ impl<'a> Reader<'a> {
         }
         let mut items = Vec::with_capacity(n);
         for _ in 0..n {
-            items.push(self.value(depth + 1, register));
+            items.push(item(self, depth + 1));
         }
         Value::Array(items)
     }
@@ -519,6 +590,102 @@ mod tests {
             let error = read(&hex(data)).unwrap_err();
             assert!(error.contains(what), "{data}: {error}");
         }
+    }
+
+    /// `s` as the Node.js package writes a string: `u`, i32 length, UTF-8.
+    fn u(s: &str) -> Vec<u8> {
+        let mut out = vec![b'u'];
+        out.extend_from_slice(&(s.len() as i32).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+        out
+    }
+
+    fn cat(parts: &[&[u8]]) -> Vec<u8> {
+        parts.concat()
+    }
+
+    #[test]
+    fn projected_input_names_members_by_place() {
+        use span_autolink::projection::EVENT;
+        use span_autolink::Operation;
+        let put = Operation::parse("s3", "PutObject").unwrap().projection();
+        // {Bucket, Key} and {ETag, data: absent}
+        let data = cat(&[b"@", &u("b"), &u("k"), b"@", &u("\"e\""), b"0"]);
+        let [request, response] = read_along(&data, [put.request, put.response]).unwrap();
+        assert_eq!(request, json(r#"{"Bucket":"b","Key":"k"}"#));
+        assert_eq!(response, json(r#"{"ETag":"\"e\""}"#));
+        // Absent members stay absent; a nested projected object; a value
+        // the projection does not apply to comes whole.
+        let data = cat(&[b"@0", &u("k"), b"@0@", &u("e")]);
+        let [request, response] = read_along(&data, [put.request, put.response]).unwrap();
+        assert_eq!(request, json(r#"{"Key":"k"}"#));
+        assert_eq!(response, json(r#"{"data":{"ETag":"e"}}"#));
+        let data = cat(&[&u("not an object"), b"[\x01\0\0\0T"]);
+        let [request, response] = read_along(&data, [put.request, put.response]).unwrap();
+        assert_eq!(request, json(r#""not an object""#));
+        assert_eq!(response, json("[true]"));
+        // Of a list, each item along the inner projection: a record with
+        // eventSource and eventName only, then null.
+        let data = cat(&[
+            b"@[\x02\0\0\0@",
+            &u("aws:s3"),
+            b"0",
+            &u("ObjectCreated:Put"),
+            &[b'0'; 6],
+            b"N00000",
+        ]);
+        let [event] = read_along(&data, [&EVENT]).unwrap();
+        assert_eq!(
+            event,
+            json(r#"{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put"},null]}"#)
+        );
+    }
+
+    #[test]
+    fn projected_input_that_does_not_fit_is_an_error() {
+        use span_autolink::Operation;
+        let put = Operation::parse("s3", "PutObject").unwrap().projection();
+        let whole = cat(&[b"@", &u("b"), &u("k"), b"@", &u("e"), b"0"]);
+        for (data, what) in [
+            (cat(&[b"@", &u("b")]), "unexpected end"),
+            (cat(&[&whole, b"N"]), "trailing bytes"),
+            // `@` only where a projection names members: not inside a whole value.
+            (
+                cat(&[b"@", &u("b"), b"[\x01\0\0\0@0", b"@00"]),
+                "unsupported marshal type '@'",
+            ),
+            // Nor with the reference flag.
+            (
+                cat(&[b"\xc0", &u("b"), &u("k"), b"@00"]),
+                "unsupported marshal type '@'",
+            ),
+        ] {
+            let error = read_along(&data, [put.request, put.response]).unwrap_err();
+            assert!(error.contains(what), "{data:?}: {error}");
+        }
+        // Every cut of a whole call, and every byte changed: an answer, no panic.
+        for cut in 0..whole.len() {
+            assert!(read_along(&whole[..cut], [put.request, put.response]).is_err());
+        }
+        for at in 0..whole.len() {
+            for b in [0x00, b'0', b'@', b'[', b'r', 0x80, 0xff] {
+                let mut changed = whole.clone();
+                changed[at] = b;
+                let _ = read_along(&changed, [put.request, put.response]);
+            }
+        }
+    }
+
+    #[test]
+    fn projected_input_nests_no_deeper_than_named_input() {
+        use span_autolink::projection::Projection;
+        static EACH: Projection = Projection::Each(&Projection::All);
+        // A list of 200 nested lists, read along "each item whole".
+        let mut data = b"[\x01\0\0\0".to_vec();
+        data.extend(b"[\x01\0\0\0".repeat(200));
+        data.push(b'N');
+        let error = read_along(&data, [&EACH]).unwrap_err();
+        assert!(error.contains("deeper than 128"), "{error}");
     }
 
     #[test]
