@@ -2,10 +2,15 @@
 
 use crate::pointer::Pointer;
 use core::fmt;
+#[cfg(not(target_arch = "wasm32"))]
 use sha2::digest::generic_array::GenericArray;
 use sha2::{Digest, Sha256};
 
+#[cfg(any(test, target_arch = "wasm32"))]
+mod block;
 mod lanes;
+#[cfg(any(test, target_arch = "wasm32"))]
+mod round;
 
 /// `lowercase_hex(SHA-256(c1 | c2 | ... | cn))[0..32]`, kept as its 32 hex
 /// characters so hosts can copy it out without formatting.
@@ -27,6 +32,19 @@ const ONE_BLOCK: usize = 64 - 9;
 
 /// A padded SHA-256 block.
 type Block = [u8; 64];
+
+/// The round constants (FIPS 180-4, 4.2.2).
+#[cfg(any(test, target_arch = "wasm32"))]
+const K: [u32; 64] = [
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+];
 
 impl PointerHash {
     /// What a batched pointer holds until its hash is computed.
@@ -133,12 +151,27 @@ fn pad<'b>(components: &[&[u8]], len: usize, blocks: &'b mut [u8]) -> &'b [u8] {
 fn state_after(blocks: &[u8]) -> [u32; 8] {
     let mut state = INITIAL_STATE;
     for block in blocks.chunks_exact(64) {
-        sha2::compress256(
-            &mut state,
-            core::slice::from_ref(GenericArray::from_slice(block)),
-        );
+        compress(&mut state, block);
     }
     state
+}
+
+/// One block of SHA-256 in WebAssembly ([`block`]).
+#[cfg(target_arch = "wasm32")]
+fn compress(state: &mut [u32; 8], block: &[u8]) {
+    if let Ok(block) = <&Block>::try_from(block) {
+        block::compress(state, block);
+    }
+}
+
+/// One block of SHA-256 natively: the sha2 crate, with the processor's SHA
+/// instructions where it has them.
+#[cfg(not(target_arch = "wasm32"))]
+fn compress(state: &mut [u32; 8], block: &[u8]) {
+    sha2::compress256(
+        state,
+        core::slice::from_ref(GenericArray::from_slice(block)),
+    );
 }
 
 /// The state after a message of `len` (at most [`SHORT`]) bytes: joined

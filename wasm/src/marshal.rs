@@ -135,8 +135,26 @@ impl<'a> Reader<'a> {
                     None => Value::Null,
                 }
             }
+            (Projection::All, Some(b'u')) => match self.plain_text() {
+                Some(text) => Value::String(Cow::Borrowed(text)),
+                None => self.value(depth, true),
+            },
             _ => self.value(depth, true),
         }
+    }
+
+    /// A string without the reference flag (`u`), read directly: most of
+    /// what the Node.js package writes at a projection's leaves and as
+    /// dict keys. `None`, with nothing read, for anything else.
+    fn plain_text(&mut self) -> Option<&'a str> {
+        let Some(&[b'u', a, b, c, d]) = self.data.get(self.at..self.at + 5) else {
+            return None;
+        };
+        let end = (self.at + 5).saturating_add(u32::from_le_bytes([a, b, c, d]) as usize);
+        let text = core::str::from_utf8(self.data.get(self.at + 5..end)?).ok()?;
+        self.made += 1;
+        self.at = end;
+        Some(text)
     }
 
     /// Records the first failure; nothing after it is read.
@@ -397,25 +415,16 @@ impl<'a> Reader<'a> {
     /// name read before, or a string (what the Node.js package writes):
     /// those are read here directly, anything else as a value.
     fn key(&mut self, depth: usize, register: bool) -> Option<Cow<'a, str>> {
-        if let Some(&[code, a, b, c, d]) = self.data.get(self.at..self.at + 5) {
+        if let Some(&[b'r', a, b, c, d]) = self.data.get(self.at..self.at + 5) {
             let n = u32::from_le_bytes([a, b, c, d]) as usize;
-            let direct = match code {
-                b'r' => match self.refs.get(n) {
-                    Some(Shared::Text(text)) => Some((*text, 5)),
-                    _ => None,
-                },
-                b'u' => self
-                    .data
-                    .get(self.at + 5..(self.at + 5).saturating_add(n))
-                    .and_then(|bytes| core::str::from_utf8(bytes).ok())
-                    .map(|text| (text, 5 + n)),
-                _ => None,
-            };
-            if let Some((text, len)) = direct {
+            if let Some(Shared::Text(text)) = self.refs.get(n) {
                 self.made += 1;
-                self.at += len;
-                return Some(Cow::Borrowed(text));
+                self.at += 5;
+                return Some(Cow::Borrowed(*text));
             }
+        }
+        if let Some(text) = self.plain_text() {
+            return Some(Cow::Borrowed(text));
         }
         name(self.item(depth, register))
     }

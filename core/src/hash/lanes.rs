@@ -6,7 +6,11 @@
 //! the hex, against 160 ns for a block hashed alone. Targets without SIMD
 //! hash the four blocks one after another.
 
+#[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
+use super::round::{round, schedule, Word};
 use super::Block;
+#[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
+use super::K;
 
 /// The state after each block (hashed from the initial state).
 pub(super) fn digests(blocks: &[Block; 4]) -> [[u32; 8]; 4] {
@@ -20,41 +24,24 @@ pub(super) fn digests(blocks: &[Block; 4]) -> [[u32; 8]; 4] {
     }
 }
 
-/// Four 32-bit lanes and the operations SHA-256 needs on them.
+/// Four 32-bit lanes, with the operations SHA-256 needs ([`Word`]).
 #[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
-trait Lanes: Copy {
+trait Lanes: Word {
     fn new(words: [u32; 4]) -> Self;
     fn words(self) -> [u32; 4];
-    fn add(self, other: Self) -> Self;
-    fn xor(self, other: Self) -> Self;
-    fn shr(self, n: u32) -> Self;
     fn shl(self, n: u32) -> Self;
-    /// Bits of `self` where `mask` is 1, of `other` where it is 0.
-    fn select(self, other: Self, mask: Self) -> Self;
 
     fn splat(word: u32) -> Self {
         Self::new([word; 4])
     }
 
-    fn rotr(self, n: u32) -> Self {
-        // wasm SIMD has no rotate; the two halves share no bit, so xor
-        // joins them as or would.
+    /// `Word::rotr` for lanes: wasm SIMD has no rotate; the two halves
+    /// share no bit, so xor joins them as or would.
+    #[inline(always)]
+    fn rotr_by_shifts(self, n: u32) -> Self {
         self.shr(n).xor(self.shl(32 - n))
     }
 }
-
-/// The round constants (FIPS 180-4, 4.2.2).
-#[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
-const K: [u32; 64] = [
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-];
 
 /// FIPS 180-4, 6.2.2, on four lanes at once, from the initial state.
 #[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -78,32 +65,15 @@ fn compress<V: Lanes>(blocks: &[Block; 4]) -> [[u32; 8]; 4] {
         else {
             continue;
         };
-        let s0 = w15.rotr(7).xor(w15.rotr(18)).xor(w15.shr(3));
-        let s1 = w2.rotr(17).xor(w2.rotr(19)).xor(w2.shr(10));
         if let Some(slot) = w.get_mut(i) {
-            *slot = w16.add(s0).add(w7.add(s1));
+            *slot = schedule(w16, w15, w7, w2);
         }
     }
     let initial = super::INITIAL_STATE.map(V::splat);
-    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = initial;
+    let mut state = initial;
     for (k, w) in K.iter().zip(w.iter()) {
-        let s1 = e.rotr(6).xor(e.rotr(11)).xor(e.rotr(25));
-        let ch = f.select(g, e);
-        let t1 = h.add(s1).add(ch.add(V::splat(*k))).add(*w);
-        let s0 = a.rotr(2).xor(a.rotr(13)).xor(a.rotr(22));
-        // Majority: b where a and c differ, else their common bit.
-        let maj = b.select(c, a.xor(c));
-        let t2 = s0.add(maj);
-        h = g;
-        g = f;
-        f = e;
-        e = d.add(t1);
-        d = c;
-        c = b;
-        b = a;
-        a = t1.add(t2);
+        round(&mut state, V::splat(*k).add(*w));
     }
-    let state = [a, b, c, d, e, f, g, h];
     let mut digests = [[0u32; 8]; 4];
     for (word, (start, now)) in initial.iter().zip(state).enumerate() {
         for (lane, value) in start.add(now).words().into_iter().enumerate() {
@@ -117,7 +87,7 @@ fn compress<V: Lanes>(blocks: &[Block; 4]) -> [[u32; 8]; 4] {
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
-    use super::{compress, Block, Lanes};
+    use super::{compress, Block, Lanes, Word};
     use core::arch::wasm32::*;
 
     impl Lanes for v128 {
@@ -135,6 +105,13 @@ mod simd {
             ]
         }
         #[inline(always)]
+        fn shl(self, n: u32) -> Self {
+            u32x4_shl(self, n)
+        }
+    }
+
+    impl Word for v128 {
+        #[inline(always)]
         fn add(self, other: Self) -> Self {
             i32x4_add(self, other)
         }
@@ -147,8 +124,8 @@ mod simd {
             u32x4_shr(self, n)
         }
         #[inline(always)]
-        fn shl(self, n: u32) -> Self {
-            u32x4_shl(self, n)
+        fn rotr(self, n: u32) -> Self {
+            self.rotr_by_shifts(n)
         }
         #[inline(always)]
         fn select(self, other: Self, mask: Self) -> Self {
@@ -163,7 +140,7 @@ mod simd {
 
 #[cfg(test)]
 mod tests {
-    use super::{compress, Lanes};
+    use super::{compress, Lanes, Word};
 
     /// The lanes as plain words: the algorithm of the SIMD build, checked
     /// on any machine against the sha2 crate.
@@ -177,6 +154,12 @@ mod tests {
         fn words(self) -> [u32; 4] {
             self.0
         }
+        fn shl(self, n: u32) -> Self {
+            Words(self.0.map(|w| w << n))
+        }
+    }
+
+    impl Word for Words {
         fn add(self, o: Self) -> Self {
             Words(core::array::from_fn(|i| self.0[i].wrapping_add(o.0[i])))
         }
@@ -186,8 +169,8 @@ mod tests {
         fn shr(self, n: u32) -> Self {
             Words(self.0.map(|w| w >> n))
         }
-        fn shl(self, n: u32) -> Self {
-            Words(self.0.map(|w| w << n))
+        fn rotr(self, n: u32) -> Self {
+            self.rotr_by_shifts(n)
         }
         fn select(self, o: Self, m: Self) -> Self {
             Words(core::array::from_fn(|i| {
