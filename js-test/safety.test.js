@@ -226,6 +226,31 @@ test('output lines are read exactly, whether their kind is recognised or not', (
   assert.equal(api.pointersForEvent({ Records: records }).pointers[7].hash, hash('t', 'id', 'k7', '', ''));
 });
 
+test('a module that names no operation code for a call is reported, never guessed at', () => {
+  // A module older than the package answers a projection without the
+  // code; sending code 0 (PutObject) instead would hash the wrong call.
+  const glue = require(path.join(path.dirname(require.resolve('span-autolink')), 'pkg', 'span_autolink.js'));
+  const old = '{"request":{"Bucket":true,"Key":true},"response":{"CopyObjectResult":{"ETag":true}}}';
+  const original = glue.responseProjection;
+  glue.responseProjection = (len) => {
+    original(len);
+    Buffer.from(glue.linearMemory().buffer).write(old, glue.outputBuffer(), 'utf8');
+    return Buffer.byteLength(old);
+  };
+  const copy = (operation) =>
+    api.pointersForResponse('S3', operation, { Bucket: 'b', Key: 'k' }, { CopyObjectResult: { ETag: '"e"' } });
+  let outcome;
+  try {
+    outcome = copy('copyObjectCommand');
+  } finally {
+    glue.responseProjection = original;
+  }
+  assert.deepEqual(outcome.pointers, []);
+  assert.equal(outcome.issues[0].code, 'internal_error');
+  assert.match(outcome.issues[0].message, /no operation code/);
+  assert.deepEqual(copy('CopyObjectCommand').pointers, [{ kind: 'aws.s3.object', direction: 'd', hash: hash('b', 'k', 'e') }]);
+});
+
 // ---------------------------------------------------------------------------
 // The environment.
 

@@ -707,6 +707,10 @@ function callOf(service, operation) {
     const json = outputText(glue.responseProjection(writeInput(service + ' ' + operation)));
     if (json !== '') {
       const p = JSON.parse(json);
+      if (!Number.isInteger(p.operation) || p.operation < 0 || p.operation > 255) {
+        // A module older than this package: its calls cannot be named.
+        throw new Error('the module named no operation code for this call');
+      }
       call = {
         // The tag and the operation's code: the service and operation are
         // named once, here.

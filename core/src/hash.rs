@@ -4,7 +4,6 @@ use crate::pointer::Pointer;
 use core::fmt;
 #[cfg(not(target_arch = "wasm32"))]
 use sha2::digest::generic_array::GenericArray;
-use sha2::{Digest, Sha256};
 
 #[cfg(any(test, target_arch = "wasm32"))]
 mod block;
@@ -158,6 +157,7 @@ fn state_after(blocks: &[u8]) -> [u32; 8] {
 
 /// One block of SHA-256 in WebAssembly ([`block`]).
 #[cfg(target_arch = "wasm32")]
+#[inline(always)]
 fn compress(state: &mut [u32; 8], block: &[u8]) {
     if let Ok(block) = <&Block>::try_from(block) {
         block::compress(state, block);
@@ -183,17 +183,49 @@ fn short(components: &[&[u8]], len: usize) -> [u32; 8] {
     state_after(pad(components, len, &mut message))
 }
 
-/// The state after a longer message, hashed as it streams (the first four
-/// words are all a pointer hash keeps).
+/// The state after a longer message, compressed block by block as it
+/// streams (the first four words are all a pointer hash keeps). The same
+/// block function as short messages, so that WebAssembly builds carry one
+/// SHA-256. Kept apart from the common short path (rare, and large once
+/// the rounds are inlined).
+#[inline(never)]
 fn long(components: &[&[u8]]) -> [u32; 8] {
-    let mut hasher = Sha256::new();
-    joined(components, |part| hasher.update(part));
-    let mut state = [0u32; 8];
-    for (word, bytes) in state.iter_mut().zip(hasher.finalize().chunks_exact(4)) {
-        let mut be = [0u8; 4];
-        be.copy_from_slice(bytes);
-        *word = u32::from_be_bytes(be);
+    let mut state = INITIAL_STATE;
+    let mut block: Block = [0; 64];
+    let mut filled = 0;
+    let mut len: u64 = 0;
+    joined(components, |mut part| {
+        len += part.len() as u64;
+        while let Some(space) = block.get_mut(filled..) {
+            let take = space.len().min(part.len());
+            let (now, rest) = part.split_at(take);
+            if let Some(space) = space.get_mut(..take) {
+                space.copy_from_slice(now);
+            }
+            filled += take;
+            part = rest;
+            if filled < 64 {
+                break;
+            }
+            compress(&mut state, &block);
+            filled = 0;
+        }
+    });
+    // A 1 bit, zeros, and the length in bits in the last 8 bytes, which
+    // take a block of their own when fewer than 9 bytes are left.
+    // `filled` is under 64 here: a full block was compressed at once.
+    if let Some((one, zeros)) = block.get_mut(filled..).and_then(|p| p.split_first_mut()) {
+        *one = 0x80;
+        zeros.fill(0);
     }
+    if filled >= 64 - 8 {
+        compress(&mut state, &block);
+        block.fill(0);
+    }
+    if let Some(bits) = block.get_mut(64 - 8..) {
+        bits.copy_from_slice(&(len * 8).to_be_bytes());
+    }
+    compress(&mut state, &block);
     state
 }
 

@@ -49,7 +49,8 @@ fn projected_response(data: &[u8], config: &Config) -> Outcome {
         );
     };
     let p = operation.projection();
-    match crate::marshal::read_along(data, [p.request, p.response]) {
+    // One level deep, as members of the call in named input.
+    match crate::marshal::read_along(data, 1, [p.request, p.response]) {
         Ok([request, response]) => {
             let outcome = pointers_for_operation(operation, &request, &response, config);
             crate::arena::discard([request, response]);
@@ -64,7 +65,7 @@ fn projected_response(data: &[u8], config: &Config) -> Outcome {
 /// A Lambda event, in any input format.
 pub fn event(input: &[u8]) -> Outcome {
     if let Some(data) = input.strip_prefix(PROJECTED_TAG) {
-        return match crate::marshal::read_along(data, [&EVENT]) {
+        return match crate::marshal::read_along(data, 0, [&EVENT]) {
             Ok([event]) => {
                 let outcome = pointers_for_event(&event);
                 crate::arena::discard(event);
@@ -193,25 +194,79 @@ mod tests {
         }
     }
 
+    /// Issue codes and pointer count, what hosts compare.
+    fn summary(outcome: &Outcome) -> (usize, Vec<&'static str>) {
+        let codes = outcome.issues.iter().map(|i| i.code.as_str()).collect();
+        (outcome.pointers.len(), codes)
+    }
+
+    fn u(s: &str) -> Vec<u8> {
+        let mut b = vec![b'u'];
+        b.extend_from_slice(&(s.len() as i32).to_le_bytes());
+        b.extend_from_slice(s.as_bytes());
+        b
+    }
+
+    #[test]
+    fn projected_and_named_input_nest_alike() {
+        // PutItem of {"id": {"S": "x"}, "deep": {"M": {"M": ... {}}}},
+        // `k` maps deep, as JSON and as projected input, around the limit.
+        let config = Config::from_json(br#"{"t": ["id"]}"#);
+        let code = Operation::parse("dynamodb", "PutItem").unwrap().code();
+        let mut seen = Vec::new();
+        for k in 120..=130 {
+            let json = format!(
+                r#"{{"service":"dynamodb","operation":"PutItem","request":{{"TableName":"t","Item":{{"id":{{"S":"x"}},"deep":{}{{}}{}}}}},"response":{{}}}}"#,
+                r#"{"M":"#.repeat(k),
+                "}".repeat(k)
+            );
+            let item = [
+                &b"{"[..],
+                &u("id"),
+                b"{",
+                &u("S"),
+                &u("x"),
+                b"0",
+                &u("deep"),
+            ]
+            .concat();
+            let mut projected = [&[0, b'p', code, b'@'][..], &u("t"), &item].concat();
+            for _ in 0..k {
+                projected.push(b'{');
+                projected.extend(u("M"));
+            }
+            projected.extend(b"{0");
+            projected.extend(std::iter::repeat(b'0').take(k));
+            projected.extend(b"0@");
+            let named = summary(&response(json.as_bytes(), &config));
+            assert_eq!(
+                summary(&response(&projected, &config)),
+                named,
+                "{k} maps deep"
+            );
+            seen.push(named);
+        }
+        // Both sides of the limit were reached.
+        assert_eq!(seen.first().unwrap(), &(1, vec![]));
+        assert_eq!(seen.last().unwrap(), &(0, vec!["input_invalid"]));
+    }
+
     #[test]
     fn projected_event() {
         // {Records: [{eventSource: "aws:s3", eventName, s3: {bucket: {name}, object: {key, eTag}}}]}
-        let mut input = b"\0p@[\x01\0\0\0@".to_vec();
-        let u = |s: &str| {
-            let mut b = vec![b'u'];
-            b.extend_from_slice(&(s.len() as i32).to_le_bytes());
-            b.extend_from_slice(s.as_bytes());
-            b
-        };
-        input.extend(u("aws:s3"));
-        input.extend(b"0");
-        input.extend(u("ObjectCreated:Put"));
-        input.extend(b"0@@");
-        input.extend(u("some-bucket"));
-        input.extend(b"@");
-        input.extend(u("some-key.data"));
-        input.extend(u("ab12ef34"));
-        input.extend(b"0000000000");
+        let input = [
+            &b"\0p@[\x01\0\0\0@"[..],
+            &u("aws:s3"),
+            b"0",
+            &u("ObjectCreated:Put"),
+            b"0@@",
+            &u("some-bucket"),
+            b"@",
+            &u("some-key.data"),
+            &u("ab12ef34"),
+            b"0000000000",
+        ]
+        .concat();
         let mut out = Vec::new();
         write_outcome(&event(&input), &mut out);
         assert_eq!(

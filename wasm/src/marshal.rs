@@ -45,13 +45,16 @@ pub fn read(data: &[u8]) -> Result<Value<'_>, String> {
 /// span the whole input (`ABI.md`, "Projected input"): an object a
 /// projection names members of comes as `@` and then each member's value,
 /// or `0` for one it does not have, in the projection's order, so that no
-/// member name is written or read.
+/// member name is written or read. The values nest `depth` levels deep,
+/// as they would inside the named input they stand for (a call's request
+/// and response are members of the call).
 pub fn read_along<'a, const N: usize>(
     data: &'a [u8],
+    depth: usize,
     projections: [&Projection; N],
 ) -> Result<[Value<'a>; N], String> {
     let mut reader = Reader::new(data);
-    let values = projections.map(|p| reader.projected(p, 0));
+    let values = projections.map(|p| reader.projected(p, depth));
     reader.finish(values)
 }
 
@@ -620,17 +623,17 @@ mod tests {
         let put = Operation::parse("s3", "PutObject").unwrap().projection();
         // {Bucket, Key} and {ETag, data: absent}
         let data = cat(&[b"@", &u("b"), &u("k"), b"@", &u("\"e\""), b"0"]);
-        let [request, response] = read_along(&data, [put.request, put.response]).unwrap();
+        let [request, response] = read_along(&data, 1, [put.request, put.response]).unwrap();
         assert_eq!(request, json(r#"{"Bucket":"b","Key":"k"}"#));
         assert_eq!(response, json(r#"{"ETag":"\"e\""}"#));
         // Absent members stay absent; a nested projected object; a value
         // the projection does not apply to comes whole.
         let data = cat(&[b"@0", &u("k"), b"@0@", &u("e")]);
-        let [request, response] = read_along(&data, [put.request, put.response]).unwrap();
+        let [request, response] = read_along(&data, 1, [put.request, put.response]).unwrap();
         assert_eq!(request, json(r#"{"Key":"k"}"#));
         assert_eq!(response, json(r#"{"data":{"ETag":"e"}}"#));
         let data = cat(&[&u("not an object"), b"[\x01\0\0\0T"]);
-        let [request, response] = read_along(&data, [put.request, put.response]).unwrap();
+        let [request, response] = read_along(&data, 1, [put.request, put.response]).unwrap();
         assert_eq!(request, json(r#""not an object""#));
         assert_eq!(response, json("[true]"));
         // Of a list, each item along the inner projection: a record with
@@ -643,7 +646,7 @@ mod tests {
             &[b'0'; 6],
             b"N00000",
         ]);
-        let [event] = read_along(&data, [&EVENT]).unwrap();
+        let [event] = read_along(&data, 0, [&EVENT]).unwrap();
         assert_eq!(
             event,
             json(r#"{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put"},null]}"#)
@@ -669,18 +672,18 @@ mod tests {
                 "unsupported marshal type '@'",
             ),
         ] {
-            let error = read_along(&data, [put.request, put.response]).unwrap_err();
+            let error = read_along(&data, 1, [put.request, put.response]).unwrap_err();
             assert!(error.contains(what), "{data:?}: {error}");
         }
         // Every cut of a whole call, and every byte changed: an answer, no panic.
         for cut in 0..whole.len() {
-            assert!(read_along(&whole[..cut], [put.request, put.response]).is_err());
+            assert!(read_along(&whole[..cut], 1, [put.request, put.response]).is_err());
         }
         for at in 0..whole.len() {
             for b in [0x00, b'0', b'@', b'[', b'r', 0x80, 0xff] {
                 let mut changed = whole.clone();
                 changed[at] = b;
-                let _ = read_along(&changed, [put.request, put.response]);
+                let _ = read_along(&changed, 1, [put.request, put.response]);
             }
         }
     }
@@ -693,7 +696,7 @@ mod tests {
         let mut data = b"[\x01\0\0\0".to_vec();
         data.extend(b"[\x01\0\0\0".repeat(200));
         data.push(b'N');
-        let error = read_along(&data, [&EACH]).unwrap_err();
+        let error = read_along(&data, 0, [&EACH]).unwrap_err();
         assert!(error.contains("deeper than 128"), "{error}");
     }
 
