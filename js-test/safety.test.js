@@ -191,10 +191,29 @@ test('memory growth between calls is followed (a large event, then small calls)'
   assert.deepEqual(api.pointersForResponse('s3', 'PutObject', { Bucket: 'some-bucket', Key: 'some-key.data' }, { ETag: 'ab12ef34' }).pointers, [PUT]);
 });
 
+/**
+ * Runs `f` while the module's export `name` still runs but answers `text`
+ * as its output: what a module that writes lines this one never writes
+ * (or an older module) would give the package.
+ */
+function withModuleAnswer(name, text, f) {
+  const glue = require(path.join(path.dirname(require.resolve('span-autolink')), 'pkg', 'span_autolink.js'));
+  const original = glue[name];
+  glue[name] = (len) => {
+    original(len);
+    Buffer.from(glue.linearMemory().buffer).write(text, glue.outputBuffer(), 'utf8');
+    return Buffer.byteLength(text);
+  };
+  try {
+    return f();
+  } finally {
+    glue[name] = original;
+  }
+}
+
 test('output lines are read exactly, whether their kind is recognised or not', () => {
   // The module's own output, replaced by lines it never writes: kinds one
   // letter away from the two the wrapper recognises must keep their name.
-  const glue = require(path.join(path.dirname(require.resolve('span-autolink')), 'pkg', 'span_autolink.js'));
   const records = [];
   for (let i = 0; i < 200; i++) {
     records.push({ eventSource: 'aws:dynamodb', eventName: 'INSERT', eventSourceARN: 'arn:aws:dynamodb:us-east-1:1:table/t/stream/s', dynamodb: { Keys: { id: { S: `k${i}` } } } });
@@ -204,14 +223,7 @@ test('output lines are read exactly, whether their kind is recognised or not', (
   const h = '0123456789abcdef0123456789abcdef';
   const kinds = ['aws.s3.object', 'aws.s3.objecx', 'bws.s3.object', 'aws.dynamodb.item', 'aws.dynamodb.iteM', 'aws.dynamodx.item', 'aws.sqs.message', 'aws.d3.object', 'x'];
   const lines = kinds.map((kind, i) => `p ${kind} ${i % 2 ? 'u' : 'd'} ${h}\n`).join('') + 'i some_code a message, é\n';
-  const original = glue.pointersForEvent;
-  glue.pointersForEvent = (len) => {
-    original(len);
-    const at = glue.outputBuffer();
-    Buffer.from(glue.linearMemory().buffer).write(lines, at, 'utf8');
-    return Buffer.byteLength(lines);
-  };
-  try {
+  withModuleAnswer('pointersForEvent', lines, () => {
     for (let n = 0; n < 2; n++) {
       const outcome = api.pointersForEvent({ Records: records.slice(0, 1) });
       assert.deepEqual(
@@ -220,31 +232,17 @@ test('output lines are read exactly, whether their kind is recognised or not', (
       );
       assert.deepEqual(outcome.issues, [{ code: 'some_code', message: 'a message, é' }]);
     }
-  } finally {
-    glue.pointersForEvent = original;
-  }
+  });
   assert.equal(api.pointersForEvent({ Records: records }).pointers[7].hash, hash('t', 'id', 'k7', '', ''));
 });
 
 test('a module that names no operation code for a call is reported, never guessed at', () => {
   // A module older than the package answers a projection without the
   // code; sending code 0 (PutObject) instead would hash the wrong call.
-  const glue = require(path.join(path.dirname(require.resolve('span-autolink')), 'pkg', 'span_autolink.js'));
   const old = '{"request":{"Bucket":true,"Key":true},"response":{"CopyObjectResult":{"ETag":true}}}';
-  const original = glue.responseProjection;
-  glue.responseProjection = (len) => {
-    original(len);
-    Buffer.from(glue.linearMemory().buffer).write(old, glue.outputBuffer(), 'utf8');
-    return Buffer.byteLength(old);
-  };
   const copy = (operation) =>
     api.pointersForResponse('S3', operation, { Bucket: 'b', Key: 'k' }, { CopyObjectResult: { ETag: '"e"' } });
-  let outcome;
-  try {
-    outcome = copy('copyObjectCommand');
-  } finally {
-    glue.responseProjection = original;
-  }
+  const outcome = withModuleAnswer('responseProjection', old, () => copy('copyObjectCommand'));
   assert.deepEqual(outcome.pointers, []);
   assert.equal(outcome.issues[0].code, 'internal_error');
   assert.match(outcome.issues[0].message, /no operation code/);

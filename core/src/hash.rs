@@ -121,15 +121,10 @@ fn message_len(components: &[&[u8]]) -> usize {
     len
 }
 
-/// Writes the `len`-byte message and its padding (a 1 bit, zeros, the
-/// length in bits in the last 8 bytes) over the start of `blocks`; returns
-/// the padded message, a whole number of blocks (empty when `blocks` is
-/// too short for it).
+/// Writes the `len`-byte message and its padding over the start of
+/// `blocks`; returns the padded message, a whole number of blocks (empty
+/// when `blocks` is too short for it).
 fn pad<'b>(components: &[&[u8]], len: usize, blocks: &'b mut [u8]) -> &'b [u8] {
-    let count = (len + 9).div_ceil(64);
-    let Some(blocks) = blocks.get_mut(..count * 64) else {
-        return &[];
-    };
     let mut at = 0;
     joined(components, |part| {
         if let Some(space) = blocks.get_mut(at..at + part.len()) {
@@ -137,8 +132,20 @@ fn pad<'b>(components: &[&[u8]], len: usize, blocks: &'b mut [u8]) -> &'b [u8] {
         }
         at += part.len();
     });
+    pad_tail(blocks, len, len)
+}
+
+/// Pads the end of a `len`-byte message, whose last `tail` bytes (those
+/// after the blocks already compressed) start `blocks`: a 1 bit, zeros,
+/// and `len` in bits in the last 8 bytes. Returns the padded tail, a whole
+/// number of blocks (empty when `blocks` is too short for it).
+fn pad_tail(blocks: &mut [u8], tail: usize, len: usize) -> &[u8] {
+    let count = (tail + 9).div_ceil(64);
+    let Some(blocks) = blocks.get_mut(..count * 64) else {
+        return &[];
+    };
     let (padding, bits) = blocks.split_at_mut(count * 64 - 8);
-    if let Some((one, zeros)) = padding.get_mut(len..).and_then(|p| p.split_first_mut()) {
+    if let Some((one, zeros)) = padding.get_mut(tail..).and_then(|p| p.split_first_mut()) {
         *one = 0x80;
         zeros.fill(0);
     }
@@ -149,10 +156,14 @@ fn pad<'b>(components: &[&[u8]], len: usize, blocks: &'b mut [u8]) -> &'b [u8] {
 /// The state after `blocks` (whole blocks), from the initial state.
 fn state_after(blocks: &[u8]) -> [u32; 8] {
     let mut state = INITIAL_STATE;
-    for block in blocks.chunks_exact(64) {
-        compress(&mut state, block);
-    }
+    compress_blocks(&mut state, blocks);
     state
+}
+
+fn compress_blocks(state: &mut [u32; 8], blocks: &[u8]) {
+    for block in blocks.chunks_exact(64) {
+        compress(state, block);
+    }
 }
 
 /// One block of SHA-256 in WebAssembly ([`block`]).
@@ -186,17 +197,17 @@ fn short(components: &[&[u8]], len: usize) -> [u32; 8] {
 /// The state after a longer message, compressed block by block as it
 /// streams (the first four words are all a pointer hash keeps). The same
 /// block function as short messages, so that WebAssembly builds carry one
-/// SHA-256. Kept apart from the common short path (rare, and large once
-/// the rounds are inlined).
+/// SHA-256. Not inlined: it is rare beside the short path.
 #[inline(never)]
 fn long(components: &[&[u8]]) -> [u32; 8] {
     let mut state = INITIAL_STATE;
-    let mut block: Block = [0; 64];
+    // The bytes after the last whole block, with room for their padding.
+    let mut tail = [0u8; 2 * 64];
     let mut filled = 0;
-    let mut len: u64 = 0;
+    let mut len = 0;
     joined(components, |mut part| {
-        len += part.len() as u64;
-        while let Some(space) = block.get_mut(filled..) {
+        len += part.len();
+        while let Some(space) = tail.get_mut(filled..64) {
             let take = space.len().min(part.len());
             let (now, rest) = part.split_at(take);
             if let Some(space) = space.get_mut(..take) {
@@ -207,25 +218,11 @@ fn long(components: &[&[u8]]) -> [u32; 8] {
             if filled < 64 {
                 break;
             }
-            compress(&mut state, &block);
+            compress_blocks(&mut state, &tail[..64]);
             filled = 0;
         }
     });
-    // A 1 bit, zeros, and the length in bits in the last 8 bytes, which
-    // take a block of their own when fewer than 9 bytes are left.
-    // `filled` is under 64 here: a full block was compressed at once.
-    if let Some((one, zeros)) = block.get_mut(filled..).and_then(|p| p.split_first_mut()) {
-        *one = 0x80;
-        zeros.fill(0);
-    }
-    if filled >= 64 - 8 {
-        compress(&mut state, &block);
-        block.fill(0);
-    }
-    if let Some(bits) = block.get_mut(64 - 8..) {
-        bits.copy_from_slice(&(len * 8).to_be_bytes());
-    }
-    compress(&mut state, &block);
+    compress_blocks(&mut state, pad_tail(&mut tail, filled, len));
     state
 }
 

@@ -64,17 +64,13 @@ fn projected_response(data: &[u8], config: &Config) -> Outcome {
 
 /// A Lambda event, in any input format.
 pub fn event(input: &[u8]) -> Outcome {
-    if let Some(data) = input.strip_prefix(PROJECTED_TAG) {
-        return match crate::marshal::read_along(data, 0, [&EVENT]) {
-            Ok([event]) => {
-                let outcome = pointers_for_event(&event);
-                crate::arena::discard(event);
-                outcome
-            }
-            Err(error) => unreadable_input("event", &format!("projected marshal data: {error}")),
-        };
-    }
-    match read(input) {
+    let event = match input.strip_prefix(PROJECTED_TAG) {
+        Some(data) => crate::marshal::read_along(data, 0, [&EVENT])
+            .map(|[event]| event)
+            .map_err(|error| format!("projected marshal data: {error}")),
+        None => read(input),
+    };
+    match event {
         Ok(event) => {
             let outcome = pointers_for_event(&event);
             crate::arena::discard(event);
@@ -158,6 +154,7 @@ pub fn write_outcome(outcome: &Outcome, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::marshal::tests::u;
 
     #[test]
     fn response_round_trip() {
@@ -170,13 +167,15 @@ mod tests {
     #[test]
     fn projected_response_round_trip() {
         // Code 0 (PutObject), {Bucket, Key}, {ETag, data absent}.
-        let mut input = b"\0p\0@".to_vec();
-        for s in ["some-bucket", "some-key.data"] {
-            input.push(b'u');
-            input.extend_from_slice(&(s.len() as i32).to_le_bytes());
-            input.extend_from_slice(s.as_bytes());
-        }
-        input.extend_from_slice(b"@u\x0a\0\0\0\"ab12ef34\"0");
+        let input = [
+            &b"\0p\0@"[..],
+            &u("some-bucket"),
+            &u("some-key.data"),
+            b"@",
+            &u("\"ab12ef34\""),
+            b"0",
+        ]
+        .concat();
         let mut out = Vec::new();
         write_outcome(&response(&input, &Config::new()), &mut out);
         assert_eq!(out, b"p aws.s3.object d e721375466d4116ab551213fdea08413\n");
@@ -198,13 +197,6 @@ mod tests {
     fn summary(outcome: &Outcome) -> (usize, Vec<&'static str>) {
         let codes = outcome.issues.iter().map(|i| i.code.as_str()).collect();
         (outcome.pointers.len(), codes)
-    }
-
-    fn u(s: &str) -> Vec<u8> {
-        let mut b = vec![b'u'];
-        b.extend_from_slice(&(s.len() as i32).to_le_bytes());
-        b.extend_from_slice(s.as_bytes());
-        b
     }
 
     #[test]

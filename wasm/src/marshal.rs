@@ -511,7 +511,7 @@ fn unsupported(type_name: &'static str) -> Value<'static> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     // Inputs are `marshal.dumps(value, 4)` of CPython 3.11; expectations are
@@ -605,7 +605,7 @@ mod tests {
     }
 
     /// `s` as the Node.js package writes a string: `u`, i32 length, UTF-8.
-    fn u(s: &str) -> Vec<u8> {
+    pub(crate) fn u(s: &str) -> Vec<u8> {
         let mut out = vec![b'u'];
         out.extend_from_slice(&(s.len() as i32).to_le_bytes());
         out.extend_from_slice(s.as_bytes());
@@ -692,12 +692,22 @@ mod tests {
     fn projected_input_nests_no_deeper_than_named_input() {
         use span_autolink::projection::Projection;
         static EACH: Projection = Projection::Each(&Projection::All);
-        // A list of 200 nested lists, read along "each item whole".
-        let mut data = b"[\x01\0\0\0".to_vec();
-        data.extend(b"[\x01\0\0\0".repeat(200));
-        data.push(b'N');
-        let error = read_along(&data, 0, [&EACH]).unwrap_err();
-        assert!(error.contains("deeper than 128"), "{error}");
+        // `k` nested lists are the same bytes in both formats: read along
+        // "each item whole" and read as a plain value, they must pass and
+        // fail at the same depth, on both sides of the limit.
+        for k in 120..=135 {
+            let mut data = b"[\x01\0\0\0".repeat(k);
+            data.push(b'N');
+            let named = read(&data);
+            let projected = read_along(&data, 0, [&EACH]).map(|[v]| v);
+            assert_eq!(projected, named, "{k} lists deep");
+            if k == 120 {
+                assert!(named.is_ok());
+            }
+            if k == 135 {
+                assert!(named.unwrap_err().contains("deeper than 128"));
+            }
+        }
     }
 
     #[test]
