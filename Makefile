@@ -60,6 +60,8 @@ test-rust:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p span-autolink-wasm --target $(WASM_TARGET) --target-dir target/abi -- -D warnings
+	$(CARGO) clippy -p span-autolink-wasm --target $(WASM_TARGET) --features js --target-dir target/js -- -D warnings
 
 # The core must build for WebAssembly with no std: this is what every host loads.
 test-no-std:

@@ -257,7 +257,11 @@ impl<'a> Reader<'a> {
         let Some(code) = self.byte() else {
             return Value::Null;
         };
-        if code & FLAG_REF != 0 && register {
+        // As in CPython, a reference and the singletons take no index even
+        // when flagged. A flagged reference that took one could name
+        // itself and be read again without end.
+        let referable = !matches!(code & !FLAG_REF, b'r' | b'N' | b'T' | b'F' | b'.' | b'S');
+        if code & FLAG_REF != 0 && register && referable {
             if self.refs.capacity() == 0 {
                 // One allocation for the references of most inputs.
                 self.refs.reserve(16);
@@ -731,6 +735,19 @@ pub(crate) mod tests {
         // l = []; l.append(l)
         let error = read(&hex("db010000007200000000")).unwrap_err();
         assert!(error.contains("deeper than 128"), "{error}");
+    }
+
+    #[test]
+    fn references_and_singletons_take_no_index() {
+        // A flagged reference that named itself was read again until the
+        // stack ran out (found by the `module` fuzz target). CPython
+        // refuses it, and reads the second input as [None, "x", "x"].
+        let error = read(&hex("f200000000")).unwrap_err();
+        assert!(error.contains("no object"), "{error}");
+        assert_eq!(
+            read(&hex("5b03000000ceda01787200000000")).unwrap(),
+            json(r#"[null,"x","x"]"#)
+        );
     }
 
     #[test]

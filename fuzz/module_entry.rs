@@ -1,0 +1,68 @@
+// The fuzzed entry point of the module's input readers (wasm/src/interop.rs
+// and marshal.rs), shared by the `module` fuzz target and by the corpus
+// replay in wasm/tests/fuzz_corpus.rs.
+//
+// What reaches them is what a package wrote into linear memory: JSON text,
+// marshal data behind `\0m` (Python's events), projected input behind `\0p`
+// (every Node.js call). A package with a bug, or a host that writes the
+// ABI by hand, can send anything; the module must answer it with an
+// outcome and never trap, since a trap costs the host a new instance.
+//
+// Input: one byte choosing the call, then
+// - response: one byte `n`, `n` bytes of key-name configuration (JSON
+//   text), then the call's input;
+// - event: the event's input;
+// - projection: `SERVICE OPERATION`, the question a package asks once.
+
+use span_autolink::Value;
+use span_autolink_wasm::interop;
+
+pub fn module(data: &[u8]) {
+    let Some((&call, data)) = data.split_first() else {
+        return;
+    };
+    let outcome = match call % 3 {
+        0 => {
+            let Some((&n, data)) = data.split_first() else {
+                return;
+            };
+            let (config, input) = data.split_at(usize::from(n).min(data.len()));
+            interop::response(input, &interop::config(config))
+        }
+        1 => interop::event(data),
+        _ => {
+            // The package parses the answer as JSON.
+            if let Some(answer) = interop::response_projection(data) {
+                assert!(Value::from_json(answer.as_bytes()).is_ok(), "{answer}");
+            }
+            return;
+        }
+    };
+    let mut out = Vec::new();
+    interop::write_outcome(&outcome, &mut out);
+    // The host splits the output into lines and each line at its first
+    // spaces: one line per result, valid UTF-8, hashes of 32 hex digits.
+    let text = core::str::from_utf8(&out).expect("output is UTF-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        outcome.pointers.len() + outcome.issues.len(),
+        "{text}"
+    );
+    for (line, pointer) in lines.iter().zip(&outcome.pointers) {
+        let hash = pointer.hash.as_str();
+        assert!(hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(line.rsplit(' ').next(), Some(hash));
+    }
+    for line in &lines[outcome.pointers.len()..] {
+        let mut parts = line.splitn(3, ' ');
+        assert_eq!(parts.next(), Some("i"), "{line}");
+        assert!(parts.next().is_some_and(|code| !code.is_empty()), "{line}");
+        assert!(
+            parts
+                .next()
+                .is_some_and(|message| !message.trim().is_empty()),
+            "{line}"
+        );
+    }
+}
