@@ -258,10 +258,13 @@ impl<'a> Reader<'a> {
             return Value::Null;
         };
         // As in CPython, a reference and the singletons take no index even
-        // when flagged. A flagged reference that took one could name
-        // itself and be read again without end.
-        let referable = !matches!(code & !FLAG_REF, b'r' | b'N' | b'T' | b'F' | b'.' | b'S');
-        if code & FLAG_REF != 0 && register && referable {
+        // when flagged (checked last: most type bytes carry no flag). A
+        // flagged reference that took one could name itself and be read
+        // again without end.
+        if code & FLAG_REF != 0
+            && register
+            && !matches!(code & !FLAG_REF, b'r' | b'N' | b'T' | b'F' | b'.' | b'S')
+        {
             if self.refs.capacity() == 0 {
                 // One allocation for the references of most inputs.
                 self.refs.reserve(16);
