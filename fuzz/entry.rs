@@ -11,7 +11,7 @@ use span_autolink::{
     pointers_for_event, pointers_for_response, projection, Config, Operation, Outcome, Value,
 };
 
-const OPERATIONS: [(&str, &str); 9] = [
+const OPERATIONS: [(&str, &str); 12] = [
     ("s3", "PutObject"),
     ("s3", "CompleteMultipartUpload"),
     ("s3", "CopyObject"),
@@ -20,6 +20,9 @@ const OPERATIONS: [(&str, &str); 9] = [
     ("dynamodb", "DeleteItem"),
     ("dynamodb", "BatchWriteItem"),
     ("dynamodb", "TransactWriteItems"),
+    ("sqs", "ReceiveMessage"),
+    ("kinesis", "GetRecords"),
+    ("dynamodbstreams", "GetRecords"),
     ("sqs", "SendMessage"),
 ];
 
@@ -47,7 +50,7 @@ pub fn response(data: &[u8]) {
     let Some((&which, json)) = data.split_first() else {
         return;
     };
-    let Ok(call) = Value::from_json(json) else {
+    let Ok(call) = Value::from_host_json(json) else {
         return;
     };
     let (service, operation) = OPERATIONS[usize::from(which) % OPERATIONS.len()];

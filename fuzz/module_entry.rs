@@ -52,7 +52,11 @@ pub fn module(data: &[u8]) {
     for (line, pointer) in lines.iter().zip(&outcome.pointers) {
         let hash = pointer.hash.as_str();
         assert!(hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
-        assert_eq!(line.rsplit(' ').next(), Some(hash));
+        let fields: Vec<&str> = line.split(' ').collect();
+        assert_eq!(fields.get(3), Some(&hash), "{line}");
+        let time = pointer.change_time.map(|t| t.to_string());
+        assert_eq!(fields.get(4).copied(), time.as_deref(), "{line}");
+        assert!(fields.len() <= 5, "{line}");
     }
     for line in &lines[outcome.pointers.len()..] {
         let mut parts = line.splitn(3, ' ');

@@ -8,9 +8,15 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const api = require('span-autolink');
-const { loadCases, runCase, comparable } = require('./helpers');
+const { loadCases, loadSamplingCases, runCase, comparable } = require('./helpers');
 
 const cases = loadCases();
+
+for (const c of loadSamplingCases()) {
+  test(`conformance: ${c.name}`, () => {
+    assert.equal(api.keepForSampling(c.hash, c.rate), c.keep, c.about);
+  });
+}
 
 test('the conformance file has its cases', () => {
   assert.ok(cases.length >= 222, `only ${cases.length} cases`);

@@ -11,7 +11,16 @@ const CASES = path.join(__dirname, '..', 'conformance', 'cases.json');
 const ENV_KEYS = 'DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS';
 const ENV_ENABLED = 'DD_TRACE_AWS_ADD_SPAN_POINTERS';
 
+/** The cases of pointers (sampling cases apart: `loadSamplingCases`). */
 function loadCases() {
+  return allCases().filter((c) => c.kind !== 'sampling');
+}
+
+function loadSamplingCases() {
+  return allCases().filter((c) => c.kind === 'sampling');
+}
+
+function allCases() {
   return JSON.parse(fs.readFileSync(CASES, 'utf8')).cases;
 }
 
@@ -63,10 +72,14 @@ function runCase(api, c, bytes) {
   return withEnv(api, env, () => api.pointersForResponse(c.service, c.operation, request, response, options));
 }
 
-/** What a case compares: the pointers, and the issue codes. */
+/** What a case compares: the pointers (change times as cases.json spells them), and the issue codes. */
 function comparable(outcome) {
   return {
-    pointers: outcome.pointers.map((p) => ({ kind: p.kind, direction: p.direction, hash: p.hash })),
+    pointers: outcome.pointers.map((p) => {
+      const pointer = { kind: p.kind, direction: p.direction, hash: p.hash };
+      if (p.changeTime !== undefined) pointer.change_time = p.changeTime;
+      return pointer;
+    }),
     issues: outcome.issues.map((i) => i.code),
   };
 }
@@ -84,4 +97,4 @@ function hash(...components) {
   return crypto.createHash('sha256').update(Buffer.concat(parts)).digest('hex').slice(0, 32);
 }
 
-module.exports = { loadCases, nativeBytes, withEnv, runCase, comparable, hash, ENV_KEYS, ENV_ENABLED };
+module.exports = { loadCases, loadSamplingCases, nativeBytes, withEnv, runCase, comparable, hash, ENV_KEYS, ENV_ENABLED };

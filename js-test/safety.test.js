@@ -81,11 +81,13 @@ test('only the members the projection names are read', () => {
       },
     });
   const request = watch({ Bucket: 'some-bucket', Key: 'some-key.data', Body: 'x', Metadata: { a: 'b' } }, 'request');
-  const response = watch({ ETag: '"ab12ef34"', VersionId: 'v', $metadata: {} }, 'response');
+  const response = watch({ ETag: '"ab12ef34"', VersionId: 'v', $metadata: watch({ httpStatusCode: 200, requestId: 'r' }, 'metadata') }, 'response');
   assert.deepEqual(api.pointersForResponse('s3', 'PutObject', request, response).pointers, [PUT]);
   const names = new Set(read.map((r) => r.split('.').slice(1).join('.')));
-  for (const name of names) assert.ok(['Bucket', 'Key', 'ETag', 'data', 'resolveMiddleware', 'input'].includes(name), `read ${name}`);
-  assert.ok(!names.has('Body') && !names.has('Metadata') && !names.has('VersionId') && !names.has('$metadata'));
+  // What says whether the call succeeded is read too (SPEC section 8).
+  const success = ['Error', 'error', 'ResponseMetadata', '$metadata', 'httpStatusCode'];
+  for (const name of names) assert.ok(['Bucket', 'Key', 'ETag', 'data', 'resolveMiddleware', 'input', ...success].includes(name), `read ${name}`);
+  assert.ok(!names.has('Body') && !names.has('Metadata') && !names.has('VersionId') && !names.has('requestId'));
 });
 
 test('calls that write nothing never cross into the module, and read nothing', () => {

@@ -5,9 +5,15 @@ import pytest
 
 import span_autolink
 from span_autolink import _module
-from helpers import codes, from_case, load_cases, triples
+from helpers import codes, from_case, load_cases
 
-CASES = load_cases()
+ALL_CASES = load_cases()
+SAMPLING = [c for c in ALL_CASES if c["kind"] == "sampling"]
+CASES = [c for c in ALL_CASES if c["kind"] != "sampling"]
+
+
+def pointers(outcome):
+    return [(p.kind, p.direction, p.hash, p.change_time) for p in outcome.pointers]
 
 
 def run_case(case, monkeypatch):
@@ -27,19 +33,24 @@ def run_case(case, monkeypatch):
 
 
 def expected(case):
-    pointers = [(p["kind"], p["direction"], p["hash"]) for p in case["expect"]["pointers"]]
-    return pointers, case["expect"]["issues"]
+    ps = [(p["kind"], p["direction"], p["hash"], p.get("change_time")) for p in case["expect"]["pointers"]]
+    return ps, case["expect"]["issues"]
 
 
 def test_every_case_is_here():
-    assert len(CASES) == 222
-    assert len({c["name"] for c in CASES}) == len(CASES)
+    assert len(ALL_CASES) == 261
+    assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES)
+
+
+@pytest.mark.parametrize("case", SAMPLING, ids=[c["name"] for c in SAMPLING])
+def test_sampling_case(case):
+    assert span_autolink.keep_for_sampling(case["hash"], float(case["rate"])) is case["keep"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_case(case, monkeypatch):
     outcome = run_case(case, monkeypatch)
-    assert (triples(outcome), codes(outcome)) == expected(case)
+    assert (pointers(outcome), codes(outcome)) == expected(case)
     for issue in outcome.issues:
         assert issue.message and "\n" not in issue.message
 
@@ -52,7 +63,7 @@ def test_every_case_through_wasmtimes_public_api(monkeypatch):
     _module.reset()
     try:
         assert _module.backend() == "wasmtime"
-        failures = [c["name"] for c in CASES if (lambda o: (triples(o), codes(o)))(run_case(c, monkeypatch)) != expected(c)]
+        failures = [c["name"] for c in CASES if (lambda o: (pointers(o), codes(o)))(run_case(c, monkeypatch)) != expected(c)]
         assert failures == []
     finally:
         monkeypatch.delenv("SPAN_AUTOLINK_WASMTIME_API")
@@ -66,4 +77,4 @@ def test_cases_hold_when_the_configuration_changes_between_calls(monkeypatch):
     twice, interleaves every configuration with every other."""
     for case in list(reversed(CASES)) * 2:
         outcome = run_case(case, monkeypatch)
-        assert (triples(outcome), codes(outcome)) == expected(case), case["name"]
+        assert (pointers(outcome), codes(outcome)) == expected(case), case["name"]

@@ -12,6 +12,13 @@ export interface Pointer {
   direction: Direction;
   /** 32 lowercase hex characters. */
   hash: string;
+  /**
+   * When the object or item changed, in Unix nanoseconds, where the
+   * consumer's event says (S3 `eventTime`, DynamoDB
+   * `ApproximateCreationDateTime`, Kinesis `approximateArrivalTimestamp`);
+   * absent when unknown. Beyond 2^53 it is the nearest double (within 256 ns).
+   */
+  changeTime?: number;
 }
 
 /**
@@ -38,6 +45,7 @@ export interface Issue {
     | 'table_name_invalid'
     | 'stream_arn_invalid'
     | 'input_invalid'
+    | 'response_not_successful'
     | 'internal_error'
     | (string & {});
   message: string;
@@ -64,6 +72,8 @@ export interface SpanLinkAttributes {
   'ptr.kind': PointerKind;
   'ptr.dir': Direction;
   'ptr.hash': string;
+  /** The pointer's change time, integer Unix nanoseconds, where it has one. */
+  'span_autolink.change_time'?: number;
 }
 
 /**
@@ -90,6 +100,13 @@ export function pointersForEvent(event: unknown): Outcome;
 export function spanLinkAttributes(pointer: Pointer): SpanLinkAttributes;
 
 /**
+ * Whether a span carrying the pointer `hash` asks to keep its trace when
+ * sampling at `rate` (0 to 1). Both sides of a hop compute the same pointer
+ * hash, so they make the same decision. Never throws.
+ */
+export function keepForSampling(hash: string, rate: number): boolean;
+
+/**
  * Reads DD_TRACE_AWS_ADD_SPAN_POINTERS and DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS
  * again; they are read once when the package loads.
  */
@@ -105,6 +122,7 @@ declare const api: {
   pointersForResponse: typeof pointersForResponse;
   pointersForEvent: typeof pointersForEvent;
   spanLinkAttributes: typeof spanLinkAttributes;
+  keepForSampling: typeof keepForSampling;
   reloadEnvironment: typeof reloadEnvironment;
   testTrap: typeof testTrap;
 };

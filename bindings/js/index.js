@@ -137,6 +137,17 @@ function next(b, at, end, c) {
   return at;
 }
 
+/**
+ * A change time's decimal digits as a number of Unix nanoseconds: exact up
+ * to 2^53, the nearest double beyond (within 256 ns for times of this
+ * century), which is what an OpenTelemetry attribute can hold.
+ */
+function changeTime(b, from, to) {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (b[i] - 0x30);
+  return n;
+}
+
 /** Reads the `len` output bytes of the last call as `{pointers, issues}`. */
 function readOutput(len) {
   const pointers = [];
@@ -148,15 +159,17 @@ function readOutput(len) {
   const end = at + len;
   let text = null; // the output as latin1 text, once a second pointer is read
   while (at < end && b[at] === 0x70 /* p */) {
-    // The common case: a known kind, `d` or `u`, and 32 hash characters.
+    // The common case: a known kind, `d` or `u`, 32 hash characters, and
+    // the line's end or the change time.
     const fifth = b[at + 6];
     const kind = fifth === 0x73 /* s */ ? S3_OBJECT : fifth === 0x64 /* d */ ? DYNAMODB_ITEM : '';
     const d = at + 2 + kind.length;
+    const after = b[d + 35];
     if (
       kind !== '' &&
       b[d] === 0x20 &&
       b[d + 2] === 0x20 &&
-      b[d + 35] === 0x0a &&
+      (after === 0x0a || after === 0x20) &&
       d + 35 < end &&
       (kind === S3_OBJECT ? isS3Object(b, at + 2) : isDynamoDbItem(b, at + 2))
     ) {
@@ -170,19 +183,29 @@ function readOutput(len) {
           if (text === null) text = latin1Slice.call(b, start, end);
           hash = text.slice(d + 3 - start, d + 35 - start);
         }
-        pointers.push({ kind, direction: c === 0x64 ? 'd' : 'u', hash });
-        at = d + 36;
+        const pointer = { kind, direction: c === 0x64 ? 'd' : 'u', hash };
+        at = d + 35;
+        if (after === 0x20) {
+          const stop = next(b, at + 1, end, 0x0a);
+          pointer.changeTime = changeTime(b, at + 1, stop);
+          at = stop;
+        }
+        pointers.push(pointer);
+        at += 1;
         continue;
       }
     }
     const stop = next(b, at, end, 0x0a);
     const kindEnd = next(b, at + 2, stop, 0x20);
     const directionEnd = next(b, kindEnd + 1, stop, 0x20);
-    pointers.push({
+    const hashEnd = next(b, directionEnd + 1, stop, 0x20);
+    const pointer = {
       kind: fieldAt(b, at + 2, kindEnd),
       direction: fieldAt(b, kindEnd + 1, directionEnd),
-      hash: b.toString('latin1', directionEnd + 1, stop),
-    });
+      hash: b.toString('latin1', directionEnd + 1, hashEnd),
+    };
+    if (hashEnd < stop) pointer.changeTime = changeTime(b, hashEnd + 1, stop);
+    pointers.push(pointer);
     at = stop + 1;
   }
   if (at < end) {
@@ -682,7 +705,9 @@ reloadEnvironment();
 /** Hands the instance a new key-name configuration. */
 function configure(text) {
   configured = undefined; // unknown until the call returns
-  glue.configure(writeInput(text));
+  // Its issue lines are output too: one longer than any before moves the
+  // output buffer, whose new place every later output is read from.
+  outputAt(glue.configure(writeInput(text)));
   configured = text;
 }
 
@@ -821,17 +846,38 @@ function pointersForEvent(event) {
   }
 }
 
-/** The four span-link attributes of a pointer (SPEC section 2). */
+const CHANGE_TIME = 'span_autolink.change_time';
+
+/**
+ * The span-link attributes of a pointer (SPEC section 2): the four of
+ * every pointer link, and the change time where the pointer has one.
+ */
 function spanLinkAttributes(pointer) {
   try {
-    return {
+    const attributes = {
       'link.kind': 'span-pointer',
       'ptr.kind': pointer.kind,
       'ptr.dir': pointer.direction,
       'ptr.hash': pointer.hash,
     };
+    if (typeof pointer.changeTime === 'number') attributes[CHANGE_TIME] = pointer.changeTime;
+    return attributes;
   } catch (_) {
     return { 'link.kind': 'span-pointer', 'ptr.kind': undefined, 'ptr.dir': undefined, 'ptr.hash': undefined };
+  }
+}
+
+/**
+ * Whether a span carrying the pointer `hash` asks to keep its trace at
+ * `rate` (0 to 1): the same decision on both sides of a hop.
+ */
+function keepForSampling(hash, rate) {
+  if (loadError !== null || typeof hash !== 'string' || typeof rate !== 'number') return false;
+  try {
+    return glue.keepForSampling(writeInput(hash + ' ' + String(rate))) === 1;
+  } catch (error) {
+    recover();
+    return false;
   }
 }
 
@@ -850,6 +896,7 @@ module.exports = {
   pointersForResponse,
   pointersForEvent,
   spanLinkAttributes,
+  keepForSampling,
   reloadEnvironment,
   testTrap,
 };

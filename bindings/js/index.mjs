@@ -1,5 +1,5 @@
 // ESM entry: the same instance as the CommonJS entry.
 import api from './index.js';
 
-export const { pointersForResponse, pointersForEvent, spanLinkAttributes, reloadEnvironment, testTrap } = api;
+export const { pointersForResponse, pointersForEvent, spanLinkAttributes, keepForSampling, reloadEnvironment, testTrap } = api;
 export default api;

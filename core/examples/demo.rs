@@ -8,7 +8,7 @@ use std::path::Path;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/samples");
     let producers_text = std::fs::read(samples.join("producers.json"))?;
-    let producers = Value::from_json(&producers_text)?;
+    let producers = Value::from_host_json(&producers_text)?;
     let config = Config::from_value(producers.get("config").unwrap_or(&Value::Null));
     let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
 

@@ -7,6 +7,7 @@ use crate::dynamodb::consumer::{kinesis_change, stream_record};
 use crate::fields::optional_str;
 use crate::outcome::{Outcome, Path};
 use crate::s3::consumer::{eventbridge_event, notification_record};
+use crate::time::{unix_nanos, Unit};
 use crate::value::Value;
 
 /// Real deliveries wrap at most twice (S3 -> SNS -> SQS); one more level
@@ -47,26 +48,55 @@ fn record_at(record: &Value, at: &Path<'_>, wrapping: usize, out: &mut Outcome) 
             }
         }
         Some("aws:kinesis") => {
-            let data = record
-                .get("kinesis")
-                .and_then(|k| optional_str(k, "data"))
-                .and_then(crate::base64::decode);
-            if let Some(change) = data
-                .as_deref()
-                .and_then(|bytes| Value::from_json(bytes).ok())
-            {
+            if let Some(kinesis) = record.get("kinesis") {
+                let arrival = kinesis
+                    .get("approximateArrivalTimestamp")
+                    .and_then(|t| unix_nanos(t, Unit::Seconds));
                 let kinesis_at = at.field("kinesis");
-                kinesis_change(&change, &kinesis_at.field("data"), out);
+                kinesis_data(kinesis, "data", &kinesis_at, arrival, out);
             }
         }
         _ => {}
     }
 }
 
+/// The data of a Kinesis record (base64 text, or bytes as an SDK returns
+/// them), when it is a DynamoDB change delivered through Kinesis Data
+/// Streams; `arrival` is when the record reached the stream.
+pub(crate) fn kinesis_data(
+    record: &Value,
+    field: &str,
+    at: &Path<'_>,
+    arrival: Option<u64>,
+    out: &mut Outcome,
+) {
+    let decoded;
+    let bytes = match record.get(field) {
+        Some(Value::Bytes(bytes)) => bytes.as_slice(),
+        Some(Value::String(text)) => match crate::base64::decode(text) {
+            Some(bytes) => {
+                decoded = bytes;
+                decoded.as_slice()
+            }
+            None => return,
+        },
+        _ => return,
+    };
+    if let Ok(change) = Value::from_json(bytes) {
+        kinesis_change(&change, &at.field(field), arrival, out);
+    }
+}
+
 /// A message body that may itself be an event: JSON text of an S3
 /// notification, an SNS envelope or an EventBridge event. A body that is
 /// not JSON is some other application's message.
-fn message(carrier: &Value, field: &str, at: &Path<'_>, wrapping: usize, out: &mut Outcome) {
+pub(crate) fn message(
+    carrier: &Value,
+    field: &str,
+    at: &Path<'_>,
+    wrapping: usize,
+    out: &mut Outcome,
+) {
     if wrapping >= MAX_WRAPPING {
         return;
     }

@@ -47,13 +47,15 @@ pub enum IssueCode {
     StreamArnInvalid,
     /// Input text that is not JSON, or nests deeper than the limit.
     InputInvalid,
+    /// The call failed (no response, an error shape, an HTTP status outside 200-299): it wrote nothing.
+    ResponseNotSuccessful,
     /// The host caught a failure inside the module (bindings only; the core never emits it).
     InternalError,
 }
 
 impl IssueCode {
     /// Every code, in declaration order.
-    pub const ALL: [IssueCode; 19] = [
+    pub const ALL: [IssueCode; 20] = [
         IssueCode::ConfigInvalid,
         IssueCode::ConfigEntryInvalid,
         IssueCode::FieldMissing,
@@ -72,6 +74,7 @@ impl IssueCode {
         IssueCode::TableNameInvalid,
         IssueCode::StreamArnInvalid,
         IssueCode::InputInvalid,
+        IssueCode::ResponseNotSuccessful,
         IssueCode::InternalError,
     ];
 
@@ -95,6 +98,7 @@ impl IssueCode {
             IssueCode::TableNameInvalid => "table_name_invalid",
             IssueCode::StreamArnInvalid => "stream_arn_invalid",
             IssueCode::InputInvalid => "input_invalid",
+            IssueCode::ResponseNotSuccessful => "response_not_successful",
             IssueCode::InternalError => "internal_error",
         }
     }

@@ -14,8 +14,17 @@ use alloc::vec::Vec;
 
 use crate::value::{Value, BYTES_MARKER, MAX_DEPTH};
 
+/// How `{"$bytes": "<base64>"}` is read: as raw bytes in what a host
+/// sends ([`Convention::Host`]), as the object it is in payloads found
+/// inside events ([`Convention::Plain`]), whose authors never agreed to it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Convention {
+    Host,
+    Plain,
+}
+
 /// Reads one JSON value that spans the whole text (whitespace aside).
-pub(crate) fn read(text: &[u8]) -> Result<Value<'_>, String> {
+pub(crate) fn read(text: &[u8], convention: Convention) -> Result<Value<'_>, String> {
     // Validating once up front lets every string borrow its bytes as `str`;
     // outside strings a non-ASCII byte is a syntax error either way.
     let text = core::str::from_utf8(text)
@@ -25,6 +34,7 @@ pub(crate) fn read(text: &[u8]) -> Result<Value<'_>, String> {
         bytes: text.as_bytes(),
         at: 0,
         failure: None,
+        convention,
     };
     let value = reader.value(0);
     reader.skip_space();
@@ -45,6 +55,7 @@ struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
     failure: Option<String>,
+    convention: Convention,
 }
 
 impl<'a> Reader<'a> {
@@ -175,7 +186,10 @@ impl<'a> Reader<'a> {
                 }
                 Some(b'}') => {
                     self.at += 1;
-                    return bytes_marker(members);
+                    return match self.convention {
+                        Convention::Host => bytes_marker(members),
+                        Convention::Plain => Value::Object(members),
+                    };
                 }
                 _ => {
                     self.fail("expected `,` or `}`");

@@ -45,7 +45,11 @@ pub mod operation;
 pub mod outcome;
 pub mod pointer;
 pub mod projection;
+mod receive;
 pub mod s3;
+pub mod sampling;
+mod success;
+mod time;
 pub mod value;
 
 pub use config::Config;
@@ -54,14 +58,19 @@ pub use issue::{Issue, IssueCode};
 pub use operation::Operation;
 pub use outcome::Outcome;
 pub use pointer::{Direction, Pointer, PointerKind};
+pub use sampling::keep;
 pub use value::Value;
 
-/// The producer pointers of a successful AWS call.
+/// The pointers of an AWS call: producer pointers of a write (S3 and
+/// DynamoDB), consumer pointers of what a worker outside Lambda receives
+/// (SQS `ReceiveMessage`, Kinesis and DynamoDB Streams `GetRecords`).
 ///
-/// `service` is `s3` or `dynamodb` in any case; `operation` as any SDK spells
-/// it (`PutObject`, `putObject`, `PutObjectCommand`). `request` holds the
-/// call's parameters and `response` its output (or the JavaScript v2 SDK's
-/// response, whose output sits under `data`). Any other call gives nothing.
+/// `service` in any case (`s3`, `dynamodb`, `sqs`, `kinesis`,
+/// `dynamodbstreams`); `operation` as any SDK spells it (`PutObject`,
+/// `putObject`, `PutObjectCommand`). `request` holds the call's parameters
+/// and `response` its output (or the JavaScript v2 SDK's response, whose
+/// output sits under `data`). A call that did not succeed gives no pointer
+/// and the issue `response_not_successful`; any other call gives nothing.
 pub fn pointers_for_response(
     service: &str,
     operation: &str,
@@ -84,12 +93,23 @@ pub fn pointers_for_operation(
     response: &Value,
     config: &Config,
 ) -> Outcome {
+    if let Operation::Receive(receive) = operation {
+        let mut out = Outcome::batched();
+        if success::succeeded(response, &mut out) {
+            receive::response_pointers(receive, request, response, &mut out);
+        }
+        return out.settle();
+    }
     let mut out = Outcome::new();
+    if !success::succeeded(response, &mut out) {
+        return out;
+    }
     match operation {
         Operation::S3(write) => s3::producer::response_pointers(write, request, response, &mut out),
         Operation::DynamoDb(write) => {
             dynamodb::producer::response_pointers(write, request, response, config, &mut out)
         }
+        Operation::Receive(_) => {}
     }
     out
 }

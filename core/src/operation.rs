@@ -1,5 +1,6 @@
-//! Which AWS calls write something a pointer can name, however an SDK
-//! spells the operation.
+//! Which AWS calls give pointers, however an SDK spells the service and
+//! the operation: the writes that make a producer pointer, and the reads
+//! of a worker outside Lambda that make consumer pointers.
 
 /// An S3 call that creates an object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,45 +20,112 @@ pub enum DynamoDbWrite {
     TransactWriteItems,
 }
 
+/// A call whose output holds what a worker outside Lambda consumes: the
+/// same notifications and changes a Lambda event would carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Receive {
+    /// SQS `ReceiveMessage`: message bodies, as an SQS record's `body`.
+    SqsMessages,
+    /// Kinesis `GetRecords`: record data, as a Kinesis record's `data`.
+    KinesisRecords,
+    /// DynamoDB Streams `GetRecords`: stream records, which name no table:
+    /// the stream ARN comes with the request (`StreamArn`).
+    StreamRecords,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operation {
     S3(S3Write),
     DynamoDb(DynamoDbWrite),
+    Receive(Receive),
 }
 
-const S3_WRITES: [(&str, S3Write); 3] = [
-    ("PutObject", S3Write::PutObject),
-    ("CompleteMultipartUpload", S3Write::CompleteMultipartUpload),
-    ("CopyObject", S3Write::CopyObject),
+/// The services whose calls give pointers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Service {
+    S3,
+    DynamoDb,
+    Sqs,
+    Kinesis,
+    DynamoDbStreams,
+}
+
+/// Every spelling SDKs and tracers use for a service, compared without
+/// regard to ASCII case.
+const SERVICES: [(&str, Service); 7] = [
+    ("s3", Service::S3),
+    ("dynamodb", Service::DynamoDb),
+    ("sqs", Service::Sqs),
+    ("kinesis", Service::Kinesis),
+    // botocore's name, the JavaScript v3 SDK's service id, the endpoint prefix.
+    ("dynamodbstreams", Service::DynamoDbStreams),
+    ("dynamodb streams", Service::DynamoDbStreams),
+    ("streams.dynamodb", Service::DynamoDbStreams),
 ];
 
-const DYNAMODB_WRITES: [(&str, DynamoDbWrite); 10] = [
-    ("PutItem", DynamoDbWrite::PutItem),
-    ("UpdateItem", DynamoDbWrite::UpdateItem),
-    ("DeleteItem", DynamoDbWrite::DeleteItem),
-    ("BatchWriteItem", DynamoDbWrite::BatchWriteItem),
-    ("TransactWriteItems", DynamoDbWrite::TransactWriteItems),
+const PUT: Operation = Operation::DynamoDb(DynamoDbWrite::PutItem);
+const UPDATE: Operation = Operation::DynamoDb(DynamoDbWrite::UpdateItem);
+const DELETE: Operation = Operation::DynamoDb(DynamoDbWrite::DeleteItem);
+const BATCH: Operation = Operation::DynamoDb(DynamoDbWrite::BatchWriteItem);
+const TRANSACT: Operation = Operation::DynamoDb(DynamoDbWrite::TransactWriteItems);
+
+/// Each service's calls by their API names.
+const OPERATIONS: [(Service, &str, Operation); 16] = [
+    (Service::S3, "PutObject", Operation::S3(S3Write::PutObject)),
+    (
+        Service::S3,
+        "CompleteMultipartUpload",
+        Operation::S3(S3Write::CompleteMultipartUpload),
+    ),
+    (
+        Service::S3,
+        "CopyObject",
+        Operation::S3(S3Write::CopyObject),
+    ),
+    (Service::DynamoDb, "PutItem", PUT),
+    (Service::DynamoDb, "UpdateItem", UPDATE),
+    (Service::DynamoDb, "DeleteItem", DELETE),
+    (Service::DynamoDb, "BatchWriteItem", BATCH),
+    (Service::DynamoDb, "TransactWriteItems", TRANSACT),
     // The document clients' names for the same calls (JavaScript v2
     // `DocumentClient.put`, v3 `PutCommand` from `@aws-sdk/lib-dynamodb`),
     // whose plain values the key rules already read.
-    ("Put", DynamoDbWrite::PutItem),
-    ("Update", DynamoDbWrite::UpdateItem),
-    ("Delete", DynamoDbWrite::DeleteItem),
-    ("BatchWrite", DynamoDbWrite::BatchWriteItem),
-    ("TransactWrite", DynamoDbWrite::TransactWriteItems),
+    (Service::DynamoDb, "Put", PUT),
+    (Service::DynamoDb, "Update", UPDATE),
+    (Service::DynamoDb, "Delete", DELETE),
+    (Service::DynamoDb, "BatchWrite", BATCH),
+    (Service::DynamoDb, "TransactWrite", TRANSACT),
+    (
+        Service::Sqs,
+        "ReceiveMessage",
+        Operation::Receive(Receive::SqsMessages),
+    ),
+    (
+        Service::Kinesis,
+        "GetRecords",
+        Operation::Receive(Receive::KinesisRecords),
+    ),
+    (
+        Service::DynamoDbStreams,
+        "GetRecords",
+        Operation::Receive(Receive::StreamRecords),
+    ),
 ];
 
 impl Operation {
     /// Every operation, each at the place of its [`code`](Operation::code).
-    pub const ALL: [Operation; 8] = [
+    pub const ALL: [Operation; 11] = [
         Operation::S3(S3Write::PutObject),
         Operation::S3(S3Write::CompleteMultipartUpload),
         Operation::S3(S3Write::CopyObject),
-        Operation::DynamoDb(DynamoDbWrite::PutItem),
-        Operation::DynamoDb(DynamoDbWrite::UpdateItem),
-        Operation::DynamoDb(DynamoDbWrite::DeleteItem),
-        Operation::DynamoDb(DynamoDbWrite::BatchWriteItem),
-        Operation::DynamoDb(DynamoDbWrite::TransactWriteItems),
+        PUT,
+        UPDATE,
+        DELETE,
+        BATCH,
+        TRANSACT,
+        Operation::Receive(Receive::SqsMessages),
+        Operation::Receive(Receive::KinesisRecords),
+        Operation::Receive(Receive::StreamRecords),
     ];
 
     /// A number for the operation, for hosts that name a call once and
@@ -73,33 +141,26 @@ impl Operation {
         Operation::ALL.get(usize::from(code)).copied()
     }
 
-    /// `service` in any case (`s3`, `S3`, `dynamodb`, `DynamoDB`);
-    /// `operation` as the API (`PutObject`), the JavaScript v2 SDK
-    /// (`putObject`) or the v3 SDK (`PutObjectCommand`) spells it, and the
-    /// DynamoDB document clients' names (`put`, `PutCommand`).
-    /// Anything else writes nothing a pointer can name: `None`.
+    /// `service` in any case (`s3`, `S3`, `dynamodb`, `DynamoDB`,
+    /// `DynamoDB Streams`); `operation` as the API (`PutObject`), the
+    /// JavaScript v2 SDK (`putObject`) or the v3 SDK (`PutObjectCommand`)
+    /// spells it, and the DynamoDB document clients' names (`put`,
+    /// `PutCommand`). Anything else gives no pointer: `None`.
     pub fn parse(service: &str, operation: &str) -> Option<Operation> {
+        let (_, service) = SERVICES
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(service))?;
         let name = operation.strip_suffix("Command").unwrap_or(operation);
         let mut chars = name.chars();
         let first = chars.next()?.to_ascii_uppercase();
         let rest = chars.as_str();
-        let is = |api_name: &str| {
-            let mut c = api_name.chars();
-            c.next() == Some(first) && c.as_str() == rest
-        };
-        if service.eq_ignore_ascii_case("s3") {
-            S3_WRITES
-                .iter()
-                .find(|(n, _)| is(n))
-                .map(|(_, w)| Operation::S3(*w))
-        } else if service.eq_ignore_ascii_case("dynamodb") {
-            DYNAMODB_WRITES
-                .iter()
-                .find(|(n, _)| is(n))
-                .map(|(_, w)| Operation::DynamoDb(*w))
-        } else {
-            None
-        }
+        OPERATIONS
+            .iter()
+            .find(|(s, api_name, _)| {
+                let mut c = api_name.chars();
+                s == service && c.next() == Some(first) && c.as_str() == rest
+            })
+            .map(|(_, _, operation)| *operation)
     }
 }
 
@@ -131,6 +192,22 @@ mod tests {
         );
         assert_eq!(Operation::parse("s3", "put"), None);
         assert_eq!(Operation::parse("dynamodb", "get"), None);
+        let streams = Some(Operation::Receive(Receive::StreamRecords));
+        assert_eq!(
+            Operation::parse("DynamoDB Streams", "GetRecordsCommand"),
+            streams
+        );
+        assert_eq!(Operation::parse("dynamodbstreams", "GetRecords"), streams);
+        assert_eq!(
+            Operation::parse("kinesis", "getRecords"),
+            Some(Operation::Receive(Receive::KinesisRecords))
+        );
+        assert_eq!(
+            Operation::parse("SQS", "ReceiveMessage"),
+            Some(Operation::Receive(Receive::SqsMessages))
+        );
+        assert_eq!(Operation::parse("s3 ", "PutObject"), None);
+        assert_eq!(Operation::parse("sqs", "SendMessage"), None);
     }
 
     #[test]
@@ -141,16 +218,12 @@ mod tests {
             assert_eq!(Operation::from_code(operation.code()), Some(*operation));
         }
         // Every spelling parse accepts names an operation of ALL.
-        for (service, names) in [
-            ("s3", &S3_WRITES.map(|(n, _)| n)[..]),
-            ("dynamodb", &DYNAMODB_WRITES.map(|(n, _)| n)[..]),
-        ] {
-            for name in names {
-                let operation = Operation::parse(service, name).unwrap();
-                assert!(Operation::ALL.contains(&operation), "{service} {name}");
-            }
+        for (service, name, operation) in OPERATIONS {
+            let (spelling, _) = SERVICES.iter().find(|(_, s)| *s == service).unwrap();
+            assert_eq!(Operation::parse(spelling, name), Some(operation));
+            assert!(Operation::ALL.contains(&operation), "{spelling} {name}");
         }
-        assert_eq!(Operation::from_code(8), None);
+        assert_eq!(Operation::from_code(11), None);
         assert_eq!(Operation::from_code(u8::MAX), None);
     }
 }

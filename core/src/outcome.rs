@@ -46,6 +46,7 @@ impl Outcome {
             kind,
             direction,
             hash: PointerHash::PENDING,
+            change_time: None,
         });
         let batched = match &mut self.batch {
             Some(batch) => batch.push(&mut self.pointers, index, components),
@@ -54,6 +55,16 @@ impl Outcome {
         if !batched {
             if let Some(pointer) = self.pointers.last_mut() {
                 pointer.hash = PointerHash::of(components);
+            }
+        }
+    }
+
+    /// Gives the pointers made since there were `before` of them the time
+    /// of the change that made their record.
+    pub(crate) fn stamp_since(&mut self, before: usize, change_time: Option<u64>) {
+        if let (Some(time), Some(made)) = (change_time, self.pointers.get_mut(before..)) {
+            for pointer in made {
+                pointer.change_time = Some(time);
             }
         }
     }

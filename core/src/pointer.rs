@@ -42,10 +42,19 @@ pub struct Pointer {
     pub kind: PointerKind,
     pub direction: Direction,
     pub hash: PointerHash,
+    /// When the object or item changed, in Unix nanoseconds, where a
+    /// consumer's event says (S3 `eventTime`, DynamoDB
+    /// `ApproximateCreationDateTime`, Kinesis `approximateArrivalTimestamp`):
+    /// a linker pairs each change with the write that made it.
+    pub change_time: Option<u64>,
 }
 
 /// The value of the `link.kind` attribute on every span pointer link.
 pub const LINK_KIND: &str = "span-pointer";
+
+/// The extra link attribute (SPEC section 2 allows extra ones) that
+/// carries [`Pointer::change_time`], as integer Unix nanoseconds.
+pub const CHANGE_TIME_ATTRIBUTE: &str = "span_autolink.change_time";
 
 impl Pointer {
     /// The four attributes of the span link (trace id and span id 0) that

@@ -7,7 +7,7 @@
 //! beside the rules, and `tests/properties.rs` checks that the rules give
 //! the same outcome on a projected input as on the whole one.
 
-use crate::operation::{DynamoDbWrite, Operation, S3Write};
+use crate::operation::{DynamoDbWrite, Operation, Receive, S3Write};
 use crate::value::Value;
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -34,15 +34,36 @@ pub struct ResponseProjection {
 
 const NOTHING: Projection = Fields(&[]);
 
+// What says whether a call succeeded (`success.rs`), in every response:
+// botocore's error shape and status, the JavaScript v2 SDK's `error`, the
+// v3 SDK's status. Of an error only its presence matters.
+const ERROR: (&str, Projection) = ("Error", NOTHING);
+const V2_ERROR: (&str, Projection) = ("error", NOTHING);
+const STATUS: (&str, Projection) = ("ResponseMetadata", Fields(&[("HTTPStatusCode", All)]));
+const V3_STATUS: (&str, Projection) = ("$metadata", Fields(&[("httpStatusCode", All)]));
+
 const S3_OBJECT: Projection = Fields(&[("Bucket", All), ("Key", All)]);
-const ETAG: Projection = Fields(&[("ETag", All), ("data", Fields(&[("ETag", All)]))]);
+const ETAG: Projection = Fields(&[
+    ("ETag", All),
+    ("data", Fields(&[("ETag", All)])),
+    ERROR,
+    V2_ERROR,
+    STATUS,
+    V3_STATUS,
+]);
 const COPY_RESULT: Projection = Fields(&[
     ("CopyObjectResult", Fields(&[("ETag", All)])),
     (
         "data",
         Fields(&[("CopyObjectResult", Fields(&[("ETag", All)]))]),
     ),
+    ERROR,
+    V2_ERROR,
+    STATUS,
+    V3_STATUS,
 ]);
+/// A response of which the rules read nothing but whether it succeeded.
+const SUCCESS: Projection = Fields(&[ERROR, V2_ERROR, STATUS, V3_STATUS]);
 
 const PUT: Projection = Fields(&[("TableName", All), ("Item", All)]);
 const KEYED: Projection = Fields(&[("TableName", All), ("Key", All)]);
@@ -50,6 +71,10 @@ const BATCH: Projection = Fields(&[("RequestItems", All)]);
 const UNPROCESSED: Projection = Fields(&[
     ("UnprocessedItems", All),
     ("data", Fields(&[("UnprocessedItems", All)])),
+    ERROR,
+    V2_ERROR,
+    STATUS,
+    V3_STATUS,
 ]);
 const TRANSACT: Projection = Fields(&[(
     "TransactItems",
@@ -61,6 +86,44 @@ const TRANSACT: Projection = Fields(&[(
         ("ConditionCheck", NOTHING),
     ])),
 )]);
+
+const SQS_MESSAGES: Projection = Each(&Fields(&[("Body", All)]));
+const RECEIVED_MESSAGES: Projection = Fields(&[
+    ("Messages", SQS_MESSAGES),
+    ("data", Fields(&[("Messages", SQS_MESSAGES)])),
+    ERROR,
+    V2_ERROR,
+    STATUS,
+    V3_STATUS,
+]);
+const KINESIS_RECORDS: Projection = Each(&Fields(&[
+    ("Data", All),
+    ("ApproximateArrivalTimestamp", All),
+]));
+const RECEIVED_KINESIS_RECORDS: Projection = Fields(&[
+    ("Records", KINESIS_RECORDS),
+    ("data", Fields(&[("Records", KINESIS_RECORDS)])),
+    ERROR,
+    V2_ERROR,
+    STATUS,
+    V3_STATUS,
+]);
+const STREAM_ARN: Projection = Fields(&[("StreamArn", All)]);
+const STREAM_RECORDS: Projection = Each(&Fields(&[
+    ("eventName", All),
+    (
+        "dynamodb",
+        Fields(&[("Keys", All), ("ApproximateCreationDateTime", All)]),
+    ),
+]));
+const RECEIVED_STREAM_RECORDS: Projection = Fields(&[
+    ("Records", STREAM_RECORDS),
+    ("data", Fields(&[("Records", STREAM_RECORDS)])),
+    ERROR,
+    V2_ERROR,
+    STATUS,
+    V3_STATUS,
+]);
 
 const S3_OBJECT_FIELDS: Projection = Fields(&[
     ("bucket", Fields(&[("name", All)])),
@@ -80,14 +143,22 @@ pub const EVENT: Projection = Fields(&[
             ("EventSource", All),
             ("eventName", All),
             ("eventSourceARN", All),
+            ("eventTime", All),
             ("s3", S3_OBJECT_FIELDS),
-            ("dynamodb", Fields(&[("Keys", All)])),
+            (
+                "dynamodb",
+                Fields(&[("Keys", All), ("ApproximateCreationDateTime", All)]),
+            ),
             ("body", All),
             ("Sns", Fields(&[("Message", All)])),
-            ("kinesis", Fields(&[("data", All)])),
+            (
+                "kinesis",
+                Fields(&[("data", All), ("approximateArrivalTimestamp", All)]),
+            ),
         ])),
     ),
     ("source", All),
+    ("time", All),
     ("detail-type", All),
     ("detail", S3_OBJECT_FIELDS),
     ("Type", All),
@@ -102,12 +173,15 @@ impl Operation {
                 (&S3_OBJECT, &ETAG)
             }
             Operation::S3(S3Write::CopyObject) => (&S3_OBJECT, &COPY_RESULT),
-            Operation::DynamoDb(DynamoDbWrite::PutItem) => (&PUT, &NOTHING),
+            Operation::DynamoDb(DynamoDbWrite::PutItem) => (&PUT, &SUCCESS),
             Operation::DynamoDb(DynamoDbWrite::UpdateItem | DynamoDbWrite::DeleteItem) => {
-                (&KEYED, &NOTHING)
+                (&KEYED, &SUCCESS)
             }
             Operation::DynamoDb(DynamoDbWrite::BatchWriteItem) => (&BATCH, &UNPROCESSED),
-            Operation::DynamoDb(DynamoDbWrite::TransactWriteItems) => (&TRANSACT, &NOTHING),
+            Operation::DynamoDb(DynamoDbWrite::TransactWriteItems) => (&TRANSACT, &SUCCESS),
+            Operation::Receive(Receive::SqsMessages) => (&NOTHING, &RECEIVED_MESSAGES),
+            Operation::Receive(Receive::KinesisRecords) => (&NOTHING, &RECEIVED_KINESIS_RECORDS),
+            Operation::Receive(Receive::StreamRecords) => (&STREAM_ARN, &RECEIVED_STREAM_RECORDS),
         };
         ResponseProjection { request, response }
     }

@@ -37,10 +37,39 @@ pub enum Value<'a> {
     Object(Vec<(Cow<'a, str>, Value<'a>)>),
 }
 
+/// Up to this many members, duplicates are found by comparing every pair,
+/// which allocates nothing.
+const PAIRWISE_MEMBERS: usize = 8;
+
+/// For each member, whether no later member has its name: member indices
+/// sorted by name (ties in input order), the last of each run kept.
+fn last_occurrences(members: &[(Cow<'_, str>, Value<'_>)]) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    let name = |i: usize| members.get(i).map(|(k, _)| k.as_ref()).unwrap_or_default();
+    order.sort_by(|&a, &b| name(a).cmp(name(b)));
+    let mut last = alloc::vec![false; members.len()];
+    for (at, &i) in order.iter().enumerate() {
+        let next = order.get(at + 1).map(|&j| name(j));
+        if next != Some(name(i)) {
+            if let Some(slot) = last.get_mut(i) {
+                *slot = true;
+            }
+        }
+    }
+    last
+}
+
 impl<'a> Value<'a> {
-    /// Reads JSON text (with the [`BYTES_MARKER`] convention).
+    /// Reads JSON text as a host sends it: `{"$bytes": "<base64>"}`
+    /// ([`BYTES_MARKER`]) stands for raw bytes.
+    pub fn from_host_json(text: &'a [u8]) -> Result<Value<'a>, String> {
+        crate::json::read(text, crate::json::Convention::Host)
+    }
+
+    /// Reads JSON text as it is: for payloads found inside AWS messages,
+    /// where `{"$bytes": ...}` is somebody's object, never bytes.
     pub fn from_json(text: &'a [u8]) -> Result<Value<'a>, String> {
-        crate::json::read(text)
+        crate::json::read(text, crate::json::Convention::Plain)
     }
 
     /// The same value, owning all its text.
@@ -95,17 +124,26 @@ impl<'a> Value<'a> {
 
     /// [`Value::members`] without collecting them (nothing for a value
     /// that is not an object), for readers that stop early or keep few.
+    ///
+    /// Linear in the members for the few that real objects have, and
+    /// `n log n` beyond: a key map is input from whoever can write to a
+    /// stream, and a pairwise search for duplicates would let one record
+    /// of many members stall its consumer.
     pub fn distinct_members(&self) -> impl Iterator<Item = (&str, &Value<'a>)> + '_ {
         let members = match self {
             Value::Object(members) => members.as_slice(),
             _ => &[],
         };
+        let last = (members.len() > PAIRWISE_MEMBERS).then(|| last_occurrences(members));
         members
             .iter()
             .enumerate()
-            .filter(move |(i, (name, _))| {
-                let later = members.get(i + 1..).unwrap_or_default();
-                !later.iter().any(|(k, _)| k == name)
+            .filter(move |(i, (name, _))| match &last {
+                Some(last) => last.get(*i).copied().unwrap_or(false),
+                None => {
+                    let later = members.get(i + 1..).unwrap_or_default();
+                    !later.iter().any(|(k, _)| k == name)
+                }
             })
             .map(|(_, (name, value))| (name.as_ref(), value))
     }

@@ -395,3 +395,36 @@ fn huge_exponents_are_rejected_without_expanding() {
         );
     }
 }
+
+/// Members with duplicates collapsed, the obvious quadratic way: the
+/// reference for `Value::distinct_members`.
+fn distinct_by_pairs<'v>(members: &'v [(std::borrow::Cow<'v, str>, Value<'v>)]) -> Vec<&'v str> {
+    members
+        .iter()
+        .enumerate()
+        .filter(|(i, (name, _))| !members[i + 1..].iter().any(|(k, _)| k == name))
+        .map(|(_, (name, _))| name.as_ref())
+        .collect()
+}
+
+proptest! {
+    /// The sorted search for duplicates that wide objects take gives the
+    /// members the pairwise one does, in the same order, at every width.
+    #[test]
+    fn distinct_members_match_the_pairwise_search(
+        names in prop::collection::vec("[a-e]{1,2}", 0..60)
+    ) {
+        let members: Vec<(std::borrow::Cow<'_, str>, Value<'_>)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (std::borrow::Cow::Borrowed(n.as_str()), Value::Number(i.to_string().into())))
+            .collect();
+        let object = Value::Object(members.clone());
+        let ours: Vec<&str> = object.distinct_members().map(|(name, _)| name).collect();
+        prop_assert_eq!(&ours, &distinct_by_pairs(&members));
+        // Each kept member carries the value of its last occurrence.
+        for (name, value) in object.distinct_members() {
+            prop_assert_eq!(Some(value), object.get(name));
+        }
+    }
+}

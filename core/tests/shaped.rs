@@ -17,7 +17,7 @@ fn fixture_events() -> Vec<Value<'static>> {
     files
         .iter()
         .map(|f| {
-            Value::from_json(&std::fs::read(f).unwrap())
+            Value::from_host_json(&std::fs::read(f).unwrap())
                 .unwrap()
                 .into_owned()
         })
@@ -30,7 +30,7 @@ fn calls() -> Vec<(String, String, Value<'static>, Value<'static>)> {
         "/examples/samples/producers.json"
     ))
     .unwrap();
-    let producers = Value::from_json(&text).unwrap().into_owned();
+    let producers = Value::from_host_json(&text).unwrap().into_owned();
     let mut out = Vec::new();
     for call in producers.get("calls").unwrap().as_array().unwrap() {
         let s = |n: &str| call.get(n).unwrap().as_str().unwrap().to_owned();
@@ -41,7 +41,7 @@ fn calls() -> Vec<(String, String, Value<'static>, Value<'static>)> {
             call.get("response").unwrap().clone(),
         ));
     }
-    let j = |t: &str| Value::from_json(t.as_bytes()).unwrap().into_owned();
+    let j = |t: &str| Value::from_host_json(t.as_bytes()).unwrap().into_owned();
     out.push((
         "s3".into(),
         "CopyObject".into(),
@@ -127,7 +127,7 @@ fn perturb(value: &Value<'_>, rng: &mut Rng, rate: u64) -> Value<'static> {
         Value::Array(items) => Value::Array(items.iter().map(|v| perturb(v, rng, rate)).collect()),
         Value::String(s) if rng.below(rate * 2) == 0 => {
             // Strings that hold JSON (message bodies) get perturbed inside.
-            match Value::from_json(s.as_bytes()) {
+            match Value::from_host_json(s.as_bytes()) {
                 Ok(inner @ Value::Object(_)) => {
                     Value::String(to_json(&perturb(&inner, rng, rate)).into())
                 }

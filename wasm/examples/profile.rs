@@ -23,9 +23,9 @@ fn main() {
         span_autolink_wasm::interop::write_outcome(&o, &mut out);
     });
     time("parse JSON into Value", n, || {
-        std::hint::black_box(Value::from_json(input).unwrap());
+        std::hint::black_box(Value::from_host_json(input).unwrap());
     });
-    let v = Value::from_json(input).unwrap();
+    let v = Value::from_host_json(input).unwrap();
     time("rules on a parsed value", n, || {
         std::hint::black_box(span_autolink::pointers_for_response(
             "s3",

@@ -50,6 +50,16 @@ pub extern "C" fn sa_event_projection() -> u32 {
     instance::answer(&interop::event_projection()) as u32
 }
 
+/// Whether a span carrying the pointer hash keeps its trace at a rate:
+/// input `HASH RATE`, result 1 or 0 (no output).
+#[no_mangle]
+pub extern "C" fn sa_keep_for_sampling(len: u32) -> u32 {
+    instance::with(|i| {
+        let input = i.input.get(..len as usize).unwrap_or_default();
+        u32::from(interop::keep_for_sampling(input))
+    })
+}
+
 /// Traps on purpose, so that hosts can test their recovery from a trap.
 #[no_mangle]
 pub extern "C" fn sa_test_trap() {

@@ -93,7 +93,7 @@ fn read(input: &[u8]) -> Result<Value<'_>, String> {
     if let Some(data) = input.strip_prefix(MARSHAL_TAG) {
         return crate::marshal::read(data).map_err(|e| format!("marshal data: {e}"));
     }
-    Value::from_json(input)
+    Value::from_host_json(input)
 }
 
 /// The key-name configuration as JSON text; empty text is no configuration.
@@ -110,7 +110,8 @@ pub fn config(input: &[u8]) -> Config {
 /// nothing a pointer can name.
 pub fn response_projection(input: &[u8]) -> Option<String> {
     let text = core::str::from_utf8(input).ok()?;
-    let (service, operation) = text.split_once(' ')?;
+    // Service names may have spaces (`DynamoDB Streams`); operation names do not.
+    let (service, operation) = text.rsplit_once(' ')?;
     let operation = Operation::parse(service, operation)?;
     let p = operation.projection();
     Some(format!(
@@ -119,6 +120,19 @@ pub fn response_projection(input: &[u8]) -> Option<String> {
         p.request.to_json(),
         p.response.to_json()
     ))
+}
+
+/// `HASH RATE` (one space; the rate as decimal text) to whether a span
+/// with that pointer keeps its trace ([`span_autolink::keep`]).
+pub fn keep_for_sampling(input: &[u8]) -> bool {
+    let Some((hash, rate)) = core::str::from_utf8(input)
+        .ok()
+        .and_then(|text| text.split_once(' '))
+    else {
+        return false;
+    };
+    rate.parse::<f64>()
+        .is_ok_and(|rate| span_autolink::keep(hash, rate))
 }
 
 pub fn event_projection() -> String {
@@ -136,6 +150,10 @@ pub fn write_outcome(outcome: &Outcome, out: &mut Vec<u8>) {
         out.extend_from_slice(p.direction.as_str().as_bytes());
         out.push(b' ');
         out.extend_from_slice(p.hash.as_bytes());
+        if let Some(time) = p.change_time {
+            out.push(b' ');
+            out.extend_from_slice(time.to_string().as_bytes());
+        }
         out.push(b'\n');
     }
     for issue in &outcome.issues {
@@ -173,7 +191,7 @@ mod tests {
             &u("some-key.data"),
             b"@",
             &u("\"ab12ef34\""),
-            b"0",
+            b"00000",
         ]
         .concat();
         let mut out = Vec::new();
@@ -181,7 +199,7 @@ mod tests {
         assert_eq!(out, b"p aws.s3.object d e721375466d4116ab551213fdea08413\n");
         for (input, what) in [
             (&b"\0p"[..], "without an operation code"),
-            (b"\0p\x08@00", "no operation has the code 8"),
+            (b"\0p\x0b@00", "no operation has the code 11"),
             (b"\0p\0@00", "projected marshal data: unexpected end"),
         ] {
             write_outcome(&response(input, &Config::new()), &mut out);
@@ -229,7 +247,7 @@ mod tests {
             }
             projected.extend(b"{0");
             projected.extend(std::iter::repeat(b'0').take(k));
-            projected.extend(b"0@");
+            projected.extend(b"0@0000");
             let named = summary(&response(json.as_bytes(), &config));
             assert_eq!(
                 summary(&response(&projected, &config)),
@@ -251,12 +269,12 @@ mod tests {
             &u("aws:s3"),
             b"0",
             &u("ObjectCreated:Put"),
-            b"0@@",
+            b"00@@",
             &u("some-bucket"),
             b"@",
             &u("some-key.data"),
             &u("ab12ef34"),
-            b"0000000000",
+            b"00000000000",
         ]
         .concat();
         let mut out = Vec::new();
@@ -269,7 +287,7 @@ mod tests {
 
     #[test]
     fn messages_stay_on_one_line() {
-        let input = b"{\"service\":\"dynamodb\",\"operation\":\"PutItem\",\"request\":{\"TableName\":\"a\\nb\",\"Item\":{}}}";
+        let input = b"{\"service\":\"dynamodb\",\"operation\":\"PutItem\",\"request\":{\"TableName\":\"a\\nb\",\"Item\":{}},\"response\":{}}";
         let mut out = Vec::new();
         write_outcome(&response(input, &Config::new()), &mut out);
         let text = String::from_utf8(out).unwrap();
@@ -294,11 +312,32 @@ mod tests {
     }
 
     #[test]
+    fn change_time_ends_the_pointer_line() {
+        let event = br#"{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","eventTime":"1970-01-01T00:00:01.5Z","s3":{"bucket":{"name":"some-bucket"},"object":{"key":"some-key.data","eTag":"ab12ef34"}}}]}"#;
+        let mut out = Vec::new();
+        write_outcome(&super::event(event), &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "p aws.s3.object u e721375466d4116ab551213fdea08413 1500000000\n"
+        );
+    }
+
+    #[test]
+    fn sampling_question() {
+        let hash = "e721375466d4116ab551213fdea08413";
+        assert!(keep_for_sampling(format!("{hash} 1").as_bytes()));
+        assert!(keep_for_sampling(format!("{hash} 0.7").as_bytes()));
+        assert!(!keep_for_sampling(format!("{hash} 0.5").as_bytes()));
+        assert!(!keep_for_sampling(format!("{hash} x").as_bytes()));
+        assert!(!keep_for_sampling(hash.as_bytes()));
+    }
+
+    #[test]
     fn projections() {
         assert_eq!(
             response_projection(b"s3 PutObjectCommand").as_deref(),
             Some(
-                r#"{"operation":0,"request":{"Bucket":true,"Key":true},"response":{"ETag":true,"data":{"ETag":true}}}"#
+                r#"{"operation":0,"request":{"Bucket":true,"Key":true},"response":{"ETag":true,"data":{"ETag":true},"Error":{},"error":{},"ResponseMetadata":{"HTTPStatusCode":true},"$metadata":{"httpStatusCode":true}}}"#
             )
         );
         assert_eq!(response_projection(b"s3 GetObject"), None);

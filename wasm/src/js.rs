@@ -56,6 +56,12 @@ pub fn event_projection() -> u32 {
     abi::sa_event_projection()
 }
 
+/// Input `HASH RATE`; 1 when a span with that pointer keeps its trace.
+#[wasm_bindgen(js_name = keepForSampling)]
+pub fn keep_for_sampling(len: u32) -> u32 {
+    abi::sa_keep_for_sampling(len)
+}
+
 #[wasm_bindgen(js_name = testTrap)]
 pub fn test_trap() {
     abi::sa_test_trap()

@@ -532,7 +532,7 @@ pub(crate) mod tests {
     }
 
     fn json(text: &str) -> Value<'static> {
-        Value::from_json(text.as_bytes()).unwrap().into_owned()
+        Value::from_host_json(text.as_bytes()).unwrap().into_owned()
     }
 
     #[test]
@@ -628,14 +628,15 @@ pub(crate) mod tests {
         use span_autolink::projection::EVENT;
         use span_autolink::Operation;
         let put = Operation::parse("s3", "PutObject").unwrap().projection();
-        // {Bucket, Key} and {ETag, data: absent}
-        let data = cat(&[b"@", &u("b"), &u("k"), b"@", &u("\"e\""), b"0"]);
+        // {Bucket, Key} and {ETag, data, Error, error, ResponseMetadata,
+        // $metadata: absent}
+        let data = cat(&[b"@", &u("b"), &u("k"), b"@", &u("\"e\""), b"00000"]);
         let [request, response] = read_along(&data, 1, [put.request, put.response]).unwrap();
         assert_eq!(request, json(r#"{"Bucket":"b","Key":"k"}"#));
         assert_eq!(response, json(r#"{"ETag":"\"e\""}"#));
         // Absent members stay absent; a nested projected object; a value
         // the projection does not apply to comes whole.
-        let data = cat(&[b"@0", &u("k"), b"@0@", &u("e")]);
+        let data = cat(&[b"@0", &u("k"), b"@0@", &u("e"), b"0000"]);
         let [request, response] = read_along(&data, 1, [put.request, put.response]).unwrap();
         assert_eq!(request, json(r#"{"Key":"k"}"#));
         assert_eq!(response, json(r#"{"data":{"ETag":"e"}}"#));
@@ -650,8 +651,8 @@ pub(crate) mod tests {
             &u("aws:s3"),
             b"0",
             &u("ObjectCreated:Put"),
-            &[b'0'; 6],
-            b"N00000",
+            &[b'0'; 7],
+            b"N000000",
         ]);
         let [event] = read_along(&data, 0, [&EVENT]).unwrap();
         assert_eq!(
@@ -664,7 +665,7 @@ pub(crate) mod tests {
     fn projected_input_that_does_not_fit_is_an_error() {
         use span_autolink::Operation;
         let put = Operation::parse("s3", "PutObject").unwrap().projection();
-        let whole = cat(&[b"@", &u("b"), &u("k"), b"@", &u("e"), b"0"]);
+        let whole = cat(&[b"@", &u("b"), &u("k"), b"@", &u("e"), b"00000"]);
         for (data, what) in [
             (cat(&[b"@", &u("b")]), "unexpected end"),
             (cat(&[&whole, b"N"]), "trailing bytes"),

@@ -44,6 +44,7 @@ __all__ = [
     "Issue",
     "Outcome",
     "Pointer",
+    "keep_for_sampling",
     "pointers_for_event",
     "pointers_for_response",
     "span_link_attributes",
@@ -206,16 +207,36 @@ def pointers_for_event(event: Any) -> Outcome:
         return failure(f"span-autolink could not compute pointers for an event: {type(e).__name__}: {e}")
 
 
-def span_link_attributes(pointer: Pointer) -> Dict[str, str]:
+CHANGE_TIME_ATTRIBUTE = "span_autolink.change_time"
+
+
+def span_link_attributes(pointer: Pointer) -> Dict[str, Union[str, int]]:
     """The attributes of the span link that carries ``pointer`` (its trace
     and span ids are both 0): ``link.kind``, ``ptr.kind``, ``ptr.dir``,
-    ``ptr.hash``."""
-    return {
+    ``ptr.hash``, and ``span_autolink.change_time`` (integer Unix
+    nanoseconds) where the pointer has a change time."""
+    attributes: Dict[str, Union[str, int]] = {
         "link.kind": "span-pointer",
         "ptr.kind": pointer.kind,
         "ptr.dir": pointer.direction,
         "ptr.hash": pointer.hash,
     }
+    change_time = getattr(pointer, "change_time", None)
+    if type(change_time) is int:
+        attributes[CHANGE_TIME_ATTRIBUTE] = change_time
+    return attributes
+
+
+def keep_for_sampling(hash: str, rate: float) -> bool:
+    """Whether a span carrying the pointer ``hash`` asks to keep its trace
+    when sampling at ``rate`` (0 to 1). Both sides of a hop compute the same
+    pointer hash, so they make the same decision. Never raises."""
+    try:
+        if type(hash) is not str or not isinstance(rate, (int, float)):
+            return False
+        return (_loaded_host or _host()).keep_for_sampling(f"{hash} {float(rate)!r}".encode("ascii", "replace"))
+    except Exception:
+        return False
 
 
 def span_links_json(pointers: Iterable[Pointer]) -> str:

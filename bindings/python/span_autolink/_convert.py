@@ -27,7 +27,7 @@ import marshal
 import sys
 from binascii import b2a_base64
 from collections.abc import Mapping, Set
-from typing import Any, Callable, Dict, List, NamedTuple, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 Encode = Callable[[Any], str]
 Project = Callable[[Any], Any]
@@ -160,6 +160,14 @@ def _foreign(value: Any) -> Any:
     # importing it here keeps `import span_autolink` cheap.
     decimal = sys.modules.get("decimal")
     if decimal is not None and isinstance(value, decimal.Decimal):
+        # A number marshal can carry when a float holds it exactly (a time
+        # in seconds); a typed number otherwise, exact for the key rules.
+        try:
+            as_float = float(value)
+            if value.is_finite() and decimal.Decimal(repr(as_float)) == value:
+                return as_float
+        except (ValueError, OverflowError, ArithmeticError):
+            pass
         return {"N": str(value)}
     if isinstance(value, Mapping):
         return dict(value)
@@ -346,6 +354,11 @@ class Pointer(NamedTuple):
     """``d`` (this span wrote the object or item) or ``u`` (it was triggered by it)."""
     hash: str
     """32 lowercase hex characters."""
+    change_time: Optional[int] = None
+    """When the object or item changed, in Unix nanoseconds, where the
+    consumer's event says (S3 ``eventTime``, DynamoDB
+    ``ApproximateCreationDateTime``, Kinesis ``approximateArrivalTimestamp``);
+    ``None`` when unknown."""
 
 
 class Issue(NamedTuple):
@@ -376,17 +389,19 @@ _new = tuple.__new__
 
 
 def parse(out: bytes) -> Outcome:
-    """The module's output lines (``p KIND DIR HASH``, ``i CODE MESSAGE``)."""
+    """The module's output lines (``p KIND DIR HASH [CHANGE_TIME]``,
+    ``i CODE MESSAGE``)."""
     if not out:
         return EMPTY
     one = _ONE_POINTER.get(out[:-33])  # one pointer line: a known head, then the hash
     if one is not None and out[-1] == 10:
         # The module writes hashes as hex digits: the plain decode is exact.
-        return _new(Outcome, ((_new(Pointer, (one[0], one[1], out[-33:-1].decode())),), ()))
+        return _new(Outcome, ((_new(Pointer, (one[0], one[1], out[-33:-1].decode(), None)),), ()))
     if out[0] == 112 and b"\ni " not in out:  # pointers only, one line each
-        # A stream's pointers usually share their kind and direction: then
-        # the lines have one width, and each hash is a slice of the text.
-        # (A hash is hex, so the head is found only at the starts of lines.)
+        # A stream's pointers usually share their kind and direction and
+        # have no change time: then the lines have one width, and each hash
+        # is a slice of the text. (A hash is hex, so the head is found only
+        # at the starts of lines.)
         head = out[: out.find(b"\n") - 32]
         shared = _ONE_POINTER.get(head)
         width = len(head) + 33
@@ -395,10 +410,13 @@ def parse(out: bytes) -> Outcome:
             text = out.decode()
             return _new(
                 Outcome,
-                (tuple([_new(Pointer, (kind, direction, text[i : i + 32])) for i in range(len(head), len(out), width)]), ()),
+                (
+                    tuple(
+                        [_new(Pointer, (kind, direction, text[i : i + 32], None)) for i in range(len(head), len(out), width)]
+                    ),
+                    (),
+                ),
             )
-        lines = out[2:-1].decode("ascii", "replace").split("\np ")
-        return _new(Outcome, (tuple([_new(Pointer, line.split(" ")) for line in lines]), ()))
     text = out.decode("utf-8", "replace")
     pointers: List[Pointer] = []
     issues: List[Issue] = []
@@ -406,7 +424,9 @@ def parse(out: bytes) -> Outcome:
         if line.startswith("p "):
             fields = line[2:].split(" ")
             if len(fields) == 3:
-                pointers.append(_new(Pointer, fields))
+                pointers.append(_new(Pointer, (fields[0], fields[1], fields[2], None)))
+            elif len(fields) == 4 and fields[3].isdigit():
+                pointers.append(_new(Pointer, (fields[0], fields[1], fields[2], int(fields[3]))))
         elif line.startswith("i "):
             code, _, message = line[2:].partition(" ")
             issues.append(_new(Issue, (code, message)))

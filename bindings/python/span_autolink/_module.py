@@ -60,6 +60,7 @@ _EXPORTS = (
     "sa_pointers_for_event",
     "sa_response_projection",
     "sa_event_projection",
+    "sa_keep_for_sampling",
     "sa_test_trap",
 )
 
@@ -365,6 +366,18 @@ class _CInstance:
 
         return roundtrip
 
+    def write_input(self, data: bytes) -> None:
+        """Writes the input of a call made with ``call`` (not a roundtrip)."""
+        n = len(data)
+        ptr = self.call("sa_input", n)
+        # The buffer only grows: the room it had stays, at its new place.
+        self.input_at, self.input_room = ptr, max(self.input_room, n)
+        if ptr + n > self.size:
+            self._refresh()
+            if ptr + n > self.size:
+                self._fail(None)
+        self.view[ptr : ptr + n] = data
+
     def event_projection(self) -> bytes:
         m = self.call("sa_event_projection")
         out = self.call("sa_output")
@@ -468,6 +481,13 @@ class _PublicInstance:
             return self._read(self.call("sa_output"), m)
 
         return roundtrip
+
+    def write_input(self, data: bytes) -> None:
+        ptr = self.call("sa_input", len(data))
+        if ptr + len(data) > self.memory.data_len(self.store):
+            self.close()
+            raise Trap("the module returned a range outside its memory")
+        self.memory.write(self.store, data, ptr)
 
     def event_projection(self) -> bytes:
         m = self.call("sa_event_projection")
@@ -650,6 +670,19 @@ def _call(method: str, *args: Any) -> bytes:
 
 def call_event(payload: bytes) -> bytes:
     return _call("event", payload)
+
+
+def keep_for_sampling(question: bytes) -> bool:
+    """``sa_keep_for_sampling`` of ``HASH RATE``."""
+    inst = _take()
+    try:
+        inst.write_input(question)
+        kept = inst.call("sa_keep_for_sampling", len(question)) == 1
+    except BaseException:
+        inst.close()
+        raise
+    _give_back(inst)
+    return kept
 
 
 def response_projection(service: str, operation: str) -> bytes:

@@ -7,6 +7,7 @@ use crate::fields::{optional_str, required_object, required_str};
 use crate::issue::IssueCode;
 use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::Direction;
+use crate::time::{unix_nanos, Unit};
 use crate::value::Value;
 
 /// One record of an S3 event notification (`eventSource` `aws:s3`).
@@ -15,16 +16,26 @@ pub(crate) fn notification_record(record: &Value, at: &Path<'_>, out: &mut Outco
         optional_str(record, "eventName").is_some_and(|name| name.starts_with("ObjectCreated:"));
     if created {
         if let Some(s3) = required_object(record, "s3", at, out) {
+            let before = out.pointers.len();
             created_object(s3, &at.field("s3"), "eTag", out);
+            out.stamp_since(before, time_of(record, "eventTime"));
         }
     }
+}
+
+fn time_of(container: &Value, field: &str) -> Option<u64> {
+    container
+        .get(field)
+        .and_then(|t| unix_nanos(t, Unit::Seconds))
 }
 
 /// An EventBridge event with `source` `aws.s3` and `detail-type`
 /// `Object Created`.
 pub(crate) fn eventbridge_event(event: &Value, at: &Path<'_>, out: &mut Outcome) {
     if let Some(detail) = required_object(event, "detail", at, out) {
+        let before = out.pointers.len();
         created_object(detail, &at.field("detail"), "etag", out);
+        out.stamp_since(before, time_of(event, "time"));
     }
 }
 

@@ -45,7 +45,7 @@ fn text(case: &Value, name: &str) -> String {
 
 fn run_native(corpus: &str, out: &str) -> Result<(), String> {
     let bytes = std::fs::read(corpus).map_err(|e| format!("{corpus}: {e}"))?;
-    let corpus = Value::from_json(&bytes)?;
+    let corpus = Value::from_host_json(&bytes)?;
     let null = Value::Null;
     let mut lines = Vec::new();
     for case in corpus
