@@ -53,14 +53,14 @@ from decimal import Decimal
 from pathlib import Path
 
 
-from vectors import dynamodb, events, receive, s3, sampling, success
+from vectors import dynamodb, events, receive, s3, sampling, settings, success
 from vectors.common import CASES, DERIVATION, FIXTURES, ISSUE_CODES, ISSUE_CODES_NOT_EXPRESSIBLE
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "cases.json"
 SHARED_FIXTURES = HERE.parent.parent / "shared" / "fixtures" / "events"
 # Every family of cases, each a module of vectors/.
-FAMILIES = (s3, dynamodb, events, success, receive, sampling)
+FAMILIES = (s3, dynamodb, events, success, receive, sampling, settings)
 
 
 # --------------------------------------------------------------------------
@@ -68,7 +68,7 @@ FAMILIES = (s3, dynamodb, events, success, receive, sampling)
 # --------------------------------------------------------------------------
 
 CASE_KEY_ORDER = ["name", "about", "datadog", "kind", "service", "operation", "config", "config_text",
-                  "request", "response", "event", "hash", "rate", "keep", "expect"]
+                  "request", "response", "event", "hash", "rate", "keep", "environment", "settings", "expect"]
 POINTER_KEYS = {"kind", "direction", "hash", "change_time"}
 
 
@@ -81,7 +81,7 @@ def validate(cases):
         assert c["about"].endswith(".") and "\n" not in c["about"], c["name"]
         assert set(c) <= set(CASE_KEY_ORDER), c["name"]
         assert not ("config" in c and "config_text" in c), c["name"]
-        assert c["kind"] in ("response", "event", "sampling"), c["name"]
+        assert c["kind"] in ("response", "event", "sampling", "settings"), c["name"]
         if c["kind"] == "sampling":
             assert isinstance(c["keep"], bool) and isinstance(c["rate"], float), c["name"]
             continue
@@ -245,7 +245,7 @@ def check_oracles(text: str) -> int:
     checked = {"ddtrace": {"agrees": 0, "differs": 0, "n/a": 0},
                "datadog_lambda": {"agrees": 0, "differs": 0, "n/a": 0}}
     for case in cases:
-        if case["kind"] == "sampling":  # no Datadog library samples by pointer
+        if case["kind"] in ("sampling", "settings"):  # not the Datadog libraries' business
             continue
         lib = "ddtrace" if case["kind"] == "response" else "datadog_lambda"
         serializer_used[0] = False

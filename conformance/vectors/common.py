@@ -39,7 +39,7 @@ ISSUE_CODES = {
     "table_not_configured", "key_attribute_missing", "key_attribute_count",
     "key_value_type", "number_invalid", "number_out_of_range", "binary_invalid",
     "table_name_invalid", "stream_arn_invalid", "input_invalid", "response_not_successful",
-    "internal_error",
+    "setting_invalid", "internal_error",
 }
 # input_invalid needs text input and internal_error is never expected.
 ISSUE_CODES_NOT_EXPRESSIBLE = {"input_invalid", "internal_error"}
@@ -322,3 +322,12 @@ def sampling_case(name, about, hash_text, rate, keep):
     assert re.fullmatch(r"[0-9a-f]{32}", hash_text) or not keep, hash_text
     CASES.append({"name": name, "about": about, "datadog": "n/a", "kind": "sampling",
                   "hash": hash_text, "rate": rate, "keep": keep})
+
+
+def settings_case(name, about, environment, enabled, keys=None, sampling=None, describe_table=False, issues=()):
+    """The settings an environment gives, written out by hand."""
+    CASES.append({"name": name, "about": about, "datadog": "n/a", "kind": "settings",
+                  "environment": environment,
+                  "settings": {"enabled": enabled, "dynamodb_primary_keys": keys,
+                               "pointer_sampling": sampling, "describe_table": describe_table},
+                  "expect": _expect((), issues)})

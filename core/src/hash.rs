@@ -2,11 +2,8 @@
 
 use crate::pointer::Pointer;
 use core::fmt;
-#[cfg(not(target_arch = "wasm32"))]
 use sha2::digest::generic_array::GenericArray;
 
-#[cfg(any(test, target_arch = "wasm32"))]
-mod block;
 mod lanes;
 #[cfg(any(test, target_arch = "wasm32"))]
 mod round;
@@ -166,18 +163,9 @@ fn compress_blocks(state: &mut [u32; 8], blocks: &[u8]) {
     }
 }
 
-/// One block of SHA-256 in WebAssembly ([`block`]).
-#[cfg(target_arch = "wasm32")]
-#[inline(always)]
-fn compress(state: &mut [u32; 8], block: &[u8]) {
-    if let Ok(block) = <&Block>::try_from(block) {
-        block::compress(state, block);
-    }
-}
-
-/// One block of SHA-256 natively: the sha2 crate, with the processor's SHA
-/// instructions where it has them.
-#[cfg(not(target_arch = "wasm32"))]
+/// One block of SHA-256: the sha2 crate, with the processor's SHA
+/// instructions where it has them (none in WebAssembly, where its portable
+/// code measured as fast as a hand-written block function).
 fn compress(state: &mut [u32; 8], block: &[u8]) {
     sha2::compress256(
         state,
@@ -226,10 +214,10 @@ fn long(components: &[&[u8]]) -> [u32; 8] {
     state
 }
 
-/// Pointers whose messages fit one block, hashed four at a time: a 1,000
-/// record stream event spent 0.16 of the module's 0.56 ms in SHA-256, and
-/// four lanes of WebAssembly SIMD ([`lanes`]) take two thirds of the time
-/// of four blocks one by one. Pointers are made with their hash still to
+/// Pointers whose messages fit one block, hashed four at a time: SHA-256 is
+/// a large part of a stream event's time in the module, and four lanes of
+/// WebAssembly SIMD ([`lanes`]) do four blocks in less time than one by one
+/// (bench/js measures the stream). Pointers are made with their hash still to
 /// come; [`Batch::settle`] gives the rest theirs before anyone reads them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Batch {

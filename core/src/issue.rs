@@ -49,13 +49,15 @@ pub enum IssueCode {
     InputInvalid,
     /// The call failed (no response, an error shape, an HTTP status outside 200-299): it wrote nothing.
     ResponseNotSuccessful,
+    /// An environment variable of the settings holds a value that cannot be read; its default applies.
+    SettingInvalid,
     /// The host caught a failure inside the module (bindings only; the core never emits it).
     InternalError,
 }
 
 impl IssueCode {
     /// Every code, in declaration order.
-    pub const ALL: [IssueCode; 20] = [
+    pub const ALL: [IssueCode; 21] = [
         IssueCode::ConfigInvalid,
         IssueCode::ConfigEntryInvalid,
         IssueCode::FieldMissing,
@@ -75,6 +77,7 @@ impl IssueCode {
         IssueCode::StreamArnInvalid,
         IssueCode::InputInvalid,
         IssueCode::ResponseNotSuccessful,
+        IssueCode::SettingInvalid,
         IssueCode::InternalError,
     ];
 
@@ -99,6 +102,7 @@ impl IssueCode {
             IssueCode::StreamArnInvalid => "stream_arn_invalid",
             IssueCode::InputInvalid => "input_invalid",
             IssueCode::ResponseNotSuccessful => "response_not_successful",
+            IssueCode::SettingInvalid => "setting_invalid",
             IssueCode::InternalError => "internal_error",
         }
     }

@@ -12,7 +12,10 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::value::{Value, BYTES_MARKER, MAX_DEPTH};
+use crate::limits::{
+    MAX_DEPTH, MAX_INPUT_BYTES, MAX_LIST_ITEMS, TOO_DEEP, TOO_LARGE, TOO_MANY_ITEMS,
+};
+use crate::value::{Value, BYTES_MARKER};
 
 /// How `{"$bytes": "<base64>"}` is read: as raw bytes in what a host
 /// sends ([`Convention::Host`]), as the object it is in payloads found
@@ -25,6 +28,9 @@ pub(crate) enum Convention {
 
 /// Reads one JSON value that spans the whole text (whitespace aside).
 pub(crate) fn read(text: &[u8], convention: Convention) -> Result<Value<'_>, String> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(String::from(TOO_LARGE));
+    }
     // Validating once up front lets every string borrow its bytes as `str`;
     // outside strings a non-ASCII byte is a syntax error either way.
     let text = core::str::from_utf8(text)
@@ -120,7 +126,7 @@ impl<'a> Reader<'a> {
     /// Enters an array or object at `depth`; refuses the one too many.
     fn open(&mut self, depth: usize) -> bool {
         if depth >= MAX_DEPTH {
-            self.fail("the input nests deeper than 128 levels");
+            self.fail(TOO_DEEP);
             return false;
         }
         self.at += 1;
@@ -138,6 +144,10 @@ impl<'a> Reader<'a> {
             return Value::Array(items);
         }
         loop {
+            if items.len() == MAX_LIST_ITEMS {
+                self.fail(TOO_MANY_ITEMS);
+                return Value::Null;
+            }
             items.push(self.value(depth + 1));
             self.skip_space();
             match self.peek() {
@@ -307,19 +317,18 @@ impl<'a> Reader<'a> {
             Some(b'u') => {
                 self.at += 1;
                 let unit = self.hex4()?;
+                // A lone surrogate reads as U+FFFD, as `JSON.parse` then a
+                // UTF-8 encoder (the SDKs', `TextEncoder`) make of it, and
+                // as Python's marshal input reads: every host the same text.
                 let c = match unit {
-                    0xd800..=0xdbff => {
-                        if self.bytes.get(self.at..self.at + 2) != Some(b"\\u") {
-                            return self.lone_surrogate();
+                    0xd800..=0xdbff => match self.low_surrogate() {
+                        Some(low) => {
+                            self.at += 6;
+                            0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00)
                         }
-                        self.at += 2;
-                        let low = self.hex4()?;
-                        if !(0xdc00..=0xdfff).contains(&low) {
-                            return self.lone_surrogate();
-                        }
-                        0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00)
-                    }
-                    0xdc00..=0xdfff => return self.lone_surrogate(),
+                        None => 0xfffd,
+                    },
+                    0xdc00..=0xdfff => 0xfffd,
                     _ => unit,
                 };
                 out.push(char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
@@ -335,10 +344,14 @@ impl<'a> Reader<'a> {
         Some(())
     }
 
-    #[cold]
-    fn lone_surrogate(&mut self) -> Option<()> {
-        self.fail("a lone surrogate in a \\u escape");
-        None
+    /// The low surrogate of a `\uXXXX` escape that follows, not read yet.
+    fn low_surrogate(&self) -> Option<u32> {
+        let escape = self.bytes.get(self.at..self.at + 6)?;
+        let digits = escape.strip_prefix(b"\\u")?;
+        let unit = digits.iter().try_fold(0u32, |unit, &d| {
+            char::from(d).to_digit(16).map(|v| unit << 4 | v)
+        })?;
+        (0xdc00..=0xdfff).contains(&unit).then_some(unit)
     }
 
     fn hex4(&mut self) -> Option<u32> {

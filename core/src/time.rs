@@ -48,25 +48,23 @@ fn decimal(text: &str, scale: i32) -> Option<u64> {
     if whole.is_empty() || !digits().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let mut value: u128 = 0;
+    // How many of the digits stand before the point of the unit's
+    // nanoseconds: those are kept, the rest truncated.
+    let point = i64::try_from(whole.len()).ok()? + i64::from(exponent) + i64::from(scale);
+    let mut value: u64 = 0;
+    let mut kept: i64 = 0;
     for d in digits() {
-        value = value.checked_mul(10)?.checked_add(u128::from(d - b'0'))?;
-    }
-    // Where the decimal point goes in those digits, in the unit's nanoseconds.
-    let shift = exponent
-        .checked_add(scale)?
-        .checked_sub(i32::try_from(fraction.len()).ok()?)?;
-    let value = match u32::try_from(shift) {
-        Ok(up) => value.checked_mul(10u128.checked_pow(up)?)?,
-        // u128 holds fewer than 40 digits: a shift further down leaves 0.
-        Err(_) => {
-            value
-                / 10u128
-                    .checked_pow(shift.unsigned_abs())
-                    .unwrap_or(u128::MAX)
+        if kept >= point {
+            break;
         }
-    };
-    u64::try_from(value).ok()
+        value = value.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+        kept += 1;
+    }
+    while kept < point && value != 0 {
+        value = value.checked_mul(10)?;
+        kept += 1;
+    }
+    Some(value)
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`, as S3, EventBridge,
@@ -134,8 +132,10 @@ fn rfc3339(text: &str) -> Option<u64> {
     };
     let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
         - offset_seconds;
-    let total = i128::from(seconds) * 1_000_000_000 + i128::from(nanos);
-    u64::try_from(total).ok()
+    u64::try_from(seconds)
+        .ok()?
+        .checked_mul(1_000_000_000)?
+        .checked_add(u64::try_from(nanos).ok()?)
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {

@@ -10,11 +10,7 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// Nesting deeper than this is refused while reading, so that neither
-/// reading nor dropping a value can exhaust the stack. DynamoDB allows 32
-/// levels of nested attributes, which stays well under it even inside a
-/// `BatchWriteItem` request.
-pub const MAX_DEPTH: usize = 128;
+pub use crate::limits::MAX_DEPTH;
 
 /// The member name that marks raw bytes in JSON, which has no bytes type:
 /// `{"$bytes": "<standard base64>"}`. Hosts that pass JSON text (the
@@ -42,11 +38,11 @@ pub enum Value<'a> {
 const PAIRWISE_MEMBERS: usize = 8;
 
 /// For each member, whether no later member has its name: member indices
-/// sorted by name (ties in input order), the last of each run kept.
+/// ordered by name (ties by position), the last of each run kept.
 fn last_occurrences(members: &[(Cow<'_, str>, Value<'_>)]) -> Vec<bool> {
-    let mut order: Vec<usize> = (0..members.len()).collect();
     let name = |i: usize| members.get(i).map(|(k, _)| k.as_ref()).unwrap_or_default();
-    order.sort_by(|&a, &b| name(a).cmp(name(b)));
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    heapsort(&mut order, |a, b| (name(a), a) < (name(b), b));
     let mut last = alloc::vec![false; members.len()];
     for (at, &i) in order.iter().enumerate() {
         let next = order.get(at + 1).map(|&j| name(j));
@@ -57,6 +53,36 @@ fn last_occurrences(members: &[(Cow<'_, str>, Value<'_>)]) -> Vec<bool> {
         }
     }
     last
+}
+
+/// Sorts `items` so that no later one is `less` than an earlier one, in
+/// `n log n` whatever the input. Written out because the standard sorts,
+/// specialised for this comparison, would add more to the module than all
+/// of a rule (tens of kilobytes); a heap sort is a few instructions.
+fn heapsort(items: &mut [usize], less: impl Fn(usize, usize) -> bool) {
+    let at = |items: &[usize], i: usize| items.get(i).copied().unwrap_or_default();
+    let sift = |items: &mut [usize], mut root: usize, end: usize| loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && less(at(items, child), at(items, child + 1)) {
+            child += 1;
+        }
+        if !less(at(items, root), at(items, child)) {
+            return;
+        }
+        items.swap(root, child);
+        root = child;
+    };
+    let n = items.len();
+    for root in (0..n / 2).rev() {
+        sift(items, root, n);
+    }
+    for end in (1..n).rev() {
+        items.swap(0, end);
+        sift(items, 0, end);
+    }
 }
 
 impl<'a> Value<'a> {

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use span_autolink::settings::Settings;
 use span_autolink::{keep, pointers_for_event, pointers_for_response, Config, Outcome, Value};
 
 #[derive(Deserialize)]
@@ -31,6 +32,17 @@ struct Case<'a> {
     hash: Option<String>,
     rate: Option<f64>,
     keep: Option<bool>,
+    /// A `settings` case: the environment, and what it sets.
+    environment: Option<std::collections::BTreeMap<String, String>>,
+    settings: Option<ExpectedSettings>,
+}
+
+#[derive(Deserialize, PartialEq, Debug)]
+struct ExpectedSettings {
+    enabled: bool,
+    dynamodb_primary_keys: Option<String>,
+    pointer_sampling: Option<f64>,
+    describe_table: bool,
 }
 
 #[derive(Deserialize, PartialEq, Debug)]
@@ -109,6 +121,22 @@ fn every_case_matches() {
                     "{}: keep({hash}, {rate}) is not {:?}",
                     case.name, case.keep
                 ));
+            }
+            continue;
+        }
+        if case.kind == "settings" {
+            let env = case.environment.as_ref().unwrap();
+            let s = Settings::from_environment(|name| env.get(name).map(String::as_str));
+            let got = ExpectedSettings {
+                enabled: s.enabled,
+                dynamodb_primary_keys: s.dynamodb_primary_keys.map(|(_, text)| text.to_owned()),
+                pointer_sampling: s.pointer_sampling.map(|r| r.parse().unwrap()),
+                describe_table: s.describe_table,
+            };
+            let codes: Vec<&str> = s.issues.iter().map(|i| i.code.as_str()).collect();
+            let expect = case.expect.as_ref().unwrap();
+            if Some(&got) != case.settings.as_ref() || codes != expect.issues {
+                failures.push(format!("{}: got {got:?} {codes:?}", case.name));
             }
             continue;
         }

@@ -234,15 +234,13 @@ fn resolve_table<'v>(name: &'v str, at: &Path<'_>, out: &mut Outcome) -> Option<
 /// nothing, so they get no pointer. Matched as given, and by pointer in
 /// case an SDK re-spelled a value.
 struct Unprocessed<'v> {
-    /// The first [`MAX_BATCH_WRITES`] of them, compared as given.
     requests: Vec<(&'v str, &'v Value<'v>)>,
-    /// The pointers of all of them, sorted for lookup.
     pointers: Vec<Pointer>,
 }
 
 /// DynamoDB takes at most this many writes in one `BatchWriteItem`, so no
-/// more can come back unprocessed: comparing beyond them as given would
-/// only let an outsized response make the work quadratic.
+/// more can come back unprocessed: the rest of an outsized response is not
+/// looked at, which keeps matching linear in the request.
 const MAX_BATCH_WRITES: usize = 25;
 
 impl<'v> Unprocessed<'v> {
@@ -263,15 +261,17 @@ impl<'v> Unprocessed<'v> {
                 continue;
             };
             for request in list.as_array().unwrap_or_default() {
-                if requests.len() < MAX_BATCH_WRITES {
-                    requests.push((table_key, request));
+                if requests.len() == MAX_BATCH_WRITES {
+                    break;
                 }
+                requests.push((table_key, request));
                 writes.batch_write(table, request, &at, &mut scratch);
             }
         }
-        let mut pointers = scratch.pointers;
-        pointers.sort_unstable_by_key(|p| p.hash);
-        Unprocessed { requests, pointers }
+        Unprocessed {
+            requests,
+            pointers: scratch.pointers,
+        }
     }
 
     fn lists(&self, table_key: &str, request: &Value) -> bool {
@@ -281,12 +281,6 @@ impl<'v> Unprocessed<'v> {
     }
 
     fn has_pointer(&self, pointer: &Pointer) -> bool {
-        let at = self.pointers.partition_point(|p| p.hash < pointer.hash);
-        self.pointers
-            .get(at..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|p| p.hash == pointer.hash)
-            .any(|p| p == pointer)
+        self.pointers.contains(pointer)
     }
 }
