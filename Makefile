@@ -22,7 +22,7 @@ BENCHES :=
 -include bindings/python/python.mk
 -include harness/harness.mk
 
-.PHONY: all build test demo bench compatibility fmt lint test-rust test-no-std conformance conformance-check conformance-oracles clean wasm wasm-abi wasm-js wasm-bindgen-cli
+.PHONY: all build test demo bench compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean wasm wasm-abi wasm-js wasm-bindgen-cli
 
 all: build
 
@@ -49,7 +49,7 @@ wasm-bindgen-cli:
 demo:
 	$(CARGO) run --quiet -p span-autolink --example demo
 
-test: test-rust lint test-no-std conformance-check $(PACKAGE_TESTS)
+test: test-rust lint test-no-std conformance-check generated-check $(PACKAGE_TESTS)
 
 bench: $(BENCHES)
 
@@ -73,6 +73,14 @@ conformance:
 
 conformance-check:
 	python3 conformance/generate.py --check
+
+# The packages' walkers and constants are generated from the core
+# (bindings/generate); they and the documents listing issue codes must match it.
+generated:
+	$(CARGO) run --quiet -p span-autolink-generate
+
+generated-check:
+	$(CARGO) run --quiet -p span-autolink-generate -- --check
 
 # Re-derive the "agrees"/"differs" cases with the Datadog libraries themselves.
 conformance-oracles:

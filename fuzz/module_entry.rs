@@ -2,19 +2,19 @@
 // and marshal.rs), shared by the `module` fuzz target and by the corpus
 // replay in wasm/tests/fuzz_corpus.rs.
 //
-// What reaches them is what a package wrote into linear memory: JSON text,
-// marshal data behind `\0m` (Python's events), projected input behind `\0p`
-// (every Node.js call). A package with a bug, or a host that writes the
-// ABI by hand, can send anything; the module must answer it with an
+// What reaches them is what a package wrote into linear memory: marshal
+// data behind `\0m` written along the projections (both packages), or JSON
+// text (tests, other hosts). A package with a bug, or a host that writes
+// the ABI by hand, can send anything; the module must answer it with an
 // outcome and never trap, since a trap costs the host a new instance.
 //
 // Input: one byte choosing the call, then
 // - response: one byte `n`, `n` bytes of key-name configuration (JSON
 //   text), then the call's input;
 // - event: the event's input;
-// - projection: `SERVICE OPERATION`, the question a package asks once.
+// - otherwise: `SERVICE OPERATION`, the question a package asks once, and
+//   the same bytes as settings and as a sampling question.
 
-use span_autolink::Value;
 use span_autolink_wasm::interop;
 
 pub fn module(data: &[u8]) {
@@ -31,10 +31,17 @@ pub fn module(data: &[u8]) {
         }
         1 => interop::event(data),
         _ => {
-            // The package parses the answer as JSON.
-            if let Some(answer) = interop::response_projection(data) {
-                assert!(Value::from_json(answer.as_bytes()).is_ok(), "{answer}");
-            }
+            let code = interop::operation(data);
+            assert!(code < 11 || code == interop::NO_OPERATION, "{code}");
+            let _ = interop::keep_for_sampling(data, 0.5);
+            let mut out = Vec::new();
+            interop::settings(data, &mut out);
+            let text = core::str::from_utf8(&out).expect("settings are UTF-8");
+            assert!(
+                text.lines()
+                    .all(|l| l.starts_with("s ") || l.starts_with("i ")),
+                "{text}"
+            );
             return;
         }
     };

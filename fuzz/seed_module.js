@@ -5,36 +5,32 @@
 // input, and the key-name configuration in front of a response.
 //
 //   make js-package && node fuzz/seed_module.js
+//
+// The package must be the one in bindings/js (its lib/ and pkg/).
 
 const fs = require('node:fs');
 const path = require('node:path');
-const glue = require('../bindings/js/pkg/span_autolink.js');
+const { autolink } = require('../bindings/js/lib/autolink.js');
 const { loadCases, runCase } = require('../js-test/helpers.js');
 
 const CORPUS = path.join(__dirname, 'corpus', 'module');
 
-let start = 0;
+// Stands between the package and its module, keeping the last input of
+// each call (the input is at inputStart when the call is made).
+const instance = autolink.instance;
 let config = Buffer.alloc(0);
 let seed = null;
-const memory = () => Buffer.from(glue.linearMemory().buffer);
-const wrap = (name, f) => {
-  const original = glue[name];
-  glue[name] = (...args) => f(original(...args), ...args);
+const call = instance.call.bind(instance);
+instance.call = (name, len) => {
+  const input = Buffer.from(instance.view().subarray(instance.inputStart, instance.inputStart + len));
+  if (name === 'configure') config = input;
+  if (name === 'pointersForResponse') {
+    if (config.length > 255) throw new Error('configuration longer than the seed format allows');
+    seed = Buffer.concat([Buffer.from([0, config.length]), config, input]);
+  }
+  if (name === 'pointersForEvent') seed = Buffer.concat([Buffer.from([1]), input]);
+  return call(name, len);
 };
-wrap('inputBuffer', (pointer) => (start = pointer));
-wrap('configure', (out, len) => {
-  config = Buffer.from(memory().subarray(start, start + len));
-  return out;
-});
-wrap('pointersForResponse', (out, len) => {
-  if (config.length > 255) throw new Error('configuration longer than the seed format allows');
-  seed = Buffer.concat([Buffer.from([0, config.length]), config, memory().subarray(start, start + len)]);
-  return out;
-});
-wrap('pointersForEvent', (out, len) => {
-  seed = Buffer.concat([Buffer.from([1]), memory().subarray(start, start + len)]);
-  return out;
-});
 
 const api = require('../bindings/js');
 fs.mkdirSync(CORPUS, { recursive: true });
@@ -47,7 +43,7 @@ for (const c of loadCases()) {
   count++;
 }
 for (const [service, operation] of [['s3', 'PutObjectCommand'], ['dynamodb', 'transactWriteItems'], ['sqs', 'SendMessage']]) {
-  fs.writeFileSync(path.join(CORPUS, `seed-projection-${service}-${operation}`), `\x02${service} ${operation}`);
+  fs.writeFileSync(path.join(CORPUS, `seed-operation-${service}-${operation}`), `\x02${service} ${operation}`);
   count++;
 }
 console.log(`${count} seeds in ${path.relative(process.cwd(), CORPUS)}`);

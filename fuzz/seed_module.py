@@ -1,6 +1,6 @@
 """Seeds the `module` fuzz target (module_entry.rs) with what the Python
-package hands the module for every conformance case: named JSON input for
-responses, with the key-name configuration, and marshal data for events.
+package hands the module for every conformance case: marshal data along
+the projections, with the key-name configuration in front of a response.
 
     make test-python && target/py-venv/bin/python fuzz/seed_module.py
 """
@@ -17,37 +17,34 @@ from helpers import from_case, load_cases  # noqa: E402
 CORPUS = os.path.join(HERE, "corpus", "module")
 
 
-class Recorder:
-    """Stands between the package and its module, keeping the last input."""
+def main():
+    a = span_autolink._autolink
+    a.current_settings()  # loads the walkers and the runtime
+    seed = [None]
+    encode, response = a.encode, a.response
 
-    def __init__(self, host):
-        self.host = host
-        self.seed = None
+    def recording_encode(value):
+        data = encode(value)
+        seed[0] = b"\x01" + data  # an event's input, unless a response call follows
+        return data
 
-    def __getattr__(self, name):
-        return getattr(self.host, name)
-
-    def call_response(self, payload, config):
+    def recording_response(data, config):
         if len(config) > 255:
             raise ValueError("configuration longer than the seed format allows")
-        self.seed = bytes([0, len(config)]) + config + payload
-        return self.host.call_response(payload, config)
+        seed[0] = bytes([0, len(config)]) + config + data
+        return response(data, config)
 
-    def call_event(self, payload):
-        self.seed = b"\x01" + payload
-        return self.host.call_event(payload)
-
-
-def main():
-    recorder = Recorder(span_autolink._host())
-    span_autolink._loaded_host = recorder
+    a.encode, a.response = recording_encode, recording_response
     os.makedirs(CORPUS, exist_ok=True)
     count = 0
     for case in load_cases():
-        recorder.seed = None
+        if case["kind"] not in ("response", "event"):
+            continue
+        seed[0] = None
         os.environ.pop("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", None)
         if "config_text" in case:
             os.environ["DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS"] = case["config_text"]
+        span_autolink.reload_environment()
         if case["kind"] == "event":
             span_autolink.pointers_for_event(from_case(case["event"]))
         else:
@@ -58,10 +55,10 @@ def main():
                 from_case(case["response"]),
                 dynamodb_primary_keys=case.get("config"),
             )
-        if recorder.seed is None:
+        if seed[0] is None:
             continue  # a call that writes nothing a pointer names
         with open(os.path.join(CORPUS, "seed-py-" + case["name"]), "wb") as f:
-            f.write(recorder.seed)
+            f.write(seed[0])
         count += 1
     print(f"{count} seeds in {os.path.relpath(CORPUS)}")
 

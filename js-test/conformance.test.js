@@ -7,10 +7,33 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const path = require('node:path');
 const api = require('span-autolink');
-const { loadCases, loadSamplingCases, runCase, comparable } = require('./helpers');
+const { loadCases, loadSamplingCases, loadSettingsCases, runCase, comparable, withEnv } = require('./helpers');
 
 const cases = loadCases();
+
+// The variables the settings read (as the core names them): every case
+// sets its own and clears the rest.
+const { SETTING_VARIABLES: VARIABLES } = require(path.join(path.dirname(require.resolve('span-autolink')), 'lib', 'generated.js'));
+
+for (const c of loadSettingsCases()) {
+  test(`conformance: ${c.name}`, () => {
+    const env = Object.fromEntries(VARIABLES.map((name) => [name, c.environment[name]]));
+    const got = withEnv(api, env, () => api.settings());
+    assert.deepEqual(
+      {
+        enabled: got.enabled,
+        dynamodb_primary_keys: got.dynamodbPrimaryKeys === undefined ? null : got.dynamodbPrimaryKeys,
+        pointer_sampling: got.pointerSampling === undefined ? null : got.pointerSampling,
+        describe_table: got.describeTable,
+      },
+      c.settings,
+      c.about
+    );
+    assert.deepEqual(got.issues.map((i) => i.code), c.expect.issues);
+  });
+}
 
 for (const c of loadSamplingCases()) {
   test(`conformance: ${c.name}`, () => {

@@ -11,13 +11,17 @@ const CASES = path.join(__dirname, '..', 'conformance', 'cases.json');
 const ENV_KEYS = 'DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS';
 const ENV_ENABLED = 'DD_TRACE_AWS_ADD_SPAN_POINTERS';
 
-/** The cases of pointers (sampling cases apart: `loadSamplingCases`). */
+/** The cases of pointers (the sampling and settings cases apart). */
 function loadCases() {
-  return allCases().filter((c) => c.kind !== 'sampling');
+  return allCases().filter((c) => c.kind === 'response' || c.kind === 'event');
 }
 
 function loadSamplingCases() {
   return allCases().filter((c) => c.kind === 'sampling');
+}
+
+function loadSettingsCases() {
+  return allCases().filter((c) => c.kind === 'settings');
 }
 
 function allCases() {
@@ -97,4 +101,4 @@ function hash(...components) {
   return crypto.createHash('sha256').update(Buffer.concat(parts)).digest('hex').slice(0, 32);
 }
 
-module.exports = { loadCases, loadSamplingCases, nativeBytes, withEnv, runCase, comparable, hash, ENV_KEYS, ENV_ENABLED };
+module.exports = { loadCases, loadSamplingCases, loadSettingsCases, nativeBytes, withEnv, runCase, comparable, hash, ENV_KEYS, ENV_ENABLED };

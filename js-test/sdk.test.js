@@ -133,11 +133,12 @@ test('lib-dynamodb NumberValue keys are their exact number; the document clients
   const put = new lib.PutCommand({ TableName: 'orders', Item: { ...key, note: 'x' } });
   assert.deepEqual(api.pointersForResponse('dynamodb', 'put', put, {}, { dynamodbPrimaryKeys: { orders: ['customerId', 'orderId'] } }), expected);
   // A NumberValue is not checked on construction: text that is no number
-  // gives no pointer (never a pointer for the text as a string).
+  // gives no pointer (never a pointer for the text as a string), and says
+  // so as a number that is not one, as a Python Decimal('NaN') does.
   const bad = new lib.DeleteCommand({ TableName: 't', Key: { id: lib.NumberValue.from('abc') } });
   const outcome = api.pointersForResponse('dynamodb', 'DeleteCommand', bad, {});
   assert.deepEqual(outcome.pointers, []);
-  assert.deepEqual(outcome.issues.map((i) => i.code), ['key_value_type']);
+  assert.deepEqual(outcome.issues.map((i) => i.code), ['number_invalid']);
 });
 
 // ---------------------------------------------------------------------------

@@ -20,12 +20,43 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-SETTINGS = (
-    "DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS",
-    "DD_BOTOCORE_ADD_SPAN_POINTERS",
-    "SPAN_AUTOLINK_WASMTIME_API",
-    "SPAN_AUTOLINK_CACHE_DIR",
-)
+# The variables the package's settings read (as the core names them),
+# and the host's own.
+from span_autolink._generated import SETTING_VARIABLES  # noqa: E402
+
+SETTINGS = SETTING_VARIABLES + ("SPAN_AUTOLINK_WASMTIME_API", "SPAN_AUTOLINK_CACHE_DIR")
+
+
+# Code generated at run time in the package: exec, eval or compile of
+# source that is no file, called from inside span_autolink. Imports
+# compile and run files, which is allowed.
+GENERATED_CODE = []
+
+
+def _no_generated_code(event, args):
+    if event not in ("exec", "compile"):
+        return
+    if event == "compile":
+        filename = args[1] if len(args) > 1 else None
+    else:
+        filename = getattr(args[0], "co_filename", None) if args else None
+    if isinstance(filename, (str, bytes)) and os.path.isfile(filename):
+        return
+    # The frame that called exec, eval or compile (the standard library's
+    # own uses, namedtuple's among them, are its business).
+    frame = sys._getframe(1)
+    if "span_autolink" in frame.f_code.co_filename.replace(os.sep, "/").split("/"):
+        GENERATED_CODE.append((event, frame.f_code.co_filename, frame.f_lineno))
+        raise RuntimeError("span_autolink generated code at run time")
+
+
+sys.addaudithook(_no_generated_code)
+
+
+@pytest.fixture(autouse=True)
+def _no_code_generated():
+    yield
+    assert GENERATED_CODE == [], "span_autolink ran generated code"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -40,7 +71,29 @@ def _session_cache(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _clean_settings(monkeypatch):
-    """Each test starts with the Datadog settings unset."""
-    monkeypatch.delenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", raising=False)
-    monkeypatch.delenv("DD_BOTOCORE_ADD_SPAN_POINTERS", raising=False)
+    """Each test starts with the settings' variables unset, and the package
+    reads them again after the test."""
+    import span_autolink
+
+    for name in SETTING_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    span_autolink.reload_environment()
     yield
+    monkeypatch.undo()
+    span_autolink.reload_environment()
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    """Sets (a value) or clears (None) a variable, as a user would before
+    reloading the package's settings."""
+    import span_autolink
+
+    def set_variable(name, value):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+        span_autolink.reload_environment()
+
+    return set_variable

@@ -39,6 +39,7 @@ def links(monkeypatch):
 def session(monkeypatch):
     for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
+        span_autolink.reload_environment()
     return boto3.session.Session()
 
 

@@ -14,8 +14,8 @@ from helpers import run_python
 PROBE = (
     "import json, span_autolink\n"
     "o = span_autolink.pointers_for_response('s3', 'PutObject', {'Bucket': 'some-bucket', 'Key': 'some-key.data'}, {'ETag': '\"ab12ef34\"'})\n"
-    "from span_autolink import _module\n"
-    "print(json.dumps({'hashes': [p.hash for p in o.pointers], 'issues': [i.code for i in o.issues], 'source': _module.runtime().source}))"
+    "from span_autolink import _runtime\n"
+    "print(json.dumps({'hashes': [p.hash for p in o.pointers], 'issues': [i.code for i in o.issues], 'source': _runtime.runtime.loaded().source}))"
 )
 WANT = ["e721375466d4116ab551213fdea08413"]
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 import span_autolink
-from span_autolink import _module
+from span_autolink import _runtime
 from helpers import ddb_hash, put_object, s3_event, s3_hash, stream_record, triples
 
 THREADS = 16
@@ -61,7 +61,7 @@ def test_many_threads_at_once():
     assert errors == []
     assert sorted(done) == list(range(THREADS))
     # Each concurrent caller had an instance of its own, kept for reuse.
-    assert 1 <= len(_module.runtime().pool) <= THREADS
+    assert 1 <= len(_runtime.runtime.loaded().pool) <= THREADS
 
 
 def in_child(fn):
@@ -89,7 +89,7 @@ def child_work():
         "response": [list(p) for p in triples(outcome)],
         "event": [list(p) for p in triples(event)],
         "issues": [i.code for i in outcome.issues + event.issues],
-        "pid": _module.runtime().pid,
+        "pid": _runtime.runtime.loaded().pid,
     }
 
 
@@ -99,19 +99,19 @@ WANT_HASH = "e721375466d4116ab551213fdea08413"
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # fork() with threads alive
 def test_child_after_fork_computes_correctly():
     span_autolink.pointers_for_response(*put_object())  # loaded in the parent
-    parent = _module.runtime()
+    parent = _runtime.runtime.loaded()
     got = in_child(child_work)
     assert got["response"] == [["aws.s3.object", "d", WANT_HASH]]
     assert got["event"] == [["aws.s3.object", "u", WANT_HASH]]
     assert got["issues"] == []
     assert got["pid"] != os.getpid()  # the child built its own runtime...
-    assert _module.runtime() is parent  # ...and the parent kept its own
+    assert _runtime.runtime.loaded() is parent  # ...and the parent kept its own
     assert triples(span_autolink.pointers_for_response(*put_object()))[0][2] == WANT_HASH
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_fork_before_the_first_call():
-    _module.reset()
+    _runtime.runtime.reset()
     got = in_child(child_work)
     assert got["response"] == [["aws.s3.object", "d", WANT_HASH]]
     assert triples(span_autolink.pointers_for_response(*put_object()))[0][2] == WANT_HASH
@@ -142,14 +142,14 @@ def test_fork_while_other_threads_are_calling():
 
 
 def test_after_a_trap_the_next_call_works():
-    _module.trap_next_call()
+    _runtime.runtime.trap_next = True
     outcome = span_autolink.pointers_for_response(*put_object())
     assert outcome.pointers == ()
     assert [i.code for i in outcome.issues] == ["internal_error"]
     assert "unreachable" in outcome.issues[0].message
     assert triples(span_autolink.pointers_for_response(*put_object()))[0][2] == WANT_HASH
 
-    _module.trap_next_call()
+    _runtime.runtime.trap_next = True
     event = s3_event("some-bucket", "some-key.data", "ab12ef34")
     assert [i.code for i in span_autolink.pointers_for_event(event).issues] == ["internal_error"]
     assert triples(span_autolink.pointers_for_event(event))[0][2] == WANT_HASH
@@ -157,10 +157,10 @@ def test_after_a_trap_the_next_call_works():
 
 def test_a_trapped_instance_is_never_reused():
     span_autolink.pointers_for_response(*put_object())
-    before = list(_module.runtime().pool)
-    _module.trap_next_call()
+    before = list(_runtime.runtime.loaded().pool)
+    _runtime.runtime.trap_next = True
     span_autolink.pointers_for_response(*put_object())
-    after = _module.runtime().pool
+    after = _runtime.runtime.loaded().pool
     trapped = [inst for inst in before if inst not in after]
     assert len(trapped) == 1 and trapped[0].store is None
 
@@ -169,7 +169,7 @@ def test_a_trap_forgets_the_instances_configuration():
     keys = {"orders": ["id"]}
     request = {"TableName": "orders", "Item": {"id": {"S": "1"}}}
     ok = span_autolink.pointers_for_response("dynamodb", "PutItem", request, {}, dynamodb_primary_keys=keys)
-    _module.trap_next_call()
+    _runtime.runtime.trap_next = True
     span_autolink.pointers_for_response("dynamodb", "PutItem", request, {}, dynamodb_primary_keys=keys)
     for _ in range(3):
         assert span_autolink.pointers_for_response("dynamodb", "PutItem", request, {}, dynamodb_primary_keys=keys) == ok

@@ -1,15 +1,19 @@
 """Every case of conformance/cases.json, replayed through the public API:
 the same pointers, in order, and the same issue codes as the Rust tests."""
 
+from decimal import Decimal
+
 import pytest
 
 import span_autolink
-from span_autolink import _module
+from span_autolink import _runtime
+from span_autolink._generated import SETTING_VARIABLES
 from helpers import codes, from_case, load_cases
 
 ALL_CASES = load_cases()
 SAMPLING = [c for c in ALL_CASES if c["kind"] == "sampling"]
-CASES = [c for c in ALL_CASES if c["kind"] != "sampling"]
+SETTINGS = [c for c in ALL_CASES if c["kind"] == "settings"]
+CASES = [c for c in ALL_CASES if c["kind"] in ("response", "event")]
 
 
 def pointers(outcome):
@@ -21,6 +25,7 @@ def run_case(case, monkeypatch):
         monkeypatch.setenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", case["config_text"])
     else:
         monkeypatch.delenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", raising=False)
+    span_autolink.reload_environment()
     if case["kind"] == "response":
         return span_autolink.pointers_for_response(
             case["service"],
@@ -38,13 +43,23 @@ def expected(case):
 
 
 def test_every_case_is_here():
-    assert len(ALL_CASES) == 261
+    assert len(ALL_CASES) == 272
     assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES)
 
 
 @pytest.mark.parametrize("case", SAMPLING, ids=[c["name"] for c in SAMPLING])
 def test_sampling_case(case):
     assert span_autolink.keep_for_sampling(case["hash"], float(case["rate"])) is case["keep"]
+
+
+@pytest.mark.parametrize("case", SETTINGS, ids=[c["name"] for c in SETTINGS])
+def test_settings_case(case, environment):
+    for name in SETTING_VARIABLES:
+        environment(name, case["environment"].get(name))
+    got = span_autolink.settings()
+    want = {k: float(v) if isinstance(v, Decimal) else v for k, v in case["settings"].items()}
+    assert got._replace(issues=()) == span_autolink.Settings(**want), case["about"]
+    assert [i.code for i in got.issues] == case["expect"]["issues"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -60,15 +75,15 @@ def test_every_case_through_wasmtimes_public_api(monkeypatch):
     versions the ctypes binding was not checked against) gives the same
     answers."""
     monkeypatch.setenv("SPAN_AUTOLINK_WASMTIME_API", "public")
-    _module.reset()
+    _runtime.runtime.reset()
     try:
-        assert _module.backend() == "wasmtime"
+        assert _runtime.backend() == "wasmtime"
         failures = [c["name"] for c in CASES if (lambda o: (pointers(o), codes(o)))(run_case(c, monkeypatch)) != expected(c)]
         assert failures == []
     finally:
         monkeypatch.delenv("SPAN_AUTOLINK_WASMTIME_API")
-        _module.reset()
-    assert _module.backend() == "ctypes"
+        _runtime.runtime.reset()
+    assert _runtime.backend() == "ctypes"
 
 
 def test_cases_hold_when_the_configuration_changes_between_calls(monkeypatch):

@@ -7,7 +7,7 @@ import math
 import pytest
 
 import span_autolink
-from span_autolink import Outcome, _module
+from span_autolink import Outcome, _runtime
 from helpers import codes, ddb_hash, put_object, run_python, triples
 
 PUT_ITEM = ("dynamodb", "PutItem", {"TableName": "orders", "Item": {"id": {"S": "1"}, "v": {"N": "2"}}}, {})
@@ -71,11 +71,14 @@ def test_any_event_gives_an_outcome(event):
     assert outcome.pointers == ()
 
 
-@pytest.mark.parametrize("value, on", [(None, True), ("true", True), ("TRUE", True), ("1", True), ("false", False), ("0", False), ("False", False), ("no", False), ("", False)])
+@pytest.mark.parametrize("value, on", [(None, True), ("true", True), ("TRUE", True), ("1", True), ("false", False), ("0", False), ("False", False), ("no", False), ("off", False), ("", True), ("maybe", True)])
 def test_add_span_pointers_switch(monkeypatch, value, on):
-    # As ddtrace and datadog-lambda read DD_BOTOCORE_ADD_SPAN_POINTERS.
+    # DD_BOTOCORE_ADD_SPAN_POINTERS as the core's settings read it in every
+    # package: an empty variable is not set, and a value that is no
+    # boolean leaves the default (with a setting_invalid issue).
     if value is not None:
         monkeypatch.setenv("DD_BOTOCORE_ADD_SPAN_POINTERS", value)
+        span_autolink.reload_environment()
     event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": {"key": "k", "eTag": "e"}}}]}
     assert bool(span_autolink.pointers_for_response(*put_object()).pointers) is on
     assert bool(span_autolink.pointers_for_event(event).pointers) is on
@@ -84,16 +87,20 @@ def test_add_span_pointers_switch(monkeypatch, value, on):
 def test_primary_keys_from_the_environment(monkeypatch):
     assert codes(span_autolink.pointers_for_response(*PUT_ITEM)) == ["table_not_configured"]
     monkeypatch.setenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", json.dumps({"orders": ["id"]}))
+    span_autolink.reload_environment()
     assert triples(span_autolink.pointers_for_response(*PUT_ITEM)) == ORDERS_1
     monkeypatch.setenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", "{not json")
+    span_autolink.reload_environment()
     outcome = span_autolink.pointers_for_response(*PUT_ITEM)
     assert codes(outcome) == ["config_invalid", "table_not_configured"]
     monkeypatch.delenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS")
+    span_autolink.reload_environment()
     assert codes(span_autolink.pointers_for_response(*PUT_ITEM)) == ["table_not_configured"]
 
 
 def test_the_argument_overrides_the_environment(monkeypatch):
     monkeypatch.setenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", json.dumps({"orders": ["v"]}))
+    span_autolink.reload_environment()
     assert triples(span_autolink.pointers_for_response(*PUT_ITEM, dynamodb_primary_keys={"orders": ["id"]})) == ORDERS_1
     # ddtrace's own form: table -> set of names; and JSON text.
     assert triples(span_autolink.pointers_for_response(*PUT_ITEM, dynamodb_primary_keys={"orders": {"id"}})) == ORDERS_1
@@ -109,8 +116,8 @@ def test_a_configuration_that_is_not_json_is_an_issue():
 
 
 def test_a_missing_module_is_an_issue_not_an_exception(monkeypatch):
-    monkeypatch.setattr(_module, "WASM_PATH", "/nonexistent/span_autolink.wasm")
-    _module.reset()
+    monkeypatch.setattr(_runtime.runtime, "wasm_path", "/nonexistent/span_autolink.wasm")
+    _runtime.runtime.reset()
     try:
         for _ in range(2):
             outcome = span_autolink.pointers_for_response(*put_object())
@@ -119,7 +126,7 @@ def test_a_missing_module_is_an_issue_not_an_exception(monkeypatch):
             assert codes(span_autolink.pointers_for_event({"Records": []})) == ["internal_error"]
     finally:
         monkeypatch.undo()
-        _module.reset()
+        _runtime.runtime.reset()
     assert triples(span_autolink.pointers_for_response(*put_object()))
 
 

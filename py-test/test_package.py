@@ -6,7 +6,7 @@ import os
 import sysconfig
 
 import span_autolink
-from span_autolink import Pointer, _module
+from span_autolink import Pointer, _runtime
 from helpers import ROOT, put_object, run_python, triples
 
 
@@ -22,7 +22,7 @@ def test_ships_the_module_and_type_information():
     assert os.path.isfile(os.path.join(package, "py.typed"))
     with open(os.path.join(package, "span_autolink.wasm"), "rb") as f:
         assert f.read(4) == b"\0asm"
-    assert os.path.samefile(_module.WASM_PATH, os.path.join(package, "span_autolink.wasm"))
+    assert os.path.samefile(_runtime.WASM_PATH, os.path.join(package, "span_autolink.wasm"))
 
 
 def test_import_loads_neither_wasmtime_nor_the_module(tmp_path):
@@ -31,7 +31,7 @@ def test_import_loads_neither_wasmtime_nor_the_module(tmp_path):
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith('wasmtime') or m.startswith('span_autolink.'))))",
         env={"SPAN_AUTOLINK_CACHE_DIR": str(tmp_path)},
     )
-    assert json.loads(out) == ["span_autolink._convert"]
+    assert json.loads(out) == ["span_autolink._outcome"]
     assert os.listdir(tmp_path) == [], "importing must not compile or cache anything"
 
 
@@ -39,8 +39,8 @@ def test_the_first_call_compiles_and_caches_without_importing_wasmtime(tmp_path)
     out = run_python(
         "import sys, json, span_autolink\n"
         "o = span_autolink.pointers_for_response('s3', 'PutObject', {'Bucket': 'some-bucket', 'Key': 'some-key.data'}, {'ETag': '\"ab12ef34\"'})\n"
-        "from span_autolink import _module\n"
-        "print(json.dumps([o.pointers[0].hash, _module.backend(), 'wasmtime' in sys.modules]))",
+        "from span_autolink import _runtime\n"
+        "print(json.dumps([o.pointers[0].hash, _runtime.backend(), 'wasmtime' in sys.modules]))",
         env={"SPAN_AUTOLINK_CACHE_DIR": str(tmp_path)},
     )
     assert json.loads(out) == ["e721375466d4116ab551213fdea08413", "ctypes", False]

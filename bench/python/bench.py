@@ -24,7 +24,8 @@ import tempfile
 import time
 
 import span_autolink
-from span_autolink import _convert, _module
+from span_autolink import _generated, _runtime, _values
+from span_autolink._outcome import Reader
 
 from ddtrace._trace.utils_botocore.span_pointers import (
     extract_span_pointers_from_successful_botocore_response as dd_extract,
@@ -170,32 +171,38 @@ def stream():
 
 def breakdown():
     """Where one call's time goes (medians of the parts, timed alone)."""
-    plan = span_autolink._plans[("s3", "PutObject")]
-    payload = plan(PUT_REQUEST, PUT_RESPONSE)
-    inst = _module.runtime().pool[-1]
-    out = inst.response(payload)
-    project_event = span_autolink._event_projection
-    event_payload = _convert.encode_marshal(project_event(STREAM))
-    event_out = _module.call_event(event_payload)
+    runtime = _runtime.runtime
+    walk_request, walk_response = _generated.CALLS[span_autolink._autolink.operations[("s3", "PutObject")]]
+    code = span_autolink._autolink.operations[("s3", "PutObject")]
+    walk = lambda: (code, walk_request(PUT_REQUEST), walk_response(PUT_RESPONSE))  # noqa: E731
+    payload = _values.encode(walk())
+    inst = runtime.loaded().pool[-1]
+    out = inst.roundtrip("sa_pointers_for_response", payload)
+    event_payload = _values.encode(_generated.EVENT(STREAM))
+    event_out = inst.roundtrip("sa_pointers_for_event", event_payload)
+    reader = Reader()
 
     def median(fn, calls):
         return statistics.median(per_call(fn, calls) for _ in range(15))
 
     print("where a PutObject call goes:")
-    print(f"  walk + encode JSON ({len(payload)} bytes)    {us(median(lambda: plan(PUT_REQUEST, PUT_RESPONSE), 5000))}")
-    print(f"  wasm round trip (one module call)  {us(median(lambda: inst.response(payload), 5000))}")
+    print(f"  walk                               {us(median(walk, 5000))}")
+    print(f"  walk + marshal ({len(payload)} bytes)        {us(median(lambda: _values.encode(walk()), 5000))}")
+    print(f"  wasm round trip (one module call)  {us(median(lambda: inst.roundtrip('sa_pointers_for_response', payload), 5000))}")
     print(f"    of which one empty export call   {us(median(lambda: inst.call('sa_abi_version'), 5000))}")
-    print(f"  parse output                       {us(median(lambda: _convert.parse(out), 5000))}")
-    public = _module._PublicApi()  # what wasmtime-py's Func.__call__ and Memory.read/write would cost
-    rt = _module.runtime()
+    print(f"  parse output                       {us(median(lambda: reader.outcome(out), 5000))}")
+    from span_autolink._public import PublicApi  # what wasmtime-py's Func.__call__ and Memory.read/write cost
+
+    loaded = runtime.loaded()
+    public = PublicApi(loaded.api.version)
     engine = public.engine()
-    slow = public.instance(engine, public.deserialize(engine, rt.api.serialize(rt.module)))
-    print(f"  (the same round trip through wasmtime-py's public API: {us(median(lambda: slow.response(payload), 500))})")
+    slow = public.instance(engine, public.deserialize(engine, loaded.api.serialize(loaded.module)))
+    print(f"  (the same round trip through wasmtime-py's public API: {us(median(lambda: slow.roundtrip('sa_pointers_for_response', payload), 500))})")
     print("where a 1,000-record stream event goes:")
-    print(f"  walk                               {ms(median(lambda: project_event(STREAM), 5))}")
-    print(f"  walk + marshal ({len(event_payload)} bytes)   {ms(median(lambda: _convert.encode_marshal(project_event(STREAM)), 5))}")
-    print(f"  wasm round trip                    {ms(median(lambda: _module.call_event(event_payload), 5))}")
-    print(f"  parse output                       {ms(median(lambda: _convert.parse(event_out), 5))}")
+    print(f"  walk                               {ms(median(lambda: _generated.EVENT(STREAM), 5))}")
+    print(f"  walk + marshal ({len(event_payload)} bytes)   {ms(median(lambda: _values.encode(_generated.EVENT(STREAM)), 5))}")
+    print(f"  wasm round trip                    {ms(median(lambda: inst.roundtrip('sa_pointers_for_event', event_payload), 5))}")
+    print(f"  parse output                       {ms(median(lambda: reader.outcome(event_out), 5))}")
 
 
 COLD = (
@@ -205,8 +212,8 @@ COLD = (
     "o = span_autolink.pointers_for_response('s3', 'PutObject', {'Bucket': 'b', 'Key': 'k'}, {'ETag': '\"e\"'})\n"
     "t1 = time.perf_counter()\n"
     "assert len(o.pointers) == 1, o\n"
-    "from span_autolink import _module\n"
-    "print(t1 - t0, _module.runtime().source)\n"
+    "from span_autolink import _runtime\n"
+    "print(t1 - t0, _runtime.runtime.loaded().source)\n"
 )
 
 
@@ -244,7 +251,7 @@ def cold_start():
 
 
 def main():
-    print(f"span-autolink {span_autolink.__version__}, backend {_module.backend()}, Python {sys.version.split()[0]}, "
+    print(f"span-autolink {span_autolink.__version__}, backend {_runtime.backend()}, Python {sys.version.split()[0]}, "
           f"{ROUNDS} alternating rounds, medians")
     check_same_answers()
     gc.collect()

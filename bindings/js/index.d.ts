@@ -23,7 +23,7 @@ export interface Pointer {
 
 /**
  * Why an input gave no pointer. `code` is stable and snake_case (the list is
- * in conformance/README.md); `message` is a sentence for people.
+ * in the README, as the core names them); `message` is a sentence for people.
  */
 export interface Issue {
   code:
@@ -46,6 +46,7 @@ export interface Issue {
     | 'stream_arn_invalid'
     | 'input_invalid'
     | 'response_not_successful'
+    | 'setting_invalid'
     | 'internal_error'
     | (string & {});
   message: string;
@@ -64,17 +65,37 @@ export interface Options {
    * JSON text (as the variable holds it) is accepted too.
    */
   dynamodbPrimaryKeys?: Record<string, string[]> | string;
+  /** The DynamoDB stream a `GetRecords` read (its ARN names the table). */
+  streamArn?: string;
 }
 
-/** The four attributes of the span link that carries a pointer (trace id and span id 0). */
-export interface SpanLinkAttributes {
+/** The settings read from the environment (the README lists the variables). */
+export interface Settings {
+  /** Whether calls give pointers at all. */
+  enabled: boolean;
+  /** The key-name configuration text in force (JSON), if any. */
+  dynamodbPrimaryKeys?: string;
+  /** The rate (0 to 1) at which spans with pointers keep their traces, if set. */
+  pointerSampling?: number;
+  /** Whether PutItem may learn key names by asking DynamoDB. */
+  describeTable: boolean;
+  /** What was wrong with the variables' values. */
+  issues: Issue[];
+}
+
+/**
+ * The four attributes of the span link that carries a pointer (trace id and
+ * span id 0). A type, not an interface, so that it is assignable to
+ * OpenTelemetry's `Attributes`.
+ */
+export type SpanLinkAttributes = {
   'link.kind': 'span-pointer';
   'ptr.kind': PointerKind;
   'ptr.dir': Direction;
   'ptr.hash': string;
   /** The pointer's change time, integer Unix nanoseconds, where it has one. */
   'span_autolink.change_time'?: number;
-}
+};
 
 /**
  * The producer span pointers of a successful AWS SDK call. Never throws.
@@ -96,8 +117,18 @@ export function pointersForResponse(
 /** The consumer span pointers of a Lambda event, however it was delivered. Never throws. */
 export function pointersForEvent(event: unknown): Outcome;
 
-/** The span-link attributes of a pointer (SPEC section 2). */
+/** The consumer span pointers of what SQS `ReceiveMessage` returned to a worker. Never throws. */
+export function pointersForReceiveMessage(output: unknown): Outcome;
+
+/**
+ * The consumer span pointers of what `GetRecords` returned: from Kinesis, or
+ * from DynamoDB Streams (then `options.streamArn` names the stream read). Never throws.
+ */
+export function pointersForGetRecords(output: unknown, options?: { streamArn?: string }): Outcome;
+
+/** The span-link attributes of a pointer (SPEC section 2); `null` for anything that is not a pointer. */
 export function spanLinkAttributes(pointer: Pointer): SpanLinkAttributes;
+export function spanLinkAttributes(pointer: unknown): SpanLinkAttributes | null;
 
 /**
  * Whether a span carrying the pointer `hash` asks to keep its trace when
@@ -106,24 +137,20 @@ export function spanLinkAttributes(pointer: Pointer): SpanLinkAttributes;
  */
 export function keepForSampling(hash: string, rate: number): boolean;
 
-/**
- * Reads DD_TRACE_AWS_ADD_SPAN_POINTERS and DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS
- * again; they are read once when the package loads.
- */
-export function reloadEnvironment(): void;
+/** The settings read from the environment: when first needed, and again after `reloadEnvironment()`. */
+export function settings(): Settings;
 
-/**
- * Forces a trap inside the WebAssembly module, to test recovery: returns an
- * `internal_error` issue, and the next call runs on a new instance.
- */
-export function testTrap(): Outcome;
+/** Reads the settings' environment variables again; call it after changing them. */
+export function reloadEnvironment(): void;
 
 declare const api: {
   pointersForResponse: typeof pointersForResponse;
   pointersForEvent: typeof pointersForEvent;
+  pointersForReceiveMessage: typeof pointersForReceiveMessage;
+  pointersForGetRecords: typeof pointersForGetRecords;
   spanLinkAttributes: typeof spanLinkAttributes;
   keepForSampling: typeof keepForSampling;
+  settings: typeof settings;
   reloadEnvironment: typeof reloadEnvironment;
-  testTrap: typeof testTrap;
 };
 export default api;

@@ -1,5 +1,14 @@
 // ESM entry: the same instance as the CommonJS entry.
 import api from './index.js';
 
-export const { pointersForResponse, pointersForEvent, spanLinkAttributes, keepForSampling, reloadEnvironment, testTrap } = api;
+export const {
+  pointersForResponse,
+  pointersForEvent,
+  pointersForReceiveMessage,
+  pointersForGetRecords,
+  spanLinkAttributes,
+  keepForSampling,
+  settings,
+  reloadEnvironment,
+} = api;
 export default api;

@@ -33,13 +33,18 @@ $(PY_VENV_STAMP): $(PY_DIR)/python.mk
 
 py-venv: $(PY_VENV_STAMP)
 
-py-package: wasm-abi $(PY_VENV_STAMP)
-	cp $(ABI_WASM) $(PY_PKG_WASM)
+py-package: $(PY_PKG_WASM) $(PY_VENV_STAMP)
 	rm -rf $(PY_DIR)/build $(PY_WHEEL)
 	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
 		--wheel-dir $(PY_WHEELS) ./$(PY_DIR)
 	rm -rf $(PY_DIR)/build
 	@test -f $(PY_WHEEL)
+
+# The import-free module as shipped: through wasm-opt, as the Node.js
+# package's module is (bindings/js/js.mk has the tool and its flags).
+$(PY_PKG_WASM): wasm-abi $(JS_DIR)/node_modules/.installed
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $(ABI_WASM) -o $@
+	@ls -l $@ | awk '{print "span_autolink.wasm after wasm-opt: " $$5 " bytes"}'
 
 # The tests import the installed wheel, never bindings/python.
 test-python: py-package

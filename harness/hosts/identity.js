@@ -33,7 +33,10 @@ const lines = cases.map((c) => {
     ? autolink.pointersForEvent(c.event)
     : autolink.pointersForResponse(c.service, c.operation, native(c.request), native(c.response),
       c.config === undefined ? {} : { dynamodbPrimaryKeys: c.config });
-  const pointers = outcome.pointers.map((p) => `${p.kind}:${p.direction}:${p.hash}`).join(',');
+  // A change time as the integer of the double that holds it (render.rs).
+  const pointers = outcome.pointers
+    .map((p) => `${p.kind}:${p.direction}:${p.hash}` + (p.changeTime === undefined ? '' : `@${BigInt(p.changeTime)}`))
+    .join(',');
   const codes = outcome.issues.map((i) => i.code).join(',');
   return `${c.name}\t${pointers}\t${codes}`;
 });

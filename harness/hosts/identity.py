@@ -43,7 +43,11 @@ def main(corpus_path: str, out_path: str) -> None:
                 native(case["response"]),
                 dynamodb_primary_keys=case.get("config"),
             )
-        pointers = ",".join(f"{p.kind}:{p.direction}:{p.hash}" for p in outcome.pointers)
+        # A change time as the integer of the double that holds it (render.rs).
+        pointers = ",".join(
+            f"{p.kind}:{p.direction}:{p.hash}" + ("" if p.change_time is None else f"@{int(float(p.change_time))}")
+            for p in outcome.pointers
+        )
         codes = ",".join(i.code for i in outcome.issues)
         lines.append(f"{case['name']}\t{pointers}\t{codes}")
     with open(out_path, "w", encoding="utf-8") as f:

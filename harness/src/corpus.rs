@@ -32,7 +32,14 @@ impl Rng {
     }
 }
 
+/// Stands for a lone surrogate, which a Rust string cannot hold: [`text`]
+/// writes it into the corpus as the JSON escape `\udce9`, which every host
+/// reads its own way (a lone UTF-16 unit in Node.js, a lone code point in
+/// Python, U+FFFD in the core) and must agree on.
+pub const LONE_SURROGATE: char = '\u{e000}';
+
 const KEY_PIECES: &[&str] = &[
+    "caf\u{e000}",
     "photos",
     "2026",
     "a b",
@@ -151,6 +158,24 @@ const ETAGS: &[&str] = &[
     "\"a\"b\"",
     "\"é\"",
     "\"unterminated",
+];
+/// Change times as events write them: RFC 3339 text (to the nanosecond,
+/// beyond what a double holds exactly), seconds with a fraction, and what
+/// no time rule reads.
+const TIMES: &[&str] = &[
+    "2026-11-20T10:15:30.123Z",
+    "2026-11-20T10:15:30Z",
+    "2026-11-20T10:15:30.123456789Z",
+    "2026-11-20T11:15:30.5+01:00",
+    "1970-01-01T00:00:00.000Z",
+    "not a time",
+];
+const SECONDS: &[&str] = &[
+    "1763633730",
+    "1763633731.2",
+    "1763633730.123456789",
+    "1.7636337305E9",
+    "-5",
 ];
 const BASE64: &[&str] = &["AAECAwT/", "", "aGVsbG8=", "not base64!", "AAE", "////"];
 
@@ -275,6 +300,19 @@ impl Gen {
     }
 
     fn config(&mut self) -> Value {
+        match self.rng.below(40) {
+            // Not an object at all.
+            0 => return json!(["orders", "id"]),
+            // Longer than any output before: the module's output buffer moves.
+            1 => {
+                let mut map = Map::new();
+                for t in 0..200 {
+                    map.insert(format!("table-{t}-{}", "x".repeat(60)), json!("id"));
+                }
+                return Value::Object(map);
+            }
+            _ => {}
+        }
         let mut map = Map::new();
         for table in TABLES {
             match self.rng.below(6) {
@@ -283,7 +321,11 @@ impl Gen {
                     map.insert(table.to_string(), json!([self.rng.pick(ATTRS)]));
                 }
                 2 => {
-                    map.insert(table.to_string(), json!(["a", "a"]));
+                    let bad = self
+                        .rng
+                        .pick(&[json!(["a", "a"]), json!("id"), json!([]), json!([1])])
+                        .clone();
+                    map.insert(table.to_string(), bad);
                 }
                 _ => {
                     map.insert(
@@ -331,16 +373,30 @@ impl Gen {
         } else {
             json!({"ETag": etag, "VersionId": "v1"})
         };
-        if self.rng.chance(5) {
-            output = json!({});
+        match self.rng.below(20) {
+            0 => output = json!({}),
+            1 => {
+                output = json!({"Error": {"Code": "NoSuchBucket"}, "ResponseMetadata": {"HTTPStatusCode": 404}})
+            }
+            2 => {
+                output["$metadata"] =
+                    json!({"httpStatusCode": *self.rng.pick(&[200, 204, 301, 500])})
+            }
+            _ => {}
         }
-        let response = if self.rng.chance(25) {
-            json!({"data": output})
-        } else {
-            output
+        let response = match self.rng.below(20) {
+            0..=4 => json!({"data": output}),
+            5 => Value::Null,
+            _ => output,
         };
         let service = *self.rng.pick(&["s3", "S3"]);
-        json!({"name": format!("s3_response_{i}"), "kind": "response", "service": service, "operation": op, "request": request, "response": response})
+        let mut case = json!({"name": format!("s3_response_{i}"), "kind": "response", "service": service, "operation": op, "request": request, "response": response});
+        // Configurations change between calls of every kind, those that
+        // consult none included.
+        if self.rng.chance(30) {
+            case["config"] = self.config();
+        }
+        case
     }
 
     fn ddb_response(&mut self, i: usize) -> Value {
@@ -430,10 +486,14 @@ impl Gen {
                 "ObjectRemoved:Delete",
             ]);
             let etag = self.rng.pick(ETAGS).trim_matches('"').to_owned();
-            records.push(json!({
+            let mut record = json!({
                 "eventVersion": "2.1", "eventSource": "aws:s3", "eventName": name,
                 "s3": {"bucket": {"name": self.rng.pick(BUCKETS)}, "object": {"key": encoded, "eTag": etag, "size": 1}}
-            }));
+            });
+            if self.rng.chance(70) {
+                record["eventTime"] = json!(self.rng.pick(TIMES));
+            }
+            records.push(record);
         }
         json!({"Records": records})
     }
@@ -475,15 +535,34 @@ impl Gen {
             let name = *self.rng.pick(&["INSERT", "MODIFY", "REMOVE", "OTHER"]);
             let keys = self.key_map(false);
             let record = if self.rng.chance(25) {
-                let data = json!({"tableName": table, "eventName": name, "eventSource": "aws:dynamodb", "dynamodb": {"Keys": keys}});
-                json!({"eventSource": "aws:kinesis", "kinesis": {"data": base64(data.to_string().as_bytes())}})
+                let mut data = json!({"tableName": table, "eventName": name, "eventSource": "aws:dynamodb", "dynamodb": {"Keys": keys}});
+                if self.rng.chance(50) {
+                    data["dynamodb"]["ApproximateCreationDateTime"] = number(
+                        self.rng
+                            .pick::<&str>(&["1763633731123", "1763633731123456"]),
+                    );
+                    if self.rng.chance(50) {
+                        data["dynamodb"]["ApproximateCreationDateTimePrecision"] =
+                            json!("MICROSECOND");
+                    }
+                }
+                let mut kinesis = json!({"data": base64(data.to_string().as_bytes())});
+                if self.rng.chance(70) {
+                    kinesis["approximateArrivalTimestamp"] = number(self.rng.pick::<&str>(SECONDS));
+                }
+                json!({"eventSource": "aws:kinesis", "kinesis": kinesis})
             } else {
                 let arn = if self.rng.chance(5) {
                     format!("arn:aws:dynamodb:us-east-1:123456789012:table/{table}")
                 } else {
                     format!("arn:{}:dynamodb:us-east-1:123456789012:table/{table}/stream/2026-11-01T00:00:00.000", self.rng.pick(PARTITIONS))
                 };
-                json!({"eventSource": "aws:dynamodb", "eventName": name, "eventSourceARN": arn, "dynamodb": {"Keys": keys, "NewImage": {"x": {"S": "y"}}}})
+                let mut record = json!({"eventSource": "aws:dynamodb", "eventName": name, "eventSourceARN": arn, "dynamodb": {"Keys": keys, "NewImage": {"x": {"S": "y"}}}});
+                if self.rng.chance(70) {
+                    record["dynamodb"]["ApproximateCreationDateTime"] =
+                        number(self.rng.pick::<&str>(SECONDS));
+                }
+                record
             };
             records.push(record);
         }
@@ -502,6 +581,12 @@ impl Gen {
         };
         json!({"name": format!("unrelated_{i}"), "kind": "event", "event": event})
     }
+}
+
+/// The corpus as JSON text, lone surrogates written in.
+pub fn text(corpus: &Value) -> String {
+    let text = serde_json::to_string(corpus).unwrap_or_default();
+    text.replace(LONE_SURROGATE, "\\udce9")
 }
 
 /// `count` cases from `seed`.

@@ -64,13 +64,23 @@ pub struct Host {
     config_text: Vec<u8>,
 }
 
-/// The exports of ABI.md that take an input length.
+/// The exports of ABI.md that take an input length and write an output.
 pub const CALLS: [&str; 4] = [
     "sa_configure",
     "sa_pointers_for_response",
     "sa_pointers_for_event",
-    "sa_response_projection",
+    "sa_settings",
 ];
+
+/// The version of ABI.md this host is written from.
+const ABI_VERSION: u32 = 2;
+
+/// Set in what an export returns when linear memory grew (ABI.md); this
+/// host reads memory afresh every time and only masks it off.
+const GREW: u32 = 1 << 31;
+
+/// Inputs and outputs longer than this give their buffer back (ABI.md).
+const RETAINED: usize = 1 << 20;
 
 impl Host {
     /// Loads a shipped module. `built_by` names the make target that builds
@@ -97,9 +107,9 @@ impl Host {
             config_text: Vec::new(),
         };
         let version = host.exports_version()?;
-        if version != 1 {
+        if version != ABI_VERSION {
             return Err(format!(
-                "{}: ABI version {version}, this host speaks 1",
+                "{}: ABI version {version}, this host speaks {ABI_VERSION}",
                 path.display()
             ));
         }
@@ -173,7 +183,8 @@ impl Host {
                 .exports
                 .input
                 .call(&mut self.store, len)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| e.to_string())?
+                & !GREW;
             buffers.input_room = input.len();
             buffers.module_calls += 1;
         }
@@ -181,21 +192,31 @@ impl Host {
             .memory
             .write(&mut self.store, buffers.input as usize, input)
             .map_err(|e| e.to_string())?;
-        let out_len = func.call(&mut self.store, len).map_err(|e| e.to_string())?;
+        let out_len = func.call(&mut self.store, len).map_err(|e| e.to_string())? & !GREW;
         buffers.module_calls += 1;
+        if input.len() > RETAINED {
+            // Given back: the next input asks for room again.
+            buffers.input_room = 0;
+        }
         if out_len as usize > buffers.longest_output {
             buffers.output = self
                 .exports
                 .output
                 .call(&mut self.store, ())
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| e.to_string())?
+                & !GREW;
             buffers.longest_output = out_len as usize;
             buffers.module_calls += 1;
+        }
+        let output_at = buffers.output;
+        if out_len as usize > RETAINED {
+            // Given back by the next call, whose output is elsewhere.
+            buffers.longest_output = 0;
         }
         let mut buf = vec![0u8; out_len as usize];
         self.exports
             .memory
-            .read(&self.store, buffers.output as usize, &mut buf)
+            .read(&self.store, output_at as usize, &mut buf)
             .map_err(|e| e.to_string())?;
         let fuel_used =
             self.limits.fuel_per_call - self.store.get_fuel().map_err(|e| e.to_string())?;
@@ -225,7 +246,8 @@ impl Host {
             .exports
             .input
             .call(&mut self.store, len)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?
+            & !GREW;
         self.exports
             .memory
             .write(&mut self.store, ptr as usize, first)
@@ -234,7 +256,8 @@ impl Host {
             .exports
             .input
             .call(&mut self.store, grown)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?
+            & !GREW;
         let mut kept = vec![0u8; first.len()];
         self.exports
             .memory

@@ -361,3 +361,67 @@ fn a_million_calls_do_not_grow_memory() {
         );
     }
 }
+
+/// Work per input byte stays bounded however wide a key map is: a record
+/// of tens of thousands of key members (anyone who can write to a stream
+/// can send one) costs no more per byte than an ordinary event. The
+/// duplicate search over key maps was pairwise (quadratic) before.
+#[test]
+fn wide_maps_cost_linear_work() {
+    // Fuel (roughly, instructions) one input byte may take. An ordinary
+    // stream event takes a few hundred; a quadratic search over 60,000
+    // members takes hundreds of thousands.
+    const FUEL_PER_BYTE: u64 = 2_000;
+    let wide = |n: usize| -> serde_json::Map<String, Value> {
+        (0..n)
+            .map(|i| (format!("k{i}"), json!({"S": "v"})))
+            .collect()
+    };
+    let mut inputs: Vec<(String, &str, Vec<u8>)> = vec![(
+        "an ordinary stream event".into(),
+        "sa_pointers_for_event",
+        event(
+            (0..1_000)
+                .map(|i| stream_record(json!({"id": {"N": i.to_string()}})))
+                .collect(),
+        ),
+    )];
+    for n in [1_000, 60_000] {
+        inputs.push((
+            format!("a stream record with {n} key members"),
+            "sa_pointers_for_event",
+            event(vec![stream_record(Value::Object(wide(n)))]),
+        ));
+        inputs.push((
+            format!("a Key of {n} members"),
+            "sa_pointers_for_response",
+            update(Value::Object(wide(n))),
+        ));
+        let tables: serde_json::Map<String, Value> = (0..n)
+            .map(|i| {
+                (
+                    format!("t{i}"),
+                    json!([{"DeleteRequest": {"Key": {"id": {"S": "x"}}}}]),
+                )
+            })
+            .collect();
+        let batch = json!({"service": "dynamodb", "operation": "BatchWriteItem",
+            "request": {"RequestItems": tables}, "response": {}});
+        inputs.push((
+            format!("RequestItems of {n} tables"),
+            "sa_pointers_for_response",
+            batch.to_string().into_bytes(),
+        ));
+    }
+    for (module, mut host) in hosts() {
+        for (what, export, input) in &inputs {
+            let fuel = survives(&mut host, export, input, what);
+            let per_byte = fuel / input.len() as u64;
+            println!("{module}: {what}: {per_byte} fuel a byte");
+            assert!(
+                per_byte <= FUEL_PER_BYTE,
+                "{module}: {what} took {per_byte} fuel a byte"
+            );
+        }
+    }
+}

@@ -1,10 +1,12 @@
 //! The import-free calling convention (`ABI.md`): plain functions of
-//! integers, bytes passed through linear memory.
+//! integers, bytes passed through linear memory. What an export returns
+//! carries [`GREW`](instance::GREW) when linear memory grew.
 
-use crate::{instance, interop};
+use crate::instance::{self, answer_of};
+use crate::interop;
 
 /// Bumped whenever a function, a format or a rule of `ABI.md` changes.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 #[no_mangle]
 pub extern "C" fn sa_abi_version() -> u32 {
@@ -12,52 +14,66 @@ pub extern "C" fn sa_abi_version() -> u32 {
 }
 
 #[no_mangle]
-pub extern "C" fn sa_input(len: u32) -> *mut u8 {
-    instance::input(len as usize)
+pub extern "C" fn sa_input(len: u32) -> u32 {
+    answer_of(instance::input(len as usize) as usize)
 }
 
 #[no_mangle]
-pub extern "C" fn sa_output() -> *const u8 {
-    instance::output()
+pub extern "C" fn sa_output() -> u32 {
+    answer_of(instance::output() as usize)
 }
 
 #[no_mangle]
 pub extern "C" fn sa_configure(len: u32) -> u32 {
-    instance::configure(len as usize, interop::config) as u32
+    answer_of(instance::configure(len as usize, interop::config))
 }
 
 #[no_mangle]
 pub extern "C" fn sa_pointers_for_response(len: u32) -> u32 {
-    instance::call(len as usize, interop::response) as u32
+    answer_of(instance::call(len as usize, interop::response))
 }
 
 #[no_mangle]
 pub extern "C" fn sa_pointers_for_event(len: u32) -> u32 {
-    instance::call(len as usize, |input, _| interop::event(input)) as u32
+    answer_of(instance::call(len as usize, |input, _| {
+        interop::event(input)
+    }))
 }
 
+/// Input `SERVICE OPERATION`; the call's operation code, or 255 when it
+/// gives no pointer (no output).
 #[no_mangle]
-pub extern "C" fn sa_response_projection(len: u32) -> u32 {
-    let projection = instance::with(|i| {
-        let input = i.input.get(..len as usize).unwrap_or_default();
-        interop::response_projection(input)
-    });
-    instance::answer(projection.as_deref().unwrap_or_default()) as u32
+pub extern "C" fn sa_operation(len: u32) -> u32 {
+    instance::with(|i| interop::operation(instance::input_of(&i.input, len as usize)))
 }
 
+/// Input: a pointer hash; 1 when a span carrying that pointer keeps its
+/// trace at `rate`, else 0 (no output).
 #[no_mangle]
-pub extern "C" fn sa_event_projection() -> u32 {
-    instance::answer(&interop::event_projection()) as u32
-}
-
-/// Whether a span carrying the pointer hash keeps its trace at a rate:
-/// input `HASH RATE`, result 1 or 0 (no output).
-#[no_mangle]
-pub extern "C" fn sa_keep_for_sampling(len: u32) -> u32 {
+pub extern "C" fn sa_keep_for_sampling(len: u32, rate: f64) -> u32 {
     instance::with(|i| {
-        let input = i.input.get(..len as usize).unwrap_or_default();
-        u32::from(interop::keep_for_sampling(input))
+        let hash = instance::input_of(&i.input, len as usize);
+        u32::from(interop::keep_for_sampling(hash, rate))
     })
+}
+
+/// Input: the environment's `NAME=VALUE` entries, each ended by NUL;
+/// output: the settings' lines.
+#[no_mangle]
+pub extern "C" fn sa_settings(len: u32) -> u32 {
+    answer_of(instance::answer(interop::settings, len as usize))
+}
+
+/// Output: the names of the environment variables `sa_settings` reads.
+#[no_mangle]
+pub extern "C" fn sa_setting_variables() -> u32 {
+    answer_of(instance::answer(
+        |_, out| {
+            out.clear();
+            out.extend_from_slice(interop::setting_variables().as_bytes());
+        },
+        0,
+    ))
 }
 
 /// Traps on purpose, so that hosts can test their recovery from a trap.

@@ -3,14 +3,27 @@
 //! far less often than calls happen and so is set apart from them.
 
 use crate::arena;
+use span_autolink::limits::MAX_INPUT_BYTES;
 use span_autolink::{Config, Outcome};
 use std::cell::RefCell;
+
+/// Buffers larger than this are given back after the call that needed
+/// them (`ABI.md`, "Buffers"), so that one outsized input does not keep
+/// its memory for the life of the process.
+pub const RETAINED: usize = 1 << 20;
+
+/// Linear memory never shrinks: a host discards an instance whose memory
+/// grew beyond this (an outsized input did it) once the call's output is
+/// read, and the next call gets a new one (ABI.md, "Buffers").
+pub const MEMORY_KEPT: usize = 64 << 20;
 
 #[derive(Default)]
 pub struct Instance {
     pub input: Vec<u8>,
     pub output: Vec<u8>,
     pub config: Config,
+    /// Linear memory's size in pages when a host last heard of it.
+    pages: usize,
 }
 
 thread_local! {
@@ -22,12 +35,41 @@ pub fn with<R>(f: impl FnOnce(&mut Instance) -> R) -> R {
     INSTANCE.with(|cell| f(&mut cell.borrow_mut()))
 }
 
+/// Set in what an export returns when linear memory grew since the host
+/// last heard: a host that keeps a view of memory (or its base address)
+/// must get it anew before reading or writing. Addresses and lengths stay
+/// below 2^31, the input bound being far under it.
+pub const GREW: u32 = 1 << 31;
+
+/// `value` with [`GREW`] set when memory grew since the last answer.
+pub fn answer_of(value: usize) -> u32 {
+    let value = value as u32 & !GREW;
+    with(|i| {
+        let pages = memory_pages();
+        if pages != i.pages {
+            i.pages = pages;
+            value | GREW
+        } else {
+            value
+        }
+    })
+}
+
+fn memory_pages() -> usize {
+    #[cfg(target_arch = "wasm32")]
+    return core::arch::wasm32::memory_size(0);
+    #[cfg(not(target_arch = "wasm32"))]
+    0
+}
+
 /// Makes room for `len` input bytes and returns where the host writes them.
-/// The buffer only grows, so the pointer stays valid for any later input of
-/// at most `len` bytes: a host calls this only when it needs more room.
+/// The buffer only grows (until an outsized call gives it back), so the
+/// pointer stays valid for any later input of at most `len` bytes: a host
+/// calls this only when it needs more room. More than the input bound gets
+/// no room: the call then gives `input_invalid`.
 pub fn input(len: usize) -> *mut u8 {
     with(|i| {
-        if len > i.input.len() {
+        if len > i.input.len() && len <= MAX_INPUT_BYTES {
             i.input.resize(len, 0);
         }
         i.input.as_mut_ptr()
@@ -50,31 +92,44 @@ pub fn configure(len: usize, f: impl FnOnce(&[u8]) -> Config) -> usize {
 /// configuration, writes its outcome as the output, and returns the output
 /// length. Everything `f` allocates lives in the call arena. The output
 /// buffer is reused, so its address changes only when an output is longer
-/// than every earlier one.
+/// than every earlier one, or after an outsized one.
 pub fn call(len: usize, f: impl FnOnce(&[u8], &Config) -> Outcome) -> usize {
     with(|i| {
+        give_back_outsized(&mut i.output);
         let input = input_of(&i.input, len);
         arena::scope(|| {
             let outcome = f(input, &i.config);
             arena::outside(|| crate::interop::write_outcome(&outcome, &mut i.output));
             arena::discard(outcome);
         });
+        if len > RETAINED {
+            i.input = Vec::new();
+        }
         i.output.len()
     })
 }
 
+/// An output buffer that an outsized answer grew is given back before
+/// the next answer is written (that answer is then in a new place).
+fn give_back_outsized(output: &mut Vec<u8>) {
+    if output.capacity() > RETAINED {
+        *output = Vec::new();
+    }
+}
+
 /// More than `sa_input` made room for is a host error; it reads as no
 /// input, which gives `input_invalid`.
-fn input_of(input: &[u8], len: usize) -> &[u8] {
+pub fn input_of(input: &[u8], len: usize) -> &[u8] {
     input.get(..len).unwrap_or_default()
 }
 
-/// Sets the output to `text` and returns its length.
-pub fn answer(text: &str) -> usize {
+/// Sets the output to what `write` writes and returns its length.
+pub fn answer(write: impl FnOnce(&[u8], &mut Vec<u8>), len: usize) -> usize {
     with(|i| {
-        i.output.clear();
-        i.output.extend_from_slice(text.as_bytes());
-        i.output.len()
+        give_back_outsized(&mut i.output);
+        let Instance { input, output, .. } = i;
+        write(input_of(input, len), output);
+        output.len()
     })
 }
 

@@ -1,27 +1,53 @@
 //! The one place where bytes from a host become core values, and core
 //! outcomes become bytes for a host.
 //!
-//! Input is JSON text (with `{"$bytes": "<base64>"}` for raw bytes), or
-//! Python's marshal format after the two bytes `\0m` (`marshal.rs`), which
-//! both packages write faster than JSON (Python for events, Node.js for
-//! everything) and which needs no unescaping here. Output is a line per result, cheap to split in any
-//! language and with nothing to look up: `p KIND DIRECTION HASH` for a
-//! pointer, `i CODE MESSAGE` for an issue.
+//! Input on the hot path is Python's marshal format after the two bytes
+//! `\0m`, written along the core's projections (`marshal.rs`, `ABI.md`
+//! "Input"): both packages write it without escaping anything, and it is
+//! read without scanning. JSON text stays for tests, the harness and hosts
+//! that have no marshal writer. Output is a line per result, cheap to split
+//! in any language: `p KIND DIRECTION HASH [CHANGE_TIME]` for a pointer,
+//! `i CODE MESSAGE` for an issue.
 
+use span_autolink::limits::{MAX_INPUT_BYTES, TOO_LARGE};
 use span_autolink::projection::EVENT;
+use span_autolink::settings::{Settings, VARIABLES};
 use span_autolink::{
     pointers_for_event, pointers_for_operation, pointers_for_response, unreadable_input, Config,
     Operation, Outcome, Value,
 };
 
-/// A successful AWS call: `{"service", "operation", "request", "response"}`,
-/// or projected input (the operation's code, then the request and the
-/// response along their projections).
+/// The tag in front of input in marshal format. JSON text never starts
+/// with a NUL byte.
+pub const MARSHAL_TAG: &[u8] = b"\0m";
+
+/// An AWS call: in marshal format the tuple `(code, request, response)`
+/// written along the operation's projections, or JSON text
+/// `{"service", "operation", "request", "response"}`.
 pub fn response(input: &[u8], config: &Config) -> Outcome {
-    if let Some(data) = input.strip_prefix(PROJECTED_TAG) {
-        return projected_response(data, config);
+    if input.len() > MAX_INPUT_BYTES {
+        return unreadable_input("response call", TOO_LARGE);
     }
-    let call = match read(input) {
+    if let Some(data) = input.strip_prefix(MARSHAL_TAG) {
+        let call = crate::marshal::read_call(data, |code| {
+            let p = Operation::from_code(code)?.projection();
+            Some([p.request, p.response])
+        });
+        return match call {
+            Ok((code, [request, response])) => {
+                let outcome = match Operation::from_code(code) {
+                    Some(operation) => {
+                        pointers_for_operation(operation, &request, &response, config)
+                    }
+                    None => Outcome::new(),
+                };
+                crate::arena::discard([request, response]);
+                outcome
+            }
+            Err(error) => unreadable_input("response call", &format!("marshal data: {error}")),
+        };
+    }
+    let call = match Value::from_host_json(input) {
         Ok(call) => call,
         Err(error) => return unreadable_input("response call", &error),
     };
@@ -38,37 +64,16 @@ pub fn response(input: &[u8], config: &Config) -> Outcome {
     outcome
 }
 
-fn projected_response(data: &[u8], config: &Config) -> Outcome {
-    let Some((&code, data)) = data.split_first() else {
-        return unreadable_input("response call", "projected input without an operation code");
-    };
-    let Some(operation) = Operation::from_code(code) else {
-        return unreadable_input(
-            "response call",
-            &format!("no operation has the code {code}"),
-        );
-    };
-    let p = operation.projection();
-    // One level deep, as members of the call in named input.
-    match crate::marshal::read_along(data, 1, [p.request, p.response]) {
-        Ok([request, response]) => {
-            let outcome = pointers_for_operation(operation, &request, &response, config);
-            crate::arena::discard([request, response]);
-            outcome
-        }
-        Err(error) => {
-            unreadable_input("response call", &format!("projected marshal data: {error}"))
-        }
-    }
-}
-
-/// A Lambda event, in any input format.
+/// A Lambda event: in marshal format written along the event projection,
+/// or JSON text.
 pub fn event(input: &[u8]) -> Outcome {
-    let event = match input.strip_prefix(PROJECTED_TAG) {
-        Some(data) => crate::marshal::read_along(data, 0, [&EVENT])
-            .map(|[event]| event)
-            .map_err(|error| format!("projected marshal data: {error}")),
-        None => read(input),
+    if input.len() > MAX_INPUT_BYTES {
+        return unreadable_input("event", TOO_LARGE);
+    }
+    let event = match input.strip_prefix(MARSHAL_TAG) {
+        Some(data) => crate::marshal::read_along(data, &EVENT)
+            .map_err(|error| format!("marshal data: {error}")),
+        None => Value::from_host_json(input),
     };
     match event {
         Ok(event) => {
@@ -80,22 +85,6 @@ pub fn event(input: &[u8]) -> Outcome {
     }
 }
 
-/// The tag in front of input in marshal format. JSON text never starts
-/// with a NUL byte.
-pub const MARSHAL_TAG: &[u8] = b"\0m";
-
-/// The tag in front of projected input: marshal values written along the
-/// projections, member names left out (what the Node.js package sends).
-pub const PROJECTED_TAG: &[u8] = b"\0p";
-
-/// Input as JSON text or, behind [`MARSHAL_TAG`], in marshal format.
-fn read(input: &[u8]) -> Result<Value<'_>, String> {
-    if let Some(data) = input.strip_prefix(MARSHAL_TAG) {
-        return crate::marshal::read(data).map_err(|e| format!("marshal data: {e}"));
-    }
-    Value::from_host_json(input)
-}
-
 /// The key-name configuration as JSON text; empty text is no configuration.
 pub fn config(input: &[u8]) -> Config {
     if input.iter().all(u8::is_ascii_whitespace) {
@@ -104,39 +93,72 @@ pub fn config(input: &[u8]) -> Config {
     Config::from_json(input)
 }
 
-/// `SERVICE OPERATION` to the JSON projection of what the call's rules read
-/// and the operation's code for projected input (`{"operation": code,
-/// "request": ..., "response": ...}`), or nothing when the call writes
-/// nothing a pointer can name.
-pub fn response_projection(input: &[u8]) -> Option<String> {
-    let text = core::str::from_utf8(input).ok()?;
-    // Service names may have spaces (`DynamoDB Streams`); operation names do not.
-    let (service, operation) = text.rsplit_once(' ')?;
-    let operation = Operation::parse(service, operation)?;
-    let p = operation.projection();
-    Some(format!(
-        "{{\"operation\":{},\"request\":{},\"response\":{}}}",
-        operation.code(),
-        p.request.to_json(),
-        p.response.to_json()
-    ))
-}
+/// What `operation` answers for a call no rule reads.
+pub const NO_OPERATION: u32 = 0xff;
 
-/// `HASH RATE` (one space; the rate as decimal text) to whether a span
-/// with that pointer keeps its trace ([`span_autolink::keep`]).
-pub fn keep_for_sampling(input: &[u8]) -> bool {
-    let Some((hash, rate)) = core::str::from_utf8(input)
+/// `SERVICE OPERATION` to the operation's code, or [`NO_OPERATION`] when
+/// the call gives no pointer. Service names may have spaces (`DynamoDB
+/// Streams`); operation names do not.
+pub fn operation(input: &[u8]) -> u32 {
+    core::str::from_utf8(input)
         .ok()
-        .and_then(|text| text.split_once(' '))
-    else {
-        return false;
-    };
-    rate.parse::<f64>()
-        .is_ok_and(|rate| span_autolink::keep(hash, rate))
+        .and_then(|text| text.rsplit_once(' '))
+        .and_then(|(service, operation)| Operation::parse(service, operation))
+        .map_or(NO_OPERATION, |operation| u32::from(operation.code()))
 }
 
-pub fn event_projection() -> String {
-    span_autolink::projection::EVENT.to_json()
+/// Whether a span carrying the pointer hash `input` keeps its trace at
+/// `rate` ([`span_autolink::keep`]).
+pub fn keep_for_sampling(input: &[u8], rate: f64) -> bool {
+    core::str::from_utf8(input).is_ok_and(|hash| span_autolink::keep(hash, rate))
+}
+
+/// The settings of an environment: input `NAME=VALUE` entries of the
+/// variables that are set, each ended by a NUL byte (values may hold line
+/// breaks); output a line per setting, `s NAME VALUE`, where the key-name
+/// configuration's value is the name of the variable that holds it, then
+/// the issues. The key-name configuration itself is not applied here.
+pub fn settings(input: &[u8], out: &mut Vec<u8>) {
+    let entries: Vec<(&str, &str)> = input
+        .split(|&b| b == 0)
+        .filter_map(|entry| core::str::from_utf8(entry).ok()?.split_once('='))
+        .collect();
+    let settings = Settings::from_environment(|name| {
+        entries
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+    });
+    out.clear();
+    let mut line = |name: &str, value: &[u8]| {
+        for part in [b"s ", name.as_bytes(), b" ", value, b"\n"] {
+            out.extend_from_slice(part);
+        }
+    };
+    let flag = |on: bool| if on { &b"true"[..] } else { b"false" };
+    line("enabled", flag(settings.enabled));
+    if let Some((variable, _)) = settings.dynamodb_primary_keys {
+        line("dynamodb_primary_keys", variable.as_bytes());
+    }
+    if let Some(rate) = settings.pointer_sampling {
+        line("pointer_sampling", rate.as_bytes());
+    }
+    line("describe_table", flag(settings.describe_table));
+    let mut issues = Outcome::new();
+    issues.issues = settings.issues;
+    let mut lines = Vec::new();
+    write_outcome(&issues, &mut lines);
+    out.extend_from_slice(&lines);
+}
+
+/// The names of the variables the settings read, one per line (hosts read
+/// these and hand them to [`settings`]).
+pub fn setting_variables() -> String {
+    VARIABLES
+        .iter()
+        .map(|(name, _)| format!("{name}\n"))
+        .collect()
 }
 
 /// Writes the outcome as lines; line breaks and other control characters in
@@ -174,6 +196,10 @@ mod tests {
     use super::*;
     use crate::marshal::tests::u;
 
+    fn text(out: &[u8]) -> String {
+        String::from_utf8(out.to_vec()).unwrap()
+    }
+
     #[test]
     fn response_round_trip() {
         let input = br#"{"service":"s3","operation":"PutObject","request":{"Bucket":"some-bucket","Key":"some-key.data"},"response":{"ETag":"\"ab12ef34\""}}"#;
@@ -182,33 +208,54 @@ mod tests {
         assert_eq!(out, b"p aws.s3.object d e721375466d4116ab551213fdea08413\n");
     }
 
-    #[test]
-    fn projected_response_round_trip() {
-        // Code 0 (PutObject), {Bucket, Key}, {ETag, data absent}.
-        let input = [
-            &b"\0p\0@"[..],
+    /// A PutObject as both packages write it: `(0, (Bucket, Key), (ETag,
+    /// data, Error, error, ResponseMetadata, $metadata))`.
+    fn put_object(etag: &str) -> Vec<u8> {
+        [
+            &b"\0m)\x03i\0\0\0\0)\x02"[..],
             &u("some-bucket"),
             &u("some-key.data"),
-            b"@",
-            &u("\"ab12ef34\""),
-            b"00000",
+            b")\x06",
+            &u(etag),
+            b"NNNNN",
         ]
-        .concat();
+        .concat()
+    }
+
+    #[test]
+    fn projected_response_round_trip() {
         let mut out = Vec::new();
-        write_outcome(&response(&input, &Config::new()), &mut out);
+        write_outcome(
+            &response(&put_object("\"ab12ef34\""), &Config::new()),
+            &mut out,
+        );
         assert_eq!(out, b"p aws.s3.object d e721375466d4116ab551213fdea08413\n");
         for (input, what) in [
-            (&b"\0p"[..], "without an operation code"),
-            (b"\0p\x0b@00", "no operation has the code 11"),
-            (b"\0p\0@00", "projected marshal data: unexpected end"),
+            (&b"\0m"[..], "not a tuple"),
+            (b"\0mN", "not a tuple"),
+            (b"\0m)\x03i\x0b\0\0\0NN", "names no operation"),
+            (b"\0m)\x03u\x01\0\0\0xNN", "names no operation"),
+            (
+                b"\0m)\x03i\0\0\0\0)\x01N)\x06NNNNNN",
+                "1 members where its projection names 2",
+            ),
+            (b"\0m)\x03i\0\0\0\0N", "unexpected end"),
         ] {
             write_outcome(&response(input, &Config::new()), &mut out);
-            let text = String::from_utf8(out.clone()).unwrap();
+            let text = text(&out);
             assert!(
                 text.starts_with("i input_invalid ") && text.contains(what),
-                "{text}"
+                "{input:?}: {text}"
             );
         }
+        // A call without a response is read, and did not succeed.
+        write_outcome(&response(b"\0m)\x03i\0\0\0\0NN", &Config::new()), &mut out);
+        assert!(text(&out).starts_with("i response_not_successful "));
+        // Bytes after the call.
+        let mut trailing = put_object("e");
+        trailing.push(b'N');
+        write_outcome(&response(&trailing, &Config::new()), &mut out);
+        assert!(text(&out).contains("trailing bytes"));
     }
 
     /// Issue codes and pointer count, what hosts compare.
@@ -220,7 +267,7 @@ mod tests {
     #[test]
     fn projected_and_named_input_nest_alike() {
         // PutItem of {"id": {"S": "x"}, "deep": {"M": {"M": ... {}}}},
-        // `k` maps deep, as JSON and as projected input, around the limit.
+        // `k` maps deep, as JSON and as marshal input, around the limit.
         let config = Config::from_json(br#"{"t": ["id"]}"#);
         let code = Operation::parse("dynamodb", "PutItem").unwrap().code();
         let mut seen = Vec::new();
@@ -240,17 +287,22 @@ mod tests {
                 &u("deep"),
             ]
             .concat();
-            let mut projected = [&[0, b'p', code, b'@'][..], &u("t"), &item].concat();
+            let mut marshal = [
+                &[0, b'm', b')', 3, b'i', code, 0, 0, 0, b')', 2][..],
+                &u("t"),
+                &item,
+            ]
+            .concat();
             for _ in 0..k {
-                projected.push(b'{');
-                projected.extend(u("M"));
+                marshal.push(b'{');
+                marshal.extend(u("M"));
             }
-            projected.extend(b"{0");
-            projected.extend(std::iter::repeat(b'0').take(k));
-            projected.extend(b"0@0000");
+            marshal.extend(b"{0");
+            marshal.extend(std::iter::repeat(b'0').take(k));
+            marshal.extend(b"0)\x04NNNN");
             let named = summary(&response(json.as_bytes(), &config));
             assert_eq!(
-                summary(&response(&projected, &config)),
+                summary(&response(&marshal, &config)),
                 named,
                 "{k} maps deep"
             );
@@ -263,24 +315,34 @@ mod tests {
 
     #[test]
     fn projected_event() {
-        // {Records: [{eventSource: "aws:s3", eventName, s3: {bucket: {name}, object: {key, eTag}}}]}
+        // {Records: [{eventSource: "aws:s3", eventName, s3: {bucket: {name},
+        // object: {key, eTag}}}]}: the record's 10 members, the event's 7.
         let input = [
-            &b"\0p@[\x01\0\0\0@"[..],
+            &b"\0m)\x07[\x01\0\0\0)\x0a"[..],
             &u("aws:s3"),
-            b"0",
+            b"N",
             &u("ObjectCreated:Put"),
-            b"00@@",
+            b"NN)\x02)\x01",
             &u("some-bucket"),
-            b"@",
+            b")\x03",
             &u("some-key.data"),
             &u("ab12ef34"),
-            b"00000000000",
+            b"N",
+            b"NNNN",
+            b"NNNNNN",
         ]
         .concat();
         let mut out = Vec::new();
         write_outcome(&event(&input), &mut out);
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            text(&out),
+            "p aws.s3.object u e721375466d4116ab551213fdea08413\n"
+        );
+        // The same event as a dict (what a host without projections sends).
+        let named = br#"{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"some-bucket"},"object":{"key":"some-key.data","eTag":"ab12ef34"}}}]}"#;
+        write_outcome(&event(named), &mut out);
+        assert_eq!(
+            text(&out),
             "p aws.s3.object u e721375466d4116ab551213fdea08413\n"
         );
     }
@@ -290,16 +352,21 @@ mod tests {
         let input = b"{\"service\":\"dynamodb\",\"operation\":\"PutItem\",\"request\":{\"TableName\":\"a\\nb\",\"Item\":{}},\"response\":{}}";
         let mut out = Vec::new();
         write_outcome(&response(input, &Config::new()), &mut out);
-        let text = String::from_utf8(out).unwrap();
+        let text = text(&out);
         assert_eq!(text.lines().count(), 1, "{text}");
         assert!(text.starts_with("i table_not_configured "));
     }
 
     #[test]
-    fn unreadable_input_is_an_issue() {
+    fn unreadable_and_outsized_input_is_an_issue() {
         let mut out = Vec::new();
         write_outcome(&event(b"{not json"), &mut out);
         assert!(out.starts_with(b"i input_invalid "));
+        let huge = vec![b' '; MAX_INPUT_BYTES + 1];
+        write_outcome(&event(&huge), &mut out);
+        assert!(text(&out).contains("larger than 32 MiB"));
+        write_outcome(&response(&huge, &Config::new()), &mut out);
+        assert!(text(&out).contains("larger than 32 MiB"));
     }
 
     #[test]
@@ -312,35 +379,57 @@ mod tests {
     }
 
     #[test]
+    fn operations() {
+        assert_eq!(operation(b"s3 PutObjectCommand"), 0);
+        assert_eq!(operation(b"DynamoDB Streams GetRecordsCommand"), 10);
+        assert_eq!(operation(b"s3 GetObject"), NO_OPERATION);
+        assert_eq!(operation(b"s3"), NO_OPERATION);
+        assert_eq!(operation(b"\xff PutObject"), NO_OPERATION);
+    }
+
+    #[test]
     fn change_time_ends_the_pointer_line() {
         let event = br#"{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","eventTime":"1970-01-01T00:00:01.5Z","s3":{"bucket":{"name":"some-bucket"},"object":{"key":"some-key.data","eTag":"ab12ef34"}}}]}"#;
         let mut out = Vec::new();
         write_outcome(&super::event(event), &mut out);
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            text(&out),
             "p aws.s3.object u e721375466d4116ab551213fdea08413 1500000000\n"
         );
     }
 
     #[test]
     fn sampling_question() {
-        let hash = "e721375466d4116ab551213fdea08413";
-        assert!(keep_for_sampling(format!("{hash} 1").as_bytes()));
-        assert!(keep_for_sampling(format!("{hash} 0.7").as_bytes()));
-        assert!(!keep_for_sampling(format!("{hash} 0.5").as_bytes()));
-        assert!(!keep_for_sampling(format!("{hash} x").as_bytes()));
-        assert!(!keep_for_sampling(hash.as_bytes()));
+        let hash = b"e721375466d4116ab551213fdea08413";
+        assert!(keep_for_sampling(hash, 1.0));
+        assert!(keep_for_sampling(hash, 0.7));
+        assert!(!keep_for_sampling(hash, 0.5));
+        assert!(!keep_for_sampling(b"\xff", 1.0));
     }
 
     #[test]
-    fn projections() {
-        assert_eq!(
-            response_projection(b"s3 PutObjectCommand").as_deref(),
-            Some(
-                r#"{"operation":0,"request":{"Bucket":true,"Key":true},"response":{"ETag":true,"data":{"ETag":true},"Error":{},"error":{},"ResponseMetadata":{"HTTPStatusCode":true},"$metadata":{"httpStatusCode":true}}}"#
-            )
+    fn settings_lines() {
+        let mut out = Vec::new();
+        settings(
+            b"DD_TRACE_AWS_ADD_SPAN_POINTERS=false\0DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS={\"a\":\n[\"id\"]}\0SPAN_AUTOLINK_POINTER_SAMPLING=half\0",
+            &mut out,
         );
-        assert_eq!(response_projection(b"s3 GetObject"), None);
-        assert!(event_projection().starts_with(r#"{"Records":[{"eventSource":true,"#));
+        let text = text(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "s enabled false");
+        assert_eq!(
+            lines[1],
+            "s dynamodb_primary_keys DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS"
+        );
+        assert_eq!(lines[2], "s describe_table false");
+        assert!(lines[3].starts_with("i setting_invalid SPAN_AUTOLINK_POINTER_SAMPLING"));
+        settings(b"", &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "s enabled true\ns describe_table false\n"
+        );
+        assert!(setting_variables()
+            .lines()
+            .any(|l| l == "SPAN_AUTOLINK_ENABLED"));
     }
 }

@@ -1,11 +1,9 @@
-//! The wasm-bindgen exports for the Node.js package. Only integers cross on
-//! the hot path: the package writes the input into linear memory and reads
-//! the output lines from it (see `bindings/js/index.js`). That measured
-//! faster than passing the objects through serde-wasm-bindgen (PutObject
-//! 2.0 us against 3.1 us, UpdateItem 2.5 us against 5.0 us, Node 20), so
-//! that export is gone, and with it 17 KB of module.
+//! The wasm-bindgen exports for the Node.js package: the import-free
+//! calls (`abi.rs`, `ABI.md`) under the names the package uses, and the
+//! module's memory. Only integers cross: the package writes the input into
+//! linear memory and reads the output lines from it (`bindings/js/lib`).
 
-use crate::{abi, instance};
+use crate::abi;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(js_name = linearMemory)]
@@ -20,12 +18,12 @@ pub fn abi_version() -> u32 {
 
 #[wasm_bindgen(js_name = inputBuffer)]
 pub fn input_buffer(len: u32) -> u32 {
-    instance::input(len as usize) as u32
+    abi::sa_input(len)
 }
 
 #[wasm_bindgen(js_name = outputBuffer)]
 pub fn output_buffer() -> u32 {
-    instance::output() as u32
+    abi::sa_output()
 }
 
 #[wasm_bindgen]
@@ -43,23 +41,24 @@ pub fn pointers_for_event(len: u32) -> u32 {
     abi::sa_pointers_for_event(len)
 }
 
-/// Input `SERVICE OPERATION`; output: the call's projection as JSON, or
-/// nothing when the call writes nothing a pointer can name.
-#[wasm_bindgen(js_name = responseProjection)]
-pub fn response_projection(len: u32) -> u32 {
-    abi::sa_response_projection(len)
+#[wasm_bindgen]
+pub fn operation(len: u32) -> u32 {
+    abi::sa_operation(len)
 }
 
-/// Output: the projection of an event as JSON.
-#[wasm_bindgen(js_name = eventProjection)]
-pub fn event_projection() -> u32 {
-    abi::sa_event_projection()
-}
-
-/// Input `HASH RATE`; 1 when a span with that pointer keeps its trace.
 #[wasm_bindgen(js_name = keepForSampling)]
-pub fn keep_for_sampling(len: u32) -> u32 {
-    abi::sa_keep_for_sampling(len)
+pub fn keep_for_sampling(len: u32, rate: f64) -> u32 {
+    abi::sa_keep_for_sampling(len, rate)
+}
+
+#[wasm_bindgen]
+pub fn settings(len: u32) -> u32 {
+    abi::sa_settings(len)
+}
+
+#[wasm_bindgen(js_name = settingVariables)]
+pub fn setting_variables() -> u32 {
+    abi::sa_setting_variables()
 }
 
 #[wasm_bindgen(js_name = testTrap)]

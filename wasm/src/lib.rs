@@ -5,19 +5,19 @@
 //! JavaScript (`js`, with the `js` feature).
 
 pub mod abi;
+#[cfg(any(target_arch = "wasm32", test))]
+mod allocator;
 pub mod instance;
 pub mod interop;
 #[cfg(feature = "js")]
 mod js;
 pub mod marshal;
-#[cfg(any(target_arch = "wasm32", test))]
-mod pools;
 
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOCATOR: pools::Pools = pools::Pools::new();
+static ALLOCATOR: allocator::CallArena = allocator::CallArena::new();
 
-/// The call arena of the module's allocator (`pools.rs`): what a pointer
+/// The call arena of the module's allocator (`allocator.rs`): what a pointer
 /// call allocates is taken back at once when it returns, so its input tree
 /// and outcome need no walk to be freed. Elsewhere (native builds and
 /// tests) the arena does not exist and values are dropped as usual.

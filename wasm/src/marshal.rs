@@ -2,13 +2,19 @@
 //!
 //! The Python package hands its values over this way because
 //! `marshal.dumps` is written in C and walks dicts, lists and strings
-//! several times faster than the `json` module (a 1,000-record stream
-//! event: 0.28 ms against 1.3 ms), and strings cross with their length in
-//! front, so nothing has to be escaped on one side or scanned on the other.
+//! faster than the `json` module (bench/python measures both), and strings
+//! cross with their length in front, so nothing has to be escaped on one
+//! side or scanned on the other.
 //! The Node.js package writes the same format itself, for the same two
 //! reasons (its own writer, not `JSON.stringify`, does the walking).
 //! `ABI.md` ("Input in marshal format") lists what is read; anything else
 //! is refused with a message, never guessed at.
+//!
+//! Both packages write every value along the core's projections
+//! ([`read_along`], `ABI.md` "Input"): where a projection names the
+//! members of an object, the object goes as a tuple of those members'
+//! values in the projection's order (None for one it does not have), so
+//! that no member name is written or read.
 //!
 //! Objects that Python holds more than once, and strings that the Node.js
 //! package sees repeated, may be written once and then referred to by
@@ -17,8 +23,9 @@
 //! values made is bounded so that references to references cannot make a
 //! small input expand without end.
 
+use span_autolink::limits::{MAX_DEPTH, MAX_LIST_ITEMS, TOO_DEEP, TOO_MANY_ITEMS};
 use span_autolink::projection::Projection;
-use span_autolink::value::{Value, MAX_DEPTH};
+use span_autolink::value::Value;
 use std::borrow::Cow;
 
 /// Set in a type byte when the object is given the next reference index.
@@ -28,12 +35,6 @@ const FLAG_REF: u8 = 0x80;
 /// DynamoDB number has at most 38).
 const MAX_LONG_DIGITS: usize = 300;
 
-/// In projected input, an object whose members follow by position.
-const PROJECTED: u8 = b'@';
-
-/// In projected input, a member the object does not have.
-const ABSENT: u8 = b'0';
-
 /// Reads one marshalled object that spans the whole input.
 pub fn read(data: &[u8]) -> Result<Value<'_>, String> {
     let mut reader = Reader::new(data);
@@ -41,21 +42,27 @@ pub fn read(data: &[u8]) -> Result<Value<'_>, String> {
     reader.finish(value)
 }
 
-/// Reads values written one after the other along `projections`, which
-/// span the whole input (`ABI.md`, "Projected input"): an object a
-/// projection names members of comes as `@` and then each member's value,
-/// or `0` for one it does not have, in the projection's order, so that no
-/// member name is written or read. The values nest `depth` levels deep,
-/// as they would inside the named input they stand for (a call's request
-/// and response are members of the call).
-pub fn read_along<'a, const N: usize>(
-    data: &'a [u8],
-    depth: usize,
-    projections: [&Projection; N],
-) -> Result<[Value<'a>; N], String> {
+/// Reads one value written along `projection` that spans the whole input
+/// (an event).
+pub fn read_along<'a>(data: &'a [u8], projection: &Projection) -> Result<Value<'a>, String> {
     let mut reader = Reader::new(data);
-    let values = projections.map(|p| reader.projected(p, depth));
-    reader.finish(values)
+    let value = reader.projected(projection, 0);
+    reader.finish(value)
+}
+
+/// Reads a call: the tuple `(code, request, response)` that spans the
+/// whole input, `projections` giving for an operation code what its
+/// request and response are written along (`None`: no such operation).
+/// The request and response are one level deep, as members of the call.
+pub fn read_call<'a, 'p>(
+    data: &'a [u8],
+    projections: impl FnOnce(u8) -> Option<[&'p Projection; 2]>,
+) -> Result<(u8, [Value<'a>; 2]), String> {
+    let mut reader = Reader::new(data);
+    let call = reader.call(projections);
+    reader
+        .finish(call)?
+        .ok_or_else(|| String::from("no such call"))
 }
 
 // As in the JSON reader, values are returned bare and the first failure is
@@ -106,31 +113,88 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// One value written along `projection`: a value it does not apply
-    /// to (not an object, not a list) comes whole, so the rules still see
-    /// its type.
+    /// The `(code, request, response)` of a call.
+    fn call<'p>(
+        &mut self,
+        projections: impl FnOnce(u8) -> Option<[&'p Projection; 2]>,
+    ) -> Option<(u8, [Value<'a>; 2])> {
+        if self.tuple_of(3, 0).is_none() {
+            self.fail("a call that is not a tuple of (operation code, request, response)");
+            return None;
+        }
+        let code = match self.value(1, true) {
+            Value::Number(n) => n.parse::<u8>().ok(),
+            _ => None,
+        };
+        let Some((code, [request, response])) = code.and_then(|c| Some((c, projections(c)?)))
+        else {
+            self.fail("an operation code that names no operation");
+            return None;
+        };
+        let request = self.projected(request, 1);
+        let response = self.projected(response, 1);
+        Some((code, [request, response]))
+    }
+
+    /// Opens a tuple of exactly `n` items at `depth` (registering it when
+    /// flagged); `None`, with nothing read, when the next value is not a
+    /// tuple.
+    fn tuple_of(&mut self, n: usize, depth: usize) -> Option<()> {
+        let at = self.at;
+        let code = *self.data.get(at)?;
+        let (count, head) = match code & !FLAG_REF {
+            b')' => (usize::from(*self.data.get(at + 1)?), 2),
+            b'(' => {
+                let b = self.data.get(at + 1..at + 5)?;
+                (u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize, 5)
+            }
+            _ => return None,
+        };
+        if !self.enter(depth) {
+            return None;
+        }
+        if count != n {
+            self.fail(&format!(
+                "a projected object of {count} members where its projection names {n}"
+            ));
+            return None;
+        }
+        self.made += 1;
+        if code & FLAG_REF != 0 {
+            self.refs.push(Shared::At(at));
+        }
+        self.at += head;
+        Some(())
+    }
+
+    /// One value written along `projection`: an object it names members
+    /// of comes as the tuple of their values (None for one the object
+    /// does not have), a list it projects each item of as a list of items
+    /// written along the inner projection, and anything else whole (the
+    /// rules then see its type).
     fn projected(&mut self, projection: &Projection, depth: usize) -> Value<'a> {
-        match (projection, self.data.get(self.at)) {
-            (Projection::Fields(fields), Some(&PROJECTED)) => {
-                if !self.enter(depth) {
+        match (projection, self.data.get(self.at).map(|&b| b & !FLAG_REF)) {
+            (Projection::Fields(fields), Some(b')' | b'(')) => {
+                if self.tuple_of(fields.len(), depth).is_none() {
                     return Value::Null;
                 }
-                self.at += 1;
-                self.made += 1;
                 let mut members = Vec::with_capacity(fields.len());
                 for (name, inner) in fields.iter() {
-                    match self.data.get(self.at) {
-                        Some(&ABSENT) => self.at += 1,
-                        Some(_) => {
-                            let value = self.projected(inner, depth + 1);
-                            members.push((Cow::Borrowed(*name), value));
-                        }
-                        None => return self.fail("unexpected end"),
+                    // Absent and null are the same to every rule.
+                    if self.data.get(self.at) == Some(&b'N') {
+                        self.at += 1;
+                        self.made += 1;
+                        continue;
                     }
+                    let value = self.projected(inner, depth + 1);
+                    members.push((Cow::Borrowed(*name), value));
                 }
                 Value::Object(members)
             }
             (Projection::Each(inner), Some(b'[')) => {
+                if self.data.get(self.at).is_some_and(|&b| b & FLAG_REF != 0) {
+                    self.refs.push(Shared::At(self.at));
+                }
                 self.at += 1;
                 self.made += 1;
                 match self.size() {
@@ -216,24 +280,29 @@ impl<'a> Reader<'a> {
         };
         match core::str::from_utf8(bytes) {
             Ok(text) => Value::String(Cow::Borrowed(text)),
-            // Python writes lone surrogates encoded as such; those are not
-            // text any rule can use, as in JSON input.
-            Err(_) => self.fail("a string that is not UTF-8 (a lone surrogate?)"),
+            Err(_) => match surrogates_replaced(bytes) {
+                Some(text) => Value::String(Cow::Owned(text)),
+                None => self.fail("a string that is not UTF-8"),
+            },
         }
     }
 
-    /// A float as text (marshal's type `f`), which the Node.js package
-    /// writes because a JavaScript number's own text (`String(n)`) is
-    /// already JSON number text. Python's `inf` and `nan` read as null,
-    /// as `g` does; any other text that is not a JSON number is refused.
+    /// A float as text (marshal's type `f`): what both packages write for
+    /// an exact number (a JavaScript number's own text, a `NumberValue`,
+    /// a BigInt, a Python `Decimal`). Python's float specials `inf`,
+    /// `-inf` and `nan` read as null, as `g` does; any other text is the
+    /// number's text, which the rules that read numbers check (a key value
+    /// `NaN` is `number_invalid`).
     fn float_text(&mut self, n: usize) -> Value<'a> {
         let Some(bytes) = self.take(n) else {
             return Value::Null;
         };
-        match Value::from_json(bytes) {
-            Ok(number @ Value::Number(_)) => number,
-            _ if matches!(bytes, b"inf" | b"-inf" | b"nan") => Value::Null,
-            _ => self.fail("a float text that is not a number"),
+        if matches!(bytes, b"inf" | b"-inf" | b"nan") {
+            return Value::Null;
+        }
+        match core::str::from_utf8(bytes) {
+            Ok(text) => Value::Number(Cow::Borrowed(text)),
+            Err(_) => self.fail("a float text that is not UTF-8"),
         }
     }
 
@@ -372,7 +441,7 @@ impl<'a> Reader<'a> {
     /// Whether a container may open at `depth`.
     fn enter(&mut self, depth: usize) -> bool {
         if depth >= MAX_DEPTH {
-            self.fail("the input nests deeper than 128 levels");
+            self.fail(TOO_DEEP);
             return false;
         }
         true
@@ -387,6 +456,9 @@ impl<'a> Reader<'a> {
     ) -> Value<'a> {
         if !self.enter(depth) {
             return Value::Null;
+        }
+        if n > MAX_LIST_ITEMS {
+            return self.fail(TOO_MANY_ITEMS);
         }
         // Every item takes at least a byte: a count beyond the input is a lie.
         if n > self.data.len() - self.at {
@@ -487,6 +559,36 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Text that Python wrote with lone surrogates in it (marshal encodes a
+/// `str` with `surrogatepass`): each surrogate, three bytes `ED A0..BF
+/// 80..BF`, reads as U+FFFD, as the Node.js package (like every UTF-8
+/// encoder) writes it and as JSON input reads it. Any other byte that is
+/// not UTF-8 makes it no text.
+fn surrogates_replaced(bytes: &[u8]) -> Option<String> {
+    let mut text = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match core::str::from_utf8(rest) {
+            Ok(valid) => {
+                text.push_str(valid);
+                break;
+            }
+            Err(error) => {
+                let (valid, after) = rest.split_at(error.valid_up_to());
+                text.push_str(core::str::from_utf8(valid).ok()?);
+                match after {
+                    [0xed, 0xa0..=0xbf, 0x80..=0xbf, tail @ ..] => {
+                        text.push(char::REPLACEMENT_CHARACTER);
+                        rest = tail;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+    Some(text)
+}
+
 /// A float as JSON number text (shortest form that reads back the same);
 /// JSON has no infinities or NaN, which become null as in the JavaScript
 /// package.
@@ -563,12 +665,14 @@ pub(crate) mod tests {
             read(&hex("5b01000000660431652d37")).unwrap(),
             json("[1e-7]")
         );
-        for text in ["", "1.", "+1", "0x1", "Infinity", "[1]", "\"1\""] {
+        // Any other text is a number's text for the rules to check: the
+        // key rules give number_invalid for it.
+        for text in ["", "1.", "+1", "0x1", "Infinity", "NaN", "[1]", "\"1\""] {
             let mut data = vec![b'f', text.len() as u8];
             data.extend_from_slice(text.as_bytes());
-            let error = read(&data).unwrap_err();
-            assert!(error.contains("float text"), "{text:?}: {error}");
+            assert_eq!(read(&data).unwrap(), Value::Number(Cow::Borrowed(text)));
         }
+        assert!(read(b"f\x01\xff").unwrap_err().contains("float text"));
     }
 
     #[test]
@@ -623,38 +727,61 @@ pub(crate) mod tests {
         parts.concat()
     }
 
+    /// A call of PutObject (code 0) with these request and response bytes.
+    fn put_call(request: &[u8], response: &[u8]) -> Vec<u8> {
+        cat(&[b")\x03i\0\0\0\0", request, response])
+    }
+
+    fn put_projections(code: u8) -> Option<[&'static Projection; 2]> {
+        let p = span_autolink::Operation::from_code(code)?.projection();
+        Some([p.request, p.response])
+    }
+
     #[test]
     fn projected_input_names_members_by_place() {
         use span_autolink::projection::EVENT;
-        use span_autolink::Operation;
-        let put = Operation::parse("s3", "PutObject").unwrap().projection();
-        // {Bucket, Key} and {ETag, data, Error, error, ResponseMetadata,
-        // $metadata: absent}
-        let data = cat(&[b"@", &u("b"), &u("k"), b"@", &u("\"e\""), b"00000"]);
-        let [request, response] = read_along(&data, 1, [put.request, put.response]).unwrap();
+        // (Bucket, Key) and (ETag, data, Error, error, ResponseMetadata, $metadata)
+        let data = put_call(
+            &cat(&[b")\x02", &u("b"), &u("k")]),
+            &cat(&[b")\x06", &u("\"e\""), b"NNNNN"]),
+        );
+        let (code, [request, response]) = read_call(&data, put_projections).unwrap();
+        assert_eq!(code, 0);
         assert_eq!(request, json(r#"{"Bucket":"b","Key":"k"}"#));
         assert_eq!(response, json(r#"{"ETag":"\"e\""}"#));
-        // Absent members stay absent; a nested projected object; a value
-        // the projection does not apply to comes whole.
-        let data = cat(&[b"@0", &u("k"), b"@0@", &u("e"), b"0000"]);
-        let [request, response] = read_along(&data, 1, [put.request, put.response]).unwrap();
+        // None is absent; a nested projected object; a value the
+        // projection does not apply to comes whole; a dict is the object
+        // itself (named input).
+        let data = put_call(
+            &cat(&[b")\x02N", &u("k")]),
+            &cat(&[b")\x06N)\x01", &u("e"), b"NNNN"]),
+        );
+        let (_, [request, response]) = read_call(&data, put_projections).unwrap();
         assert_eq!(request, json(r#"{"Key":"k"}"#));
         assert_eq!(response, json(r#"{"data":{"ETag":"e"}}"#));
-        let data = cat(&[&u("not an object"), b"[\x01\0\0\0T"]);
-        let [request, response] = read_along(&data, 1, [put.request, put.response]).unwrap();
+        let data = put_call(
+            &u("not an object"),
+            &cat(&[b"{", &u("ETag"), &u("e"), b"0"]),
+        );
+        let (_, [request, response]) = read_call(&data, put_projections).unwrap();
         assert_eq!(request, json(r#""not an object""#));
-        assert_eq!(response, json("[true]"));
+        assert_eq!(response, json(r#"{"ETag":"e"}"#));
+        // A tuple inside a value taken whole is a list.
+        let data = put_call(&cat(&[b")\x02)\x01T", &u("k")]), b"N");
+        let (_, [request, _]) = read_call(&data, put_projections).unwrap();
+        assert_eq!(request, json(r#"{"Bucket":[true],"Key":"k"}"#));
         // Of a list, each item along the inner projection: a record with
-        // eventSource and eventName only, then null.
+        // eventSource and eventName only, then null; flagged containers.
         let data = cat(&[
-            b"@[\x02\0\0\0@",
+            b"\xa9\x07\xdb\x02\0\0\0\xa9\x0a",
             &u("aws:s3"),
-            b"0",
+            b"N",
             &u("ObjectCreated:Put"),
-            &[b'0'; 7],
-            b"N000000",
+            &[b'N'; 7],
+            b"N",
+            &[b'N'; 6],
         ]);
-        let [event] = read_along(&data, 0, [&EVENT]).unwrap();
+        let event = read_along(&data, &EVENT).unwrap();
         assert_eq!(
             event,
             json(r#"{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put"},null]}"#)
@@ -663,51 +790,49 @@ pub(crate) mod tests {
 
     #[test]
     fn projected_input_that_does_not_fit_is_an_error() {
-        use span_autolink::Operation;
-        let put = Operation::parse("s3", "PutObject").unwrap().projection();
-        let whole = cat(&[b"@", &u("b"), &u("k"), b"@", &u("e"), b"00000"]);
+        let whole = put_call(
+            &cat(&[b")\x02", &u("b"), &u("k")]),
+            &cat(&[b")\x06", &u("e"), b"NNNNN"]),
+        );
         for (data, what) in [
-            (cat(&[b"@", &u("b")]), "unexpected end"),
+            (put_call(&cat(&[b")\x02", &u("b")]), b""), "unexpected end"),
             (cat(&[&whole, b"N"]), "trailing bytes"),
-            // `@` only where a projection names members: not inside a whole value.
             (
-                cat(&[b"@", &u("b"), b"[\x01\0\0\0@0", b"@00"]),
-                "unsupported marshal type '@'",
+                put_call(&cat(&[b")\x03", &u("b"), &u("k"), b"N"]), b"N"),
+                "3 members",
             ),
-            // Nor with the reference flag.
-            (
-                cat(&[b"\xc0", &u("b"), &u("k"), b"@00"]),
-                "unsupported marshal type '@'",
-            ),
+            (b")\x02i\0\0\0\0N".to_vec(), "2 members"),
+            (b"N".to_vec(), "not a tuple"),
+            (b")\x03i\x0b\0\0\0NN".to_vec(), "names no operation"),
+            (b")\x03NNN".to_vec(), "names no operation"),
         ] {
-            let error = read_along(&data, 1, [put.request, put.response]).unwrap_err();
+            let error = read_call(&data, put_projections).unwrap_err();
             assert!(error.contains(what), "{data:?}: {error}");
         }
         // Every cut of a whole call, and every byte changed: an answer, no panic.
         for cut in 0..whole.len() {
-            assert!(read_along(&whole[..cut], 1, [put.request, put.response]).is_err());
+            assert!(read_call(&whole[..cut], put_projections).is_err());
         }
         for at in 0..whole.len() {
-            for b in [0x00, b'0', b'@', b'[', b'r', 0x80, 0xff] {
+            for b in [0x00, b'N', b')', b'(', b'[', b'r', 0x80, 0xff, 0x02, 0x06] {
                 let mut changed = whole.clone();
                 changed[at] = b;
-                let _ = read_along(&changed, 1, [put.request, put.response]);
+                let _ = read_call(&changed, put_projections);
             }
         }
     }
 
     #[test]
     fn projected_input_nests_no_deeper_than_named_input() {
-        use span_autolink::projection::Projection;
         static EACH: Projection = Projection::Each(&Projection::All);
-        // `k` nested lists are the same bytes in both formats: read along
+        // `k` nested lists are the same bytes in both readings: read along
         // "each item whole" and read as a plain value, they must pass and
         // fail at the same depth, on both sides of the limit.
         for k in 120..=135 {
             let mut data = b"[\x01\0\0\0".repeat(k);
             data.push(b'N');
             let named = read(&data);
-            let projected = read_along(&data, 0, [&EACH]).map(|[v]| v);
+            let projected = read_along(&data, &EACH);
             assert_eq!(projected, named, "{k} lists deep");
             if k == 120 {
                 assert!(named.is_ok());
@@ -716,6 +841,29 @@ pub(crate) mod tests {
                 assert!(named.unwrap_err().contains("deeper than 128"));
             }
         }
+    }
+
+    #[test]
+    fn lone_surrogates_read_as_replacement_characters() {
+        // marshal.dumps("caf\udce9", 4) and ["\ud800x", "ok"]
+        assert_eq!(
+            read(&hex("f506000000636166edb3a9")).unwrap(),
+            json(r#""caf\ufffd""#)
+        );
+        assert_eq!(
+            read(&hex("5b02000000f504000000eda08078da026f6b")).unwrap(),
+            json(r#"["\ufffdx","ok"]"#)
+        );
+        // Bytes that are not UTF-8 for any other reason are no text.
+        assert!(read(&hex("f501000000ff"))
+            .unwrap_err()
+            .contains("not UTF-8"));
+    }
+
+    #[test]
+    fn lists_beyond_the_bound_are_refused_before_reading() {
+        let error = read(&hex("5b41420f00")).unwrap_err();
+        assert!(error.contains("1,000,000 items"), "{error}");
     }
 
     #[test]
@@ -796,11 +944,11 @@ pub(crate) mod tests {
             ("da05616263", "unexpected end"),
             ("4e4e", "trailing bytes"),
             ("5bffffffff", "negative size"),
-            ("5bffffff7f", "more items than bytes"),
+            ("5bffffff7f", "1,000,000 items"),
+            ("5b10000000", "more items than bytes"),
             ("7200000000", "no object"),
             ("30", "dict end"),
             ("f501000000ed", "not UTF-8"),
-            ("f503000000eda080", "not UTF-8"), // "\ud800"
             ("63", "unsupported marshal type"),
             ("6c0100000000ff", "digit out of range"),
         ] {

@@ -1,7 +1,7 @@
 """The on-disk cache of the compiled module.
 
-Compiling ``span_autolink.wasm`` takes 70-150 ms; loading wasmtime's
-serialized form of it takes well under a millisecond. The cache file is
+Compiling ``span_autolink.wasm`` takes far longer than loading wasmtime's
+serialized form of it. The cache file is
 named after the ``.wasm`` digest, the wasmtime version and backend-neutral
 engine settings, so a new module or a new wasmtime never picks up a stale
 file.
@@ -83,32 +83,41 @@ def _trusted(st: os.stat_result) -> bool:
     return st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
+# A compiled module is a few megabytes; a file much larger is not ours.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
 def read(path: str, key: str) -> Optional[bytes]:
-    """The verified payload of a cache file, or None."""
+    """The verified payload of a cache file, or None: anything that is not
+    a regular file of ours, of a plausible size, with the right header
+    and digest, is no cache."""
     try:
         dir_st = os.stat(os.path.dirname(path))
         if not stat.S_ISDIR(dir_st.st_mode) or not _trusted(dir_st):
             return None
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    except OSError:
+        # Non-blocking: a FIFO at the path must not hang the first call.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except Exception:
         return None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or not _trusted(st):
+        if not stat.S_ISREG(st.st_mode) or not _trusted(st) or st.st_size > MAX_FILE_BYTES:
             return None
+        head = len(MAGIC) + len(key) + _DIGEST
         with os.fdopen(fd, "rb", closefd=False) as f:
-            blob = f.read()
-    except OSError:
+            header = f.read(head)
+            if len(header) != head or not header.startswith(MAGIC):
+                return None
+            if header[len(MAGIC) : len(MAGIC) + len(key)] != key.encode("ascii"):
+                return None
+            payload = f.read(MAX_FILE_BYTES + 1)
+    except Exception:
         return None
     finally:
         os.close(fd)
-    head = len(MAGIC) + len(key) + _DIGEST
-    if len(blob) <= head or not blob.startswith(MAGIC):
+    if not payload or len(payload) > MAX_FILE_BYTES:
         return None
-    if blob[len(MAGIC) : len(MAGIC) + len(key)] != key.encode("ascii"):
-        return None
-    payload = blob[head:]
-    if blake2b(payload, digest_size=_DIGEST).digest() != blob[head - _DIGEST : head]:
+    if blake2b(payload, digest_size=_DIGEST).digest() != header[head - _DIGEST :]:
         return None
     return payload
 
@@ -121,7 +130,7 @@ def write(directory: str, name: str, key: str, payload: bytes) -> bool:
         st = os.stat(directory)
         if not stat.S_ISDIR(st.st_mode) or not _trusted(st):
             return False
-    except OSError:
+    except Exception:
         return False
     path = os.path.join(directory, name)
     tmp = os.path.join(directory, f".{name}.{os.getpid()}.{id(payload):x}.tmp")
@@ -137,7 +146,7 @@ def write(directory: str, name: str, key: str, payload: bytes) -> bool:
             os.close(fd)
         os.replace(tmp, path)
         return True
-    except OSError:
+    except Exception:
         try:
             os.unlink(tmp)
         except OSError:

@@ -6,6 +6,7 @@
 //!   identity wasm MODULE CORPUS OUT.txt     a shipped module, through ABI.md
 //!   identity compare A.txt B.txt ...        identical, or name the first case that differs
 
+use serde_json::value::RawValue;
 use span_autolink::{pointers_for_event, pointers_for_response, Config, Value};
 use span_autolink_harness::host::{Host, Limits};
 use span_autolink_harness::{corpus, render};
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
 fn write_corpus(seed: &str, count: &str, out: &str) -> Result<(), String> {
     let seed: u64 = seed.parse().map_err(|e| format!("seed: {e}"))?;
     let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
-    let text = serde_json::to_string(&corpus::generate(seed, count)).map_err(|e| e.to_string())?;
+    let text = corpus::text(&corpus::generate(seed, count));
     std::fs::write(out, text).map_err(|e| format!("{out}: {e}"))
 }
 
@@ -73,32 +74,55 @@ fn run_native(corpus: &str, out: &str) -> Result<(), String> {
     write_lines(out, &lines)
 }
 
+/// A case as the corpus file holds it: each part kept as its exact JSON
+/// text (number text, and lone surrogate escapes, which serde_json's
+/// values refuse, included).
+#[derive(serde::Deserialize)]
+struct RawCase<'a> {
+    name: String,
+    kind: String,
+    #[serde(borrow)]
+    service: Option<&'a RawValue>,
+    #[serde(borrow)]
+    operation: Option<&'a RawValue>,
+    #[serde(borrow)]
+    request: Option<&'a RawValue>,
+    #[serde(borrow)]
+    response: Option<&'a RawValue>,
+    #[serde(borrow)]
+    event: Option<&'a RawValue>,
+    #[serde(borrow)]
+    config: Option<&'a RawValue>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawCorpus<'a> {
+    #[serde(borrow)]
+    cases: Vec<RawCase<'a>>,
+}
+
 fn run_wasm(module: &str, corpus: &str, out: &str) -> Result<(), String> {
     let mut host = Host::load(module.as_ref(), "build", Limits::default())?;
     let raw = std::fs::read(corpus).map_err(|e| format!("{corpus}: {e}"))?;
-    // The corpus as serde_json values, so that each part is re-serialized
-    // exactly as written, number text included.
-    let parsed: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| e.to_string())?;
+    let parsed: RawCorpus = serde_json::from_slice(&raw).map_err(|e| e.to_string())?;
+    let text = |part: Option<&RawValue>| part.map_or("null", RawValue::get).to_owned();
     let mut lines = Vec::new();
-    for case in parsed["cases"].as_array().cloned().unwrap_or_default() {
-        let name = case["name"].as_str().unwrap_or_default();
-        let answer = if case["kind"] == "event" {
-            host.call(
-                "sa_pointers_for_event",
-                case["event"].to_string().as_bytes(),
-            )
+    for case in &parsed.cases {
+        let name = case.name.as_str();
+        let answer = if case.kind == "event" {
+            host.call("sa_pointers_for_event", text(case.event).as_bytes())
         } else {
-            let config = case
-                .get("config")
-                .map(|c| c.to_string())
-                .unwrap_or_default();
+            let config = case.config.map(|c| c.get().to_owned()).unwrap_or_default();
             host.configure(&config)
                 .map_err(|t| format!("{name}: configure trapped: {}", t.0))?;
-            let call = serde_json::json!({
-                "service": case["service"], "operation": case["operation"],
-                "request": case["request"], "response": case["response"],
-            });
-            host.call("sa_pointers_for_response", call.to_string().as_bytes())
+            let call = format!(
+                r#"{{"service":{},"operation":{},"request":{},"response":{}}}"#,
+                text(case.service),
+                text(case.operation),
+                text(case.request),
+                text(case.response)
+            );
+            host.call("sa_pointers_for_response", call.as_bytes())
         };
         let answer = answer.map_err(|t| format!("{name}: the module trapped: {}", t.0))?;
         lines.push(render::module_output_line(name, &answer.output));

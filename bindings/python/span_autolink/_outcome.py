@@ -1,0 +1,141 @@
+"""The module's answers as Python objects: pointers, issues, settings.
+
+The module writes one line per result (``wasm/ABI.md``, "Output"):
+
+    p KIND DIRECTION HASH[ CHANGE_TIME]
+    i CODE MESSAGE
+    s NAME VALUE
+
+Kinds and directions are whatever the module writes; the few seen are
+kept, so every pointer of a kind shares one string.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, NamedTuple, Optional, Tuple
+
+
+class Pointer(NamedTuple):
+    """A span pointer (SPEC section 2)."""
+
+    kind: str
+    """``aws.s3.object`` or ``aws.dynamodb.item``."""
+    direction: str
+    """``d`` (this span wrote the object or item) or ``u`` (it was triggered by it)."""
+    hash: str
+    """32 lowercase hex characters."""
+    change_time: Optional[int] = None
+    """When the object or item changed, in Unix nanoseconds, where the
+    consumer's event or read says; ``None`` when unknown."""
+
+
+class Issue(NamedTuple):
+    """Why a write or a record gave no pointer."""
+
+    code: str
+    """A stable snake_case code (the README lists them)."""
+    message: str
+    """A sentence for people."""
+
+
+class Outcome(NamedTuple):
+    """Pointers in input order, then the issues of what gave none."""
+
+    pointers: Tuple[Pointer, ...] = ()
+    issues: Tuple[Issue, ...] = ()
+
+
+class Settings(NamedTuple):
+    """The settings read from the environment (the README lists the variables)."""
+
+    enabled: bool = True
+    """Whether calls give pointers at all."""
+    dynamodb_primary_keys: Optional[str] = None
+    """The key-name configuration text in force (JSON), or ``None``."""
+    pointer_sampling: Optional[float] = None
+    """The rate at which spans with pointers keep their traces, or ``None``."""
+    describe_table: bool = False
+    """Whether PutItem may learn key names by asking DynamoDB."""
+    issues: Tuple[Issue, ...] = ()
+    """What was wrong with the variables' values."""
+
+
+EMPTY = Outcome()
+_new = tuple.__new__
+_KINDS_KEPT = 16
+
+
+class Reader:
+    """Output bytes to outcomes, remembering the heads of pointer lines."""
+
+    def __init__(self) -> None:
+        # b"p KIND DIRECTION " -> (kind, direction)
+        self.heads: Dict[bytes, Tuple[str, str]] = {}
+
+    def outcome(self, out: bytes) -> Outcome:
+        if not out:
+            return EMPTY
+        heads = self.heads
+        # The commonest answer: one pointer line without a change time.
+        known = heads.get(out[:-33])
+        if known is not None and out[-1] == 10 and len(out) == out.find(b"\n") + 1:
+            return _new(Outcome, ((_new(Pointer, (known[0], known[1], out[-33:-1].decode(), None)),), ()))
+        if out[:2] == b"p " and b"\ni " not in out:
+            # Pointers only, commonly all of one kind and direction and
+            # without a change time: then every line has one width and
+            # each hash is a slice of the text.
+            width = out.find(b"\n") + 1
+            head = out[: width - 33]
+            known = heads.get(head)
+            if known is not None and len(out) % width == 0 and out.count(head) * width == len(out):
+                kind, direction = known
+                text = out.decode("ascii")
+                start = len(head)
+                return _new(
+                    Outcome,
+                    (tuple([_new(Pointer, (kind, direction, text[i : i + 32], None)) for i in range(start, len(out), width)]), ()),
+                )
+        pointers: List[Pointer] = []
+        issues: List[Issue] = []
+        for line in out.split(b"\n"):
+            tag = line[:2]
+            if tag == b"p ":
+                fields = line.split(b" ")
+                if len(fields) not in (4, 5):
+                    continue
+                head = line[: len(fields[0]) + len(fields[1]) + len(fields[2]) + 3]
+                known = heads.get(head)
+                if known is None:
+                    known = (fields[1].decode("ascii", "replace"), fields[2].decode("ascii", "replace"))
+                    if len(heads) < _KINDS_KEPT:
+                        heads[head] = known
+                change_time = int(fields[4]) if len(fields) == 5 and fields[4].isdigit() else None
+                pointers.append(_new(Pointer, (known[0], known[1], fields[3].decode("ascii", "replace"), change_time)))
+            elif tag == b"i ":
+                code, _, message = line[2:].decode("utf-8", "replace").partition(" ")
+                issues.append(_new(Issue, (code, message)))
+        return _new(Outcome, (tuple(pointers), tuple(issues)))
+
+
+def settings(out: bytes, environment: Dict[str, str]) -> Settings:
+    """``sa_settings`` output, with ``environment`` the variables it was given."""
+    values: Dict[str, object] = {}
+    issues: List[Issue] = []
+    for line in out.decode("utf-8", "replace").split("\n"):
+        if line.startswith("s "):
+            name, _, value = line[2:].partition(" ")
+            if name in ("enabled", "describe_table"):
+                values[name] = value == "true"
+            elif name == "pointer_sampling":
+                values[name] = float(value)
+            elif name == "dynamodb_primary_keys":
+                values[name] = environment.get(value)
+        elif line.startswith("i "):
+            code, _, message = line[2:].partition(" ")
+            issues.append(Issue(code, message))
+    return Settings(issues=tuple(issues), **values)  # type: ignore[arg-type]
+
+
+def failure(code: str, message: str) -> Outcome:
+    """An outcome of one issue; its message on one line, as the module's are."""
+    return _new(Outcome, ((), (_new(Issue, (code, " ".join(message.split()))),)))

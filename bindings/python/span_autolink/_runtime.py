@@ -1,0 +1,211 @@
+"""The module in this process: the engine, the compiled module and the
+instances, and what happens when loading fails, a call traps or the
+process forks.
+
+Nothing here knows a pointer rule. An instance serves one call at a time:
+callers take an idle one from the pool and put it back afterwards
+(``list.pop`` and ``append`` are atomic), so concurrent threads never
+share one, and the pool grows to the largest number of simultaneous
+callers. After ``os.fork()`` the child makes instances of its own from the
+inherited compiled module. An instance that trapped is closed and never
+reused.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from time import monotonic
+from typing import Any, Callable, List, Optional, Tuple, TypeVar
+
+from . import _cache
+from ._generated import ABI_VERSION, MEMORY_KEPT
+from ._host import HostError
+
+WASM_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "span_autolink.wasm")
+
+# Set SPAN_AUTOLINK_WASMTIME_API=public to use the wasmtime package's public
+# API even where the C API would do.
+BACKEND_ENV = "SPAN_AUTOLINK_WASMTIME_API"
+
+# A module that could not be loaded is tried again after this long; until
+# then calls answer at once.
+RETRY_SECONDS = 60.0
+
+T = TypeVar("T")
+
+
+def _wasmtime_dir() -> Optional[str]:
+    """Where the wasmtime package is, found without importing it."""
+    module = sys.modules.get("wasmtime")
+    paths = getattr(module, "__path__", None)
+    if paths:
+        return str(list(paths)[0])
+    from importlib.machinery import PathFinder
+
+    spec = PathFinder.find_spec("wasmtime")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return str(list(spec.submodule_search_locations)[0])
+
+
+def _wasmtime_version(package_dir: str) -> str:
+    """The installed wasmtime version, from the dist-info beside the package."""
+    site = os.path.dirname(package_dir)
+    try:
+        found = [
+            name[len("wasmtime-") : -len(".dist-info")]
+            for name in os.listdir(site)
+            if name.startswith("wasmtime-") and name.endswith(".dist-info")
+        ]
+    except OSError:
+        found = []
+    if len(found) == 1:
+        return found[0]
+    try:
+        from importlib.metadata import version
+
+        return version("wasmtime")
+    except Exception:
+        return "unknown"
+
+
+def _choose_api() -> Any:
+    package_dir = _wasmtime_dir()
+    if package_dir is None:
+        raise HostError("the wasmtime package is not installed (pip install wasmtime)")
+    version = _wasmtime_version(package_dir)
+    if os.environ.get(BACKEND_ENV, "").strip().lower() not in ("public", "wasmtime"):
+        from . import _capi
+
+        path = _capi.library(package_dir, version)
+        if path is not None:
+            return _capi.CApi(path, version)
+    from ._public import PublicApi
+
+    return PublicApi(version)
+
+
+class Module:
+    """The compiled module and the pool of its idle instances."""
+
+    def __init__(self, api: Any, engine: Any, module: Any, source: str) -> None:
+        self.api = api
+        self.engine = engine
+        self.module = module
+        self.source = source  # where the compiled module came from: "cache" or "compiled"
+        self.pid = os.getpid()
+        self.pool: List[Any] = []
+
+    @classmethod
+    def load(cls, wasm_path: str) -> "Module":
+        api = _choose_api()
+        try:
+            with open(wasm_path, "rb") as f:
+                wasm = f.read()
+        except OSError as e:
+            raise HostError(f"cannot read {wasm_path}: {e.strerror}") from None
+        engine = api.engine()
+        compiled, source = _cache.load_module(api, engine, wasm)
+        loaded = cls(api, engine, compiled, source)
+        first = loaded.new_instance()
+        version = first.call("sa_abi_version")
+        if version != ABI_VERSION:
+            raise HostError(f"span_autolink.wasm has ABI version {version}; this package speaks {ABI_VERSION}")
+        loaded.pool.append(first)
+        return loaded
+
+    def forked(self) -> "Module":
+        """The same compiled module in a child process, with instances of its own."""
+        return Module(self.api, self.engine, self.module, self.source)
+
+    def new_instance(self) -> Any:
+        return self.api.instance(self.engine, self.module)
+
+
+class Runtime:
+    """Loads the module when first needed and lends out its instances."""
+
+    def __init__(self) -> None:
+        self.wasm_path = WASM_PATH
+        self.module: Optional[Module] = None
+        # Why the module could not be loaded, and when.
+        self.failure: Optional[Tuple[str, float]] = None
+        self.lock = threading.Lock()
+        self.trap_next = False
+
+    def loaded(self) -> Module:
+        module = self.module
+        if module is not None:
+            return module
+        with self.lock:
+            module = self.module
+            if module is not None:  # another thread loaded it meanwhile
+                return module
+            if self.failure is not None and monotonic() - self.failure[1] < RETRY_SECONDS:
+                raise HostError(self.failure[0])
+            try:
+                module = self.module = Module.load(self.wasm_path)
+            except Exception as e:
+                self.failure = (f"{type(e).__name__}: {_text(e)}", monotonic())
+                raise HostError(self.failure[0]) from None
+            self.failure = None
+            return module
+
+    def using(self, work: Callable[[Any], T]) -> T:
+        """``work(instance)`` on an idle instance; an instance whose call
+        raised is closed, never lent again."""
+        module = self.module or self.loaded()
+        pool = module.pool
+        try:
+            inst = pool.pop()
+        except IndexError:
+            inst = module.new_instance()
+        try:
+            if self.trap_next:
+                self.trap_next = False
+                inst.call("sa_test_trap")
+                raise HostError("sa_test_trap did not trap")
+            result = work(inst)
+        except BaseException:
+            inst.close()
+            raise
+        if inst.memory_size() > MEMORY_KEPT:
+            # Linear memory never shrinks: an instance an outsized input
+            # grew goes, and its memory with it (ABI.md, "Buffers").
+            inst.close()
+        else:
+            pool.append(inst)
+        return result
+
+    def after_fork_in_child(self) -> None:
+        self.lock = threading.Lock()  # the parent's may have been held by another thread
+        if self.module is not None:
+            self.module = self.module.forked()
+
+    def reset(self) -> None:
+        """Forgets the loaded module: the next call loads it again."""
+        with self.lock:
+            self.module = None
+            self.failure = None
+
+
+def _text(error: BaseException) -> str:
+    """An exception's message, even when its ``__str__`` raises."""
+    try:
+        return str(error)
+    except Exception:
+        return "(its message cannot be shown)"
+
+
+# The package's one runtime (tests reach it here).
+runtime = Runtime()
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=runtime.after_fork_in_child)
+
+
+def backend() -> str:
+    """"ctypes" or "wasmtime": which host serves the calls."""
+    return str(runtime.loaded().api.name)
