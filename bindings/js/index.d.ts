@@ -48,6 +48,9 @@ export interface Issue {
     | 'response_not_successful'
     | 'setting_invalid'
     | 'internal_error'
+    | 'span_links_unsupported'
+    | 'tracer_not_initialized'
+    | 'no_active_span'
     | (string & {});
   message: string;
 }

@@ -53,11 +53,31 @@ pub enum IssueCode {
     SettingInvalid,
     /// The host caught a failure inside the module (bindings only; the core never emits it).
     InternalError,
+    /// A tracer integration had pointers for a span that cannot carry links
+    /// (integrations only).
+    SpanLinksUnsupported,
+    /// A tracer integration was set up before its tracer was (integrations only).
+    TracerNotInitialized,
+    /// A handler wrapper found no active span to put the pointers on
+    /// (integrations only).
+    NoActiveSpan,
 }
 
 impl IssueCode {
+    /// Whether only a host or an integration gives this code: the core
+    /// never does, and no conformance case can expect it.
+    pub const fn host_only(self) -> bool {
+        matches!(
+            self,
+            IssueCode::InternalError
+                | IssueCode::SpanLinksUnsupported
+                | IssueCode::TracerNotInitialized
+                | IssueCode::NoActiveSpan
+        )
+    }
+
     /// Every code, in declaration order.
-    pub const ALL: [IssueCode; 21] = [
+    pub const ALL: [IssueCode; 24] = [
         IssueCode::ConfigInvalid,
         IssueCode::ConfigEntryInvalid,
         IssueCode::FieldMissing,
@@ -79,6 +99,9 @@ impl IssueCode {
         IssueCode::ResponseNotSuccessful,
         IssueCode::SettingInvalid,
         IssueCode::InternalError,
+        IssueCode::SpanLinksUnsupported,
+        IssueCode::TracerNotInitialized,
+        IssueCode::NoActiveSpan,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -104,6 +127,9 @@ impl IssueCode {
             IssueCode::ResponseNotSuccessful => "response_not_successful",
             IssueCode::SettingInvalid => "setting_invalid",
             IssueCode::InternalError => "internal_error",
+            IssueCode::SpanLinksUnsupported => "span_links_unsupported",
+            IssueCode::TracerNotInitialized => "tracer_not_initialized",
+            IssueCode::NoActiveSpan => "no_active_span",
         }
     }
 }

@@ -1185,6 +1185,9 @@ module.exports = {
     "response_not_successful",
     "setting_invalid",
     "internal_error",
+    "span_links_unsupported",
+    "tracer_not_initialized",
+    "no_active_span",
   ],
   SETTING_VARIABLES: [
     "SPAN_AUTOLINK_ENABLED",

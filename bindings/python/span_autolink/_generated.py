@@ -39,6 +39,9 @@ ISSUE_CODES = (
     "response_not_successful",
     "setting_invalid",
     "internal_error",
+    "span_links_unsupported",
+    "tracer_not_initialized",
+    "no_active_span",
 )
 SETTING_VARIABLES = (
     "SPAN_AUTOLINK_ENABLED",
