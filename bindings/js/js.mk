@@ -4,6 +4,9 @@
 #   make js-package   bindings/js/pkg: the wasm-bindgen glue and module
 #   make test-js      js-test against the package as npm installs it, and
 #                     js-test/e2e against moto (writes target/compat/node.json)
+#   make test-js-e2e  js-test/e2e/tracers: span-autolink/opentelemetry and
+#                     span-autolink/dd-trace with the real tracers, moto and
+#                     Datadog's test agent (own node_modules and venv)
 #   make bench-js     ratios against dd-trace and datadog-lambda-js
 
 JS_DIR := bindings/js
@@ -21,10 +24,10 @@ WASM_OPT_FLAGS := -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-fl
   --enable-mutable-globals --enable-reference-types --enable-multivalue
 
 PACKAGES += js-package
-PACKAGE_TESTS += test-js
+PACKAGE_TESTS += test-js test-js-e2e
 BENCHES += bench-js
 
-.PHONY: js-package js-pack test-js bench-js
+.PHONY: js-package js-pack test-js test-js-e2e bench-js
 
 js-package: wasm-js $(JS_PKG_WASM)
 
@@ -56,7 +59,30 @@ js-pack: js-package
 test-js: js-pack js-test/node_modules/.installed py-venv
 	rm -rf js-test/node_modules/span-autolink
 	cd js-test && npm install --no-save --no-audit --no-fund --loglevel=error $(CURDIR)/$(JS_TARBALL)
-	cd js-test && node --disallow-code-generation-from-strings --test --test-reporter=spec
+	cd js-test && node --disallow-code-generation-from-strings --test --test-reporter=spec $(JS_TEST_FILES)
+
+# Named, not discovered: js-test/e2e/tracers has its own dependencies (test-js-e2e).
+JS_TEST_FILES = $(patsubst js-test/%,%,$(wildcard js-test/*.test.js js-test/*.test.mjs js-test/e2e/*.test.js))
+
+# The tracer suites: their dependencies (OpenTelemetry, dd-trace, the AWS SDK
+# clients) in js-test/e2e/tracers/package.json, so that the shipped package
+# and js-test get none of them; moto from py-venv; Datadog's test agent in a
+# venv of its own (target/agent-venv), apart from py-venv's pinned ddtrace.
+# Each is installed only when missing or when its list changed.
+JS_E2E_DIR := js-test/e2e/tracers
+AGENT_VENV := target/agent-venv
+AGENT_VENV_STAMP := $(AGENT_VENV)/.span-autolink-deps
+AGENT_DEPS := ddapm-test-agent==1.69.1
+
+$(AGENT_VENV_STAMP): $(JS_DIR)/js.mk
+	@test -x $(AGENT_VENV)/bin/python || $(PYTHON) -m venv $(AGENT_VENV)
+	$(AGENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(AGENT_DEPS)
+	@touch $@
+
+test-js-e2e: js-pack $(JS_E2E_DIR)/node_modules/.installed py-venv $(AGENT_VENV_STAMP)
+	rm -rf $(JS_E2E_DIR)/node_modules/span-autolink
+	cd $(JS_E2E_DIR) && npm install --no-save --no-audit --no-fund --loglevel=error $(CURDIR)/$(JS_TARBALL)
+	cd $(JS_E2E_DIR) && node --disallow-code-generation-from-strings --test --test-reporter=spec
 
 bench-js: js-package bench/js/node_modules/.installed
 	node bench/js/bench.js

@@ -1,0 +1,45 @@
+'use strict';
+
+// What the tracer integrations (opentelemetry.js, dd-trace.js) share: an
+// issue added to an outcome, a caller's callback that may throw, and the
+// stream ARN of a DynamoDB Streams GetRecords call.
+
+/** The outcome with one more issue (a new object: outcomes may be frozen). */
+function withIssue(outcome, issue) {
+  const pointers = outcome !== null && typeof outcome === 'object' && Array.isArray(outcome.pointers) ? outcome.pointers : [];
+  const issues = outcome !== null && typeof outcome === 'object' && Array.isArray(outcome.issues) ? outcome.issues : [];
+  return { pointers, issues: [...issues, issue] };
+}
+
+function describe(error) {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch (_) {
+    return 'unknown error';
+  }
+}
+
+/** Hands the outcome to the caller's `onOutcome`, whose throw is not ours to pass on. */
+function report(onOutcome, outcome, span) {
+  if (typeof onOutcome !== 'function') return;
+  try {
+    onOutcome(outcome, span);
+  } catch (_) {
+    // ignored
+  }
+}
+
+/**
+ * The stream ARN of a GetRecords call: `options.streamArn` where the caller
+ * knows it, else the head of the shard iterator, which starts with the
+ * stream's ARN and a `|`.
+ */
+function streamArnOf(input, options) {
+  if (options != null && typeof options.streamArn === 'string') return options.streamArn;
+  const iterator = input !== null && typeof input === 'object' ? input.ShardIterator : undefined;
+  if (typeof iterator !== 'string' || !iterator.startsWith('arn:')) return undefined;
+  const end = iterator.indexOf('|');
+  return end > 0 ? iterator.slice(0, end) : undefined;
+}
+
+module.exports = { withIssue, describe, report, streamArnOf };

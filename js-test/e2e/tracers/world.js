@@ -1,0 +1,213 @@
+'use strict';
+
+// What the tracer suites share: the S3 and DynamoDB writes they make through
+// the real AWS SDK v3 clients against moto, the consumer events moto
+// delivers for them (the bucket's notification through SQS, the table's
+// stream records through GetRecords), and Datadog's test agent.
+//
+// The AWS SDK modules are required only when a suite asks for a world, so
+// that a tracer instrumenting them is set up first.
+
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+const { ROOT, REGION, startMoto, useDummyAwsEnvironment, sleep, sqsLambdaEvent, streamLambdaEvent } = require('../emulator');
+
+// Keys a notification URL-encodes (space, `+`, `%`) and non-ASCII ones.
+const KEYS = ['plain.txt', 'my report.txt', 'a+b.txt', '100%.txt', 'café-日本-🎉.txt', 'dir/my file+(1)%20ü.txt'];
+const TABLE = 'e2e-tracers-orders';
+// The key names PutItem needs (SPEC 5): the environment variable both span-autolink and dd-trace read.
+const PRIMARY_KEYS = JSON.stringify({ [TABLE]: ['customer', 'order'] });
+
+/** moto, the dummy environment, and the clients: `await World.start()`, `await world.stop()`. */
+class World {
+  static async start() {
+    const restore = useDummyAwsEnvironment();
+    const moto = await startMoto();
+    return new World(moto, restore);
+  }
+
+  constructor(moto, restore) {
+    this.moto = moto;
+    this.restore = restore;
+    this.s3sdk = require('@aws-sdk/client-s3');
+    this.sqssdk = require('@aws-sdk/client-sqs');
+    this.ddbsdk = require('@aws-sdk/client-dynamodb');
+    this.streamsdk = require('@aws-sdk/client-dynamodb-streams');
+    const endpoint = moto.endpoint;
+    this.s3 = new this.s3sdk.S3Client({ endpoint, forcePathStyle: true });
+    this.sqs = new this.sqssdk.SQSClient({ endpoint });
+    this.ddb = new this.ddbsdk.DynamoDBClient({ endpoint });
+    this.streams = new this.streamsdk.DynamoDBStreamsClient({ endpoint });
+  }
+
+  async stop() {
+    await this.moto.stop();
+    this.restore();
+  }
+
+  // -- S3 through SQS -------------------------------------------------------
+
+  /** A bucket whose ObjectCreated notifications go to a new queue; the queue's test event drained. */
+  async notifyingBucket(bucket) {
+    const { s3sdk, sqssdk } = this;
+    const queueUrl = (await this.sqs.send(new sqssdk.CreateQueueCommand({ QueueName: `${bucket}-q` }))).QueueUrl;
+    const attributes = await this.sqs.send(new sqssdk.GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    const queueArn = attributes.Attributes.QueueArn;
+    await this.s3.send(new s3sdk.CreateBucketCommand({ Bucket: bucket }));
+    await this.s3.send(
+      new s3sdk.PutBucketNotificationConfigurationCommand({
+        Bucket: bucket,
+        NotificationConfiguration: { QueueConfigurations: [{ QueueArn: queueArn, Events: ['s3:ObjectCreated:*'] }] },
+      })
+    );
+    const queue = { url: queueUrl, arn: queueArn };
+    const [testEvent] = await this.receive(queue, 1);
+    assert.match(testEvent.Body, /s3:TestEvent/);
+    return queue;
+  }
+
+  /** The ReceiveMessage outputs until `count` messages came (all deleted), as the SDK returned them. */
+  async receiveOutputs(queue, count, timeout = 15000) {
+    const outputs = [];
+    let got = 0;
+    const deadline = Date.now() + timeout;
+    while (got < count && Date.now() < deadline) {
+      const output = await this.sqs.send(
+        new this.sqssdk.ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] })
+      );
+      const messages = output.Messages || [];
+      if (messages.length === 0) {
+        await sleep(100);
+        continue;
+      }
+      outputs.push(output);
+      got += messages.length;
+      for (const m of messages) await this.sqs.send(new this.sqssdk.DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: m.ReceiptHandle }));
+    }
+    assert.equal(got, count, `${count} messages expected on ${queue.url}`);
+    return outputs;
+  }
+
+  async receive(queue, count) {
+    return (await this.receiveOutputs(queue, count)).flatMap((o) => o.Messages);
+  }
+
+  /** The Lambda SQS event of messages from `queue`. */
+  sqsEvent(messages, queue) {
+    return sqsLambdaEvent(messages, queue.arn);
+  }
+
+  // -- DynamoDB through Streams ---------------------------------------------
+
+  /** A table with a NEW_AND_OLD_IMAGES stream; answers its stream ARN. */
+  async streamedTable(table = TABLE) {
+    const { ddbsdk } = this;
+    const created = await this.ddb.send(
+      new ddbsdk.CreateTableCommand({
+        TableName: table,
+        AttributeDefinitions: [
+          { AttributeName: 'customer', AttributeType: 'S' },
+          { AttributeName: 'order', AttributeType: 'N' },
+        ],
+        KeySchema: [
+          { AttributeName: 'customer', KeyType: 'HASH' },
+          { AttributeName: 'order', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      })
+    );
+    return created.TableDescription.LatestStreamArn;
+  }
+
+  /** Every GetRecords output of the stream's shards (read from TRIM_HORIZON until a read gives nothing). */
+  async getRecordsOutputs(streamArn) {
+    const { streamsdk } = this;
+    const description = await this.streams.send(new streamsdk.DescribeStreamCommand({ StreamArn: streamArn }));
+    const outputs = [];
+    for (const shard of description.StreamDescription.Shards) {
+      let iterator = (
+        await this.streams.send(new streamsdk.GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))
+      ).ShardIterator;
+      for (let reads = 0; iterator && reads < 100; reads++) {
+        const output = await this.streams.send(new streamsdk.GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        if (output.Records.length === 0) break;
+        outputs.push(output);
+        iterator = output.NextShardIterator;
+      }
+    }
+    return outputs;
+  }
+
+  /** The Lambda DynamoDB Streams event of GetRecords records. */
+  streamEvent(records, streamArn) {
+    return streamLambdaEvent(records, streamArn);
+  }
+}
+
+// -- Datadog's test agent ------------------------------------------------------
+
+// The virtual environment where `make test-js-e2e` installs ddapm-test-agent.
+const AGENT = process.env.SPAN_AUTOLINK_E2E_TEST_AGENT || path.join(ROOT, 'target', 'agent-venv', 'bin', 'ddapm-test-agent');
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts ddapm-test-agent on a free loopback port. Resolves to
+ * `{ url, port, traces(token), stop() }`; `traces` reads what the agent
+ * received for a session token, from /test/session/traces.
+ */
+async function startTestAgent() {
+  assert.ok(fs.existsSync(AGENT), `no ${AGENT}: make test-js-e2e installs Datadog's test agent there`);
+  const port = await freePort();
+  const proc = spawn(AGENT, [`--port=${port}`, '--host=127.0.0.1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ENABLED_CHECKS: '', LOG_LEVEL: 'WARNING', SNAPSHOT_CI: '0' },
+  });
+  let log = '';
+  const keep = (chunk) => (log = (log + chunk).slice(-20000));
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  const exited = new Promise((resolve) => proc.once('exit', resolve).once('error', resolve));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    proc.kill('SIGTERM');
+    const gone = await Promise.race([exited.then(() => true), sleep(10000).then(() => false)]);
+    if (!gone) proc.kill('SIGKILL');
+  };
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    try {
+      const answer = await fetch(`${url}/info`);
+      if (answer.ok) break;
+    } catch (_) {
+      // not yet listening
+    }
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      assert.fail(`ddapm-test-agent did not start:\n${log}`);
+    }
+    await sleep(200);
+  }
+  const traces = async (token) => {
+    const answer = await fetch(`${url}/test/session/traces?test_session_token=${encodeURIComponent(token)}`);
+    assert.equal(answer.status, 200, await answer.clone().text());
+    return answer.json();
+  };
+  const startSession = async (token) => {
+    const answer = await fetch(`${url}/test/session/start?test_session_token=${encodeURIComponent(token)}`);
+    assert.equal(answer.status, 200, await answer.clone().text());
+  };
+  return { url, port, traces, startSession, stop, log: () => log };
+}
+
+module.exports = { KEYS, TABLE, PRIMARY_KEYS, REGION, World, startTestAgent, sleep };
