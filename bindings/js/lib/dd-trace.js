@@ -1,0 +1,237 @@
+'use strict';
+
+// span-autolink/dd-trace: our pointers on dd-trace-js's spans, in place of
+// dd-trace's and datadog-lambda-js's own.
+//
+//   const tracer = require('dd-trace').init();
+//   require('span-autolink/dd-trace').instrument(tracer);        producer
+//   exports.handler = datadog(withPointers(handler), { addSpanPointers: false })  consumer
+//
+// Producer: dd-trace's aws-sdk plugin calls `hooks.request(span, response)`
+// when a call completes, successful or not, after its own addSpanPointers
+// (datadog-plugin-aws-sdk/src/base.js). The hook drops the pointer links
+// dd-trace added to that span and adds ours, one per pointer, with
+// `span.addSpanPointer` (a zero-context link, SPEC 2). instrument() also turns
+// dd-trace's own computation off in the tracer's configuration (not through
+// DD_TRACE_AWS_ADD_SPAN_POINTERS, which span-autolink reads as its own
+// switch). Nothing here throws into the tracer or the handler (SPEC 6).
+
+const autolink = require('../index');
+const { withIssue, describe, report, streamArnOf } = require('./hooks');
+
+// dd-trace names a v3 command by its class, first letter lowered ('putObject').
+// The operations whose answer can hold a pointer, and their service; the
+// rest of a service's calls are left alone without entering the module.
+const SERVICE_OF = {
+  putObject: 's3',
+  copyObject: 's3',
+  completeMultipartUpload: 's3',
+  putItem: 'dynamodb',
+  updateItem: 'dynamodb',
+  deleteItem: 'dynamodb',
+  batchWriteItem: 'dynamodb',
+  transactWriteItems: 'dynamodb',
+  receiveMessage: 'sqs',
+};
+
+const NO_POINTER_API = Object.freeze({
+  code: 'span_links_unsupported',
+  message: 'the span has no addSpanPointer (dd-trace >= 5.26 has it): no pointer link was added',
+});
+
+/**
+ * The pointers of one call as dd-trace's aws-sdk plugin hands it to
+ * `hooks.request`: `response.request.{operation, params}`, and the output
+ * under `data` (SDK v2) or spread into `response` (v3), `error` for a call
+ * that failed (which gives no pointer: `response_not_successful`).
+ */
+function pointersForDdResponse(response, options) {
+  const request = response !== null && typeof response === 'object' ? response.request : undefined;
+  if (request === null || typeof request !== 'object') return { pointers: [], issues: [] };
+  const { operation, params } = request;
+  if (operation === 'getRecords') {
+    const output = outputOf(response);
+    return autolink.pointersForGetRecords(output, { ...options, streamArn: streamArnOf(params, options) });
+  }
+  const service = typeof operation === 'string' && Object.prototype.hasOwnProperty.call(SERVICE_OF, operation) ? SERVICE_OF[operation] : undefined;
+  if (service === undefined) return { pointers: [], issues: [] };
+  return autolink.pointersForResponse(service, operation, params, outputOf(response), options);
+}
+
+// v2: the AWS.Response itself (output in `data`, `error` on failure). v3:
+// what the command returned, spread beside `request`; on failure the error.
+function outputOf(response) {
+  if (Object.prototype.hasOwnProperty.call(response, 'data')) return response;
+  const { request: _request, error, requestId: _requestId, ...output } = response;
+  if (error !== undefined && error !== null) return { error };
+  return output;
+}
+
+/**
+ * Puts the outcome's pointers on a dd-trace span, one link each, in place
+ * of any pointer link already there (dd-trace's or datadog-lambda-js's own
+ * for the same call). Answers the outcome; an issue where the span cannot
+ * carry them. Never throws.
+ */
+function addPointers(span, outcome) {
+  try {
+    const pointers = outcome !== null && typeof outcome === 'object' && Array.isArray(outcome.pointers) ? outcome.pointers : [];
+    if (span === null || typeof span !== 'object') return outcome;
+    dropPointerLinks(span);
+    if (pointers.length === 0) return outcome;
+    if (typeof span.addSpanPointer !== 'function') return withIssue(outcome, NO_POINTER_API);
+    for (const pointer of pointers) {
+      const attributes = autolink.spanLinkAttributes(pointer);
+      if (attributes === null) continue;
+      span.addSpanPointer(attributes['ptr.kind'], attributes['ptr.dir'], attributes['ptr.hash']);
+      if (attributes['span_autolink.change_time'] !== undefined) addChangeTime(span, attributes);
+    }
+    return outcome;
+  } catch (error) {
+    return withIssue(outcome, { code: 'internal_error', message: `adding span pointers threw: ${describe(error)}` });
+  }
+}
+
+// The links dd-trace keeps on the span (`_links`, what it sends as span_links).
+function dropPointerLinks(span) {
+  const links = span._links;
+  if (!Array.isArray(links)) return;
+  for (let i = links.length - 1; i >= 0; i--) {
+    const attributes = links[i] !== null && typeof links[i] === 'object' ? links[i].attributes : undefined;
+    if (attributes !== null && typeof attributes === 'object' && attributes['link.kind'] === 'span-pointer') links.splice(i, 1);
+  }
+}
+
+// addSpanPointer takes the four attributes only: the change time goes on
+// the link it just added (SPEC 2 allows extra attributes), as text like the
+// rest of dd-trace's sanitised link attributes.
+function addChangeTime(span, attributes) {
+  const links = span._links;
+  if (!Array.isArray(links) || links.length === 0) return;
+  const last = links[links.length - 1];
+  if (last && last.attributes && last.attributes['ptr.hash'] === attributes['ptr.hash']) {
+    last.attributes['span_autolink.change_time'] = String(attributes['span_autolink.change_time']);
+  }
+}
+
+/**
+ * A `hooks.request` for dd-trace's aws-sdk plugin.
+ *
+ * @param {{dynamodbPrimaryKeys?: object|string, streamArn?: string,
+ *   onOutcome?: (outcome: object, span: object) => void,
+ *   request?: (span: object, response: object) => void}} [options]
+ *   `request`: another hook, called after ours.
+ */
+function makeRequestHook(options) {
+  const { onOutcome, request: next, ...callOptions } = options || {};
+  return function spanAutolinkRequestHook(span, response) {
+    try {
+      report(onOutcome, addPointers(span, pointersForDdResponse(response, callOptions)), span);
+    } catch (_) {
+      // Never into the tracer.
+    }
+    if (typeof next === 'function') next(span, response);
+  };
+}
+
+/** The tracer's configuration object, which its plugins read (after init()). */
+function tracerConfig(tracer) {
+  const manager = tracer !== null && typeof tracer === 'object' ? tracer._pluginManager : undefined;
+  const config = (manager && manager._tracerConfig) || (tracer && tracer._tracer && tracer._tracer._config);
+  return config !== null && typeof config === 'object' ? config : undefined;
+}
+
+/**
+ * Makes dd-trace's aws-sdk spans carry span-autolink's pointers, and only
+ * them: `instrument(require('dd-trace').init())`. Call it after init().
+ *
+ * @param {object} tracer dd-trace's tracer
+ * @param {{dynamodbPrimaryKeys?: object|string, onOutcome?: Function,
+ *   awsSdk?: object}} [options] `awsSdk`: the rest of the aws-sdk plugin's
+ *   configuration (`tracer.use('aws-sdk', awsSdk)`), whose `hooks.request`
+ *   still runs, after ours.
+ * @returns {{issues: object[]}} what could not be done
+ */
+function instrument(tracer, options) {
+  const issues = [];
+  try {
+    const { awsSdk, ...hookOptions } = options || {};
+    const plugin = awsSdk !== null && typeof awsSdk === 'object' ? awsSdk : {};
+    const hooks = plugin.hooks !== null && typeof plugin.hooks === 'object' ? plugin.hooks : {};
+    const config = tracerConfig(tracer);
+    if (config === undefined) {
+      issues.push({ code: 'tracer_not_initialized', message: "dd-trace's configuration was not found (call instrument after tracer.init()): its own pointers are dropped span by span" });
+    } else {
+      // dd-trace 6 and 7 read DD_TRACE_AWS_ADD_SPAN_POINTERS; 5 reads trace.aws.addSpanPointers.
+      config.DD_TRACE_AWS_ADD_SPAN_POINTERS = false;
+      if (config.trace && config.trace.aws && typeof config.trace.aws === 'object') config.trace.aws.addSpanPointers = false;
+    }
+    if (tracer === null || typeof tracer !== 'object' || typeof tracer.use !== 'function') {
+      issues.push({ code: 'input_invalid', message: 'not a dd-trace tracer (no use())' });
+      return { issues };
+    }
+    tracer.use('aws-sdk', { ...plugin, hooks: { ...hooks, request: makeRequestHook({ ...hookOptions, request: hooks.request }) } });
+  } catch (error) {
+    issues.push({ code: 'internal_error', message: `instrument failed: ${describe(error)}` });
+  }
+  return { issues };
+}
+
+/**
+ * The span datadog-lambda-js puts an invocation's pointers on: the inferred
+ * span of the trigger (aws.sqs, aws.s3, aws.dynamodb, ...) where it made
+ * one, else the aws.lambda span. Inside the handler the aws.lambda span is
+ * active; its inferred parent is among the trace's started spans.
+ */
+function consumerRootSpan(tracer) {
+  const active = tracer && tracer.scope && typeof tracer.scope === 'function' ? tracer.scope().active() : null;
+  if (active === null || active === undefined) return null;
+  try {
+    const context = active.context();
+    const parentId = context._parentId;
+    const started = context._trace && Array.isArray(context._trace.started) ? context._trace.started : [];
+    if (parentId) {
+      const parent = started.find((s) => s !== active && s.context && sameId(s.context()._spanId, parentId));
+      if (parent && isInferred(parent)) return parent;
+    }
+  } catch (_) {
+    // The aws.lambda span, below.
+  }
+  return active;
+}
+
+const sameId = (a, b) => a !== undefined && b !== undefined && String(a) === String(b);
+
+function isInferred(span) {
+  const tags = span.context()._tags || {};
+  return tags['_inferred_span.tag_source'] !== undefined || tags['_inferred_span.synchronicity'] !== undefined;
+}
+
+/**
+ * Wraps a Lambda handler so that the invocation carries the event's
+ * consumer pointers, for datadog-lambda-js: `datadog(withPointers(handler),
+ * { addSpanPointers: false })` (false: datadog-lambda-js's own pointers for
+ * the same event would be there too). Works with async and callback
+ * handlers; the handler's result and errors pass through unchanged.
+ *
+ * @param {Function} handler
+ * @param {{tracer?: object, onOutcome?: Function}} [options] `tracer`:
+ *   dd-trace's (default: require('dd-trace'))
+ */
+function withPointers(handler, options) {
+  const { tracer: given, onOutcome } = options || {};
+  return function spanAutolinkHandler(event, ...rest) {
+    try {
+      const tracer = given || require('dd-trace');
+      const span = consumerRootSpan(tracer);
+      if (span !== null) report(onOutcome, addPointers(span, autolink.pointersForEvent(event)), span);
+      else report(onOutcome, withIssue(autolink.pointersForEvent(event), { code: 'no_active_span', message: 'no active dd-trace span in the handler' }), null);
+    } catch (_) {
+      // Never into the handler.
+    }
+    return handler.call(this, event, ...rest);
+  };
+}
+
+module.exports = { instrument, makeRequestHook, withPointers, addPointers, pointersForDdResponse, consumerRootSpan };
+module.exports.default = module.exports;

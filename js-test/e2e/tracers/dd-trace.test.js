@@ -1,0 +1,164 @@
+'use strict';
+
+// span-autolink/dd-trace end to end: dd-trace-js sending to Datadog's own
+// test agent (ddapm-test-agent on a loopback port), its aws-sdk plugin on
+// the real AWS SDK v3 clients against moto, and datadog-lambda-js wrapping
+// a handler invoked with the events moto delivered. What the agent received
+// (/test/session/traces) must carry our pointers as span links exactly once
+// per pointer, on the aws call span (producer) and on the span
+// datadog-lambda-js puts pointers on (consumer); hashes written out here
+// from SPEC 1, 3, 4 (js-test/helpers.js); none on a failed write.
+
+const assert = require('node:assert/strict');
+const { after, before, describe, test } = require('node:test');
+const { hash } = require('../../helpers');
+const { KEYS, TABLE, PRIMARY_KEYS, World, startTestAgent, sleep } = require('./world');
+
+process.env.DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS = PRIMARY_KEYS;
+for (const [name, value] of Object.entries({
+  DD_TRACE_STARTUP_LOGS: 'false',
+  DD_TRACE_TELEMETRY_ENABLED: 'false',
+  DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+  DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+  DD_RUNTIME_METRICS_ENABLED: 'false',
+  DD_PROFILING_ENABLED: 'false',
+  DD_LOGS_INJECTION: 'false',
+  // datadog-lambda-js outside Lambda: no extension to look for, no metrics.
+  DD_LOCAL_TESTING: 'false',
+  DD_ENHANCED_METRICS: 'false',
+  DD_FLUSH_TO_LOG: 'true',
+})) {
+  process.env[name] = value;
+}
+
+let agent;
+let tracer;
+let world;
+
+before(async () => {
+  agent = await startTestAgent();
+  // What the README tells a user to write (plus where the agent is).
+  tracer = require('dd-trace').init({ url: agent.url, flushInterval: 0, service: 'span-autolink-e2e' });
+  const { issues } = require('span-autolink/dd-trace').instrument(tracer);
+  assert.deepEqual(issues, []);
+  world = await World.start();
+});
+
+after(async () => {
+  await world?.stop();
+  await agent?.stop();
+});
+
+/** The spans the agent received, flattened, read until `done(spans)` holds (at most 20 s). */
+async function receivedSpans(done) {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    await new Promise((resolve) => tracer._tracer?._exporter?.flush?.(resolve) ?? resolve());
+    const spans = (await agent.traces()).flat();
+    if (done(spans) || Date.now() > deadline) return spans;
+    await sleep(200);
+  }
+}
+
+/** The pointer links of a span as the agent got it (meta `_dd.span_links`, SPEC 2): `[{dir, kind, hash}]`. */
+function pointerLinks(span) {
+  const text = span.meta && span.meta['_dd.span_links'];
+  if (text === undefined) return [];
+  const found = [];
+  for (const link of JSON.parse(text)) {
+    if (!link.attributes || link.attributes['link.kind'] !== 'span-pointer') continue;
+    assert.match(link.trace_id, /^0+$/);
+    assert.match(link.span_id, /^0+$/);
+    found.push({ dir: link.attributes['ptr.dir'], kind: link.attributes['ptr.kind'], hash: link.attributes['ptr.hash'] });
+  }
+  return found;
+}
+
+/** Runs `f` inside a root span named `name`, so that its aws spans can be found in what the agent received. */
+async function traced(name, f) {
+  return tracer.trace(name, { resource: name }, () => f());
+}
+
+/** The aws spans (operation `aws.request`) with resource `resource` under the root span `rootName`. */
+function awsSpans(spans, rootName, resource) {
+  const root = spans.find((s) => s.name === rootName);
+  if (!root) return [];
+  return spans.filter((s) => s.trace_id === root.trace_id && s.parent_id === root.span_id && s.meta['aws.operation'] === resource);
+}
+
+const s3Ptr = (bucket, key, etag) => ({ dir: 'd', kind: 'aws.s3.object', hash: hash(bucket, key, etag.replace(/"/g, '')) });
+const itemHash = (customer, order) => hash(TABLE, 'customer', customer, 'order', String(order));
+const ddbKey = (customer, order) => ({ customer: { S: customer }, order: { N: String(order) } });
+
+describe('producer: dd-trace aws-sdk spans', () => {
+  test('instrument() turned dd-trace own span pointers off in its configuration', () => {
+    assert.equal(tracer._pluginManager._tracerConfig.DD_TRACE_AWS_ADD_SPAN_POINTERS, false);
+  });
+
+  test('PutObject and CopyObject spans carry exactly one pointer link each, ours; NoSuchBucket none', async () => {
+    const bucket = 'e2e-dd-objects';
+    await world.s3.send(new world.s3sdk.CreateBucketCommand({ Bucket: bucket }));
+    const expected = [];
+    await traced('e2e.s3.writes', async () => {
+      for (const key of KEYS) {
+        const output = await world.s3.send(new world.s3sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: `body of ${key}` }));
+        expected.push(['putObject', [s3Ptr(bucket, key, output.ETag)]]);
+      }
+      const copied = await world.s3.send(
+        new world.s3sdk.CopyObjectCommand({ Bucket: bucket, Key: 'copy of+ü %.txt', CopySource: `${bucket}/${encodeURIComponent(KEYS[1])}` })
+      );
+      expected.push(['copyObject', [s3Ptr(bucket, 'copy of+ü %.txt', copied.CopyObjectResult.ETag)]]);
+      await assert.rejects(world.s3.send(new world.s3sdk.PutObjectCommand({ Bucket: 'e2e-dd-no-such-bucket', Key: 'k', Body: 'x' })), {
+        name: 'NoSuchBucket',
+      });
+      expected.push(['putObject', []]);
+    });
+    const spans = await receivedSpans((all) => awsSpans(all, 'e2e.s3.writes', 'putObject').length === KEYS.length + 1);
+    const got = [...awsSpans(spans, 'e2e.s3.writes', 'putObject'), ...awsSpans(spans, 'e2e.s3.writes', 'copyObject')]
+      .sort((a, b) => a.start - b.start)
+      .map((s) => [s.meta['aws.operation'], pointerLinks(s)]);
+    assert.deepEqual(got, expected);
+  });
+
+  test('the five DynamoDB writes carry one link per item, ours; ConditionalCheckFailed none', async () => {
+    await world.streamedTable();
+    const { PutItemCommand, UpdateItemCommand, DeleteItemCommand, BatchWriteItemCommand, TransactWriteItemsCommand } = world.ddbsdk;
+    const d = (customer, order) => ({ dir: 'd', kind: 'aws.dynamodb.item', hash: itemHash(customer, order) });
+    const calls = [
+      [new PutItemCommand({ TableName: TABLE, Item: ddbKey('b ob+%ü', 1) }), 'putItem', [d('b ob+%ü', 1)]],
+      [
+        new UpdateItemCommand({ TableName: TABLE, Key: ddbKey('b ob+%ü', 1), UpdateExpression: 'SET #t = :t', ExpressionAttributeNames: { '#t': 'total' }, ExpressionAttributeValues: { ':t': { N: '2' } } }),
+        'updateItem',
+        [d('b ob+%ü', 1)],
+      ],
+      [new DeleteItemCommand({ TableName: TABLE, Key: ddbKey('b ob+%ü', 1) }), 'deleteItem', [d('b ob+%ü', 1)]],
+      [
+        new BatchWriteItemCommand({ RequestItems: { [TABLE]: [{ PutRequest: { Item: ddbKey('carol', 3) } }, { PutRequest: { Item: ddbKey('dave', 4) } }] } }),
+        'batchWriteItem',
+        [d('carol', 3), d('dave', 4)],
+      ],
+      [
+        new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: TABLE, Item: ddbKey('erin', 5) } }, { Delete: { TableName: TABLE, Key: ddbKey('carol', 3) } }] }),
+        'transactWriteItems',
+        [d('erin', 5), d('carol', 3)],
+      ],
+    ];
+    await traced('e2e.dynamodb.writes', async () => {
+      for (const [command] of calls) await world.ddb.send(command);
+      await assert.rejects(world.ddb.send(new PutItemCommand({ TableName: TABLE, Item: ddbKey('erin', 5), ConditionExpression: 'attribute_not_exists(customer)' })), {
+        name: 'ConditionalCheckFailedException',
+      });
+    });
+    const expected = [...calls.map(([, op, links]) => [op, links]), ['putItem', []]];
+    const ops = [...new Set(expected.map(([op]) => op))];
+    const spans = await receivedSpans((all) => awsSpans(all, 'e2e.dynamodb.writes', 'putItem').length === 2 && awsSpans(all, 'e2e.dynamodb.writes', 'transactWriteItems').length === 1);
+    const got = ops
+      .flatMap((op) => awsSpans(spans, 'e2e.dynamodb.writes', op))
+      .sort((a, b) => a.start - b.start)
+      .map((s) => [s.meta['aws.operation'], pointerLinks(s)]);
+    assert.deepEqual(got, expected);
+    const failed = awsSpans(spans, 'e2e.dynamodb.writes', 'putItem').find((s) => s.error === 1);
+    assert.ok(failed, 'the ConditionalCheckFailed span is an error');
+    assert.deepEqual(pointerLinks(failed), []);
+  });
+});
