@@ -202,17 +202,34 @@ function consumerRootSpan(tracer) {
 
 const sameId = (a, b) => a !== undefined && b !== undefined && String(a) === String(b);
 
+// datadog-lambda-js tags its inferred spans `_inferred_span: { tag_source: 'self', ... }`,
+// which dd-trace keeps nested until it formats the span.
 function isInferred(span) {
   const tags = span.context()._tags || {};
-  return tags['_inferred_span.tag_source'] !== undefined || tags['_inferred_span.synchronicity'] !== undefined;
+  const nested = tags._inferred_span;
+  return (nested !== null && typeof nested === 'object') || tags['_inferred_span.tag_source'] !== undefined;
+}
+
+// datadog-lambda-js adds its own pointers to the same span once the handler
+// returned (unless `addSpanPointers: false`): from here on that span takes
+// no other pointer, so it carries ours alone.
+function keepOurs(span) {
+  if (typeof span.addSpanPointer !== 'function') return;
+  try {
+    Object.defineProperty(span, 'addSpanPointer', { value: function addSpanPointer() {}, configurable: true, writable: true });
+  } catch (_) {
+    // A frozen span keeps its method; addSpanPointers: false is then needed.
+  }
 }
 
 /**
  * Wraps a Lambda handler so that the invocation carries the event's
  * consumer pointers, for datadog-lambda-js: `datadog(withPointers(handler),
- * { addSpanPointers: false })` (false: datadog-lambda-js's own pointers for
- * the same event would be there too). Works with async and callback
- * handlers; the handler's result and errors pass through unchanged.
+ * { addSpanPointers: false })`. That span then takes no other pointer, so
+ * datadog-lambda-js's own (possibly wrong) ones for the same event are not
+ * added even without `addSpanPointers: false`, which only saves their
+ * computation. Works with async and callback handlers; the handler's result
+ * and errors pass through unchanged.
  *
  * @param {Function} handler
  * @param {{tracer?: object, onOutcome?: Function}} [options] `tracer`:
@@ -224,7 +241,10 @@ function withPointers(handler, options) {
     try {
       const tracer = given || require('dd-trace');
       const span = consumerRootSpan(tracer);
-      if (span !== null) report(onOutcome, addPointers(span, autolink.pointersForEvent(event)), span);
+      if (span !== null) {
+        report(onOutcome, addPointers(span, autolink.pointersForEvent(event)), span);
+        keepOurs(span);
+      }
       else report(onOutcome, withIssue(autolink.pointersForEvent(event), { code: 'no_active_span', message: 'no active dd-trace span in the handler' }), null);
     } catch (_) {
       // Never into the handler.

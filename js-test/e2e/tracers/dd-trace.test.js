@@ -162,3 +162,84 @@ describe('producer: dd-trace aws-sdk spans', () => {
     assert.deepEqual(pointerLinks(failed), []);
   });
 });
+
+describe('consumer: a datadog-lambda-js handler wrapped with withPointers', () => {
+  let handler;
+  let withDefaults;
+
+  before(() => {
+    // What the README tells a user to write.
+    const { datadog } = require('datadog-lambda-js');
+    const { withPointers } = require('span-autolink/dd-trace');
+    handler = datadog(
+      withPointers(async (event) => ({ records: event.Records.length })),
+      { addSpanPointers: false }
+    );
+    // Without addSpanPointers: false, datadog-lambda-js computes its own pointers too.
+    withDefaults = datadog(withPointers(async (event) => ({ records: event.Records.length })));
+  });
+
+  /** Invokes the handler as the Lambda runtime does; answers the pointer links of the span that has them, and its name. */
+  async function invoke(event, functionName, wrapped = handler) {
+    const context = {
+      functionName,
+      functionVersion: '$LATEST',
+      awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
+      invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+      memoryLimitInMB: '128',
+      getRemainingTimeInMillis: () => 30000,
+    };
+    assert.deepEqual(await wrapped(event, context), { records: event.Records.length });
+    const lambdaOf = (all) => all.find((s) => s.name === 'aws.lambda' && s.resource === functionName);
+    const spans = await receivedSpans((all) => lambdaOf(all) !== undefined);
+    const lambda = lambdaOf(spans);
+    assert.ok(lambda, `the aws.lambda span of ${functionName} reached the agent`);
+    const trace = spans.filter((s) => s.trace_id === lambda.trace_id);
+    const carrying = trace.filter((s) => pointerLinks(s).length > 0);
+    assert.ok(carrying.length <= 1, `one span of the trace carries the pointers: ${carrying.map((s) => s.name)}`);
+    const parent = trace.find((s) => s.span_id === lambda.parent_id);
+    return { lambda, parent, carrier: carrying[0], links: carrying.length ? pointerLinks(carrying[0]) : [] };
+  }
+
+  test('S3 notification via SQS: the inferred aws.sqs span carries one u link per object, the producers hashes', async () => {
+    const bucket = 'e2e-dd-consumer';
+    const queue = await world.notifyingBucket(bucket);
+    const expected = [];
+    for (const key of KEYS) {
+      const output = await world.s3.send(new world.s3sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: `consumed ${key}` }));
+      expected.push(hash(bucket, key, output.ETag.replace(/"/g, '')));
+    }
+    const messages = await world.receive(queue, KEYS.length);
+    const { parent, carrier, links } = await invoke(world.sqsEvent(messages, queue), 'dd-objects-consumer');
+    assert.equal(parent?.name, 'aws.sqs', 'datadog-lambda-js made an inferred aws.sqs span');
+    assert.equal(carrier?.span_id, parent.span_id, 'the pointers are on the inferred span');
+    assert.ok(links.every((l) => l.dir === 'u' && l.kind === 'aws.s3.object'));
+    assert.deepEqual(links.map((l) => l.hash).sort(), [...expected].sort());
+  });
+
+  for (const [variant, table, functionName, wrapped] of [
+    ['addSpanPointers: false', 'e2e-dd-consumer-items', 'dd-items-consumer', () => handler],
+    ["datadog-lambda-js' defaults", 'e2e-dd-consumer-defaults', 'dd-items-defaults', () => withDefaults],
+  ]) {
+    test(`DynamoDB stream records (${variant}): one u link per record on the inferred aws.dynamodb span, the producers hashes`, async () => {
+      const streamArn = await world.streamedTable(table);
+      const items = [
+        ['alice', 1],
+        ['b ob+%ü', 2],
+      ];
+      for (const [customer, order] of items) {
+        await world.ddb.send(new world.ddbsdk.PutItemCommand({ TableName: table, Item: ddbKey(customer, order) }));
+      }
+      await world.ddb.send(new world.ddbsdk.DeleteItemCommand({ TableName: table, Key: ddbKey('alice', 1) }));
+      const expected = [...items, ['alice', 1]].map(([customer, order]) => hash(table, 'customer', customer, 'order', String(order)));
+      const records = (await world.getRecordsOutputs(streamArn)).flatMap((o) => o.Records);
+      const { parent, carrier, links } = await invoke(world.streamEvent(records, streamArn), functionName, wrapped());
+      assert.equal(parent?.name, 'aws.dynamodb', 'datadog-lambda-js made an inferred aws.dynamodb span');
+      assert.equal(carrier?.span_id, parent.span_id, 'the pointers are on the inferred span');
+      assert.deepEqual(
+        links.map((l) => [l.dir, l.kind, l.hash]),
+        expected.map((h) => ['u', 'aws.dynamodb.item', h])
+      );
+    });
+  }
+});
