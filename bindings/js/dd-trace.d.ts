@@ -18,7 +18,8 @@ export interface DdAwsResponse {
   [member: string]: any;
 }
 
-export type DdRequestHook = (span: any, response: DdAwsResponse) => void;
+/** dd-trace's own type of `hooks.request`: `(span?: Span, response?: anyObject) => any`. */
+export type DdRequestHook = (span?: any, response?: any) => void;
 
 export interface DdHookOptions extends Options {
   /** The stream ARN of DynamoDB Streams GetRecords calls, where the shard iterator does not say. */

@@ -11,10 +11,17 @@ export interface ZeroSpanContext {
   readonly traceFlags: 0;
 }
 
+/**
+ * The attributes of a pointer link: SpanLinkAttributes as a type alias of a
+ * mapped type, which (unlike an interface) is assignable to OpenTelemetry's
+ * `Attributes` index signature.
+ */
+export type PointerLinkAttributes = { [K in keyof SpanLinkAttributes]: SpanLinkAttributes[K] };
+
 /** An OpenTelemetry `Link` carrying one pointer: assignable to `@opentelemetry/api`'s `Link`. */
 export interface PointerLink {
   context: ZeroSpanContext;
-  attributes: SpanLinkAttributes;
+  attributes: PointerLinkAttributes;
 }
 
 /** What the hooks need of a span: OpenTelemetry's `Span` is one. */

@@ -12,7 +12,7 @@
 const assert = require('node:assert/strict');
 const { after, before, describe, test } = require('node:test');
 const { hash } = require('../../helpers');
-const { KEYS, TABLE, PRIMARY_KEYS, World, startTestAgent, sleep } = require('./world');
+const { KEYS, TABLE, PRIMARY_KEYS, World, startTestAgent, freePort, sleep } = require('./world');
 
 process.env.DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS = PRIMARY_KEYS;
 for (const [name, value] of Object.entries({
@@ -161,6 +161,18 @@ describe('producer: dd-trace aws-sdk spans', () => {
     assert.ok(failed, 'the ConditionalCheckFailed span is an error');
     assert.deepEqual(pointerLinks(failed), []);
   });
+});
+
+test('producer: a write that never reached a server (connection refused) carries no pointer link', async () => {
+  // A loopback port nothing listens on (freed just before).
+  const client = new world.ddbsdk.DynamoDBClient({ endpoint: `http://127.0.0.1:${await freePort()}`, maxAttempts: 1 });
+  await traced('e2e.refused', () =>
+    assert.rejects(client.send(new world.ddbsdk.PutItemCommand({ TableName: TABLE, Item: ddbKey('x', 1) })), { code: 'ECONNREFUSED' })
+  );
+  const spans = await receivedSpans((all) => awsSpans(all, 'e2e.refused', 'putItem').length === 1);
+  const [span] = awsSpans(spans, 'e2e.refused', 'putItem');
+  assert.equal(span.error, 1);
+  assert.deepEqual(pointerLinks(span), []);
 });
 
 describe('consumer: a datadog-lambda-js handler wrapped with withPointers', () => {

@@ -18,7 +18,7 @@ const { after, before, describe, test } = require('node:test');
 const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
 const { InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 const { hash } = require('../../helpers');
-const { KEYS, TABLE, PRIMARY_KEYS, World } = require('./world');
+const { KEYS, TABLE, PRIMARY_KEYS, World, freePort } = require('./world');
 
 // The Lambda instrumentation patches the handler module named by these two
 // variables when it is constructed, as in the Lambda runtime.
@@ -211,6 +211,16 @@ describe('S3: PutObject, CopyObject, multipart; notification via SQS to a Lambda
     assert.equal(span.status.code, 2, 'the span is an error');
     assert.deepEqual(pointerLinks(span), []);
   });
+});
+
+test('a write that never reached a server (connection refused) carries no pointer link', async () => {
+  // A loopback port nothing listens on (freed just before).
+  const client = new world.ddbsdk.DynamoDBClient({ endpoint: `http://127.0.0.1:${await freePort()}`, maxAttempts: 1 });
+  const from = mark();
+  await assert.rejects(client.send(new world.ddbsdk.PutItemCommand({ TableName: TABLE, Item: { customer: { S: 'x' }, order: { N: '1' } } })), { code: 'ECONNREFUSED' });
+  const [span] = spansSince(from, 'DynamoDB.PutItem');
+  assert.equal(span.status.code, 2);
+  assert.deepEqual(pointerLinks(span), []);
 });
 
 describe('DynamoDB: the five writes; stream records via GetRecords to a Lambda', () => {

@@ -212,4 +212,4 @@ async function startTestAgent() {
   return { url, port, traces, startSession, stop, log: () => log };
 }
 
-module.exports = { KEYS, TABLE, PRIMARY_KEYS, REGION, World, startTestAgent, sleep };
+module.exports = { KEYS, TABLE, PRIMARY_KEYS, REGION, World, startTestAgent, freePort, sleep };
