@@ -162,7 +162,7 @@ function instrument(tracer, options) {
     if (config === undefined) {
       issues.push({ code: 'tracer_not_initialized', message: "dd-trace's configuration was not found (call instrument after tracer.init()): its own pointers are dropped span by span" });
     } else {
-      // dd-trace 6 and 7 read DD_TRACE_AWS_ADD_SPAN_POINTERS; 5 reads trace.aws.addSpanPointers.
+      // dd-trace 5.132, 6 and 7 read DD_TRACE_AWS_ADD_SPAN_POINTERS here; earlier 5.x trace.aws.addSpanPointers.
       config.DD_TRACE_AWS_ADD_SPAN_POINTERS = false;
       if (config.trace && config.trace.aws && typeof config.trace.aws === 'object') config.trace.aws.addSpanPointers = false;
     }
