@@ -31,6 +31,12 @@ const SERVICE_OF = {
   deleteItem: 'dynamodb',
   batchWriteItem: 'dynamodb',
   transactWriteItems: 'dynamodb',
+  // The DynamoDB document client's commands (@aws-sdk/lib-dynamodb), native values.
+  put: 'dynamodb',
+  update: 'dynamodb',
+  delete: 'dynamodb',
+  batchWrite: 'dynamodb',
+  transactWrite: 'dynamodb',
   receiveMessage: 'sqs',
 };
 

@@ -163,6 +163,28 @@ describe('producer: dd-trace aws-sdk spans', () => {
   });
 });
 
+test('producer: the document client (@aws-sdk/lib-dynamodb): put and update spans carry one link each, ours', async () => {
+  const { DynamoDBDocumentClient, PutCommand, UpdateCommand } = require('@aws-sdk/lib-dynamodb');
+  const doc = DynamoDBDocumentClient.from(world.ddb);
+  const h = { dir: 'd', kind: 'aws.dynamodb.item', hash: itemHash('doc user+% ü', 7) };
+  await traced('e2e.document', async () => {
+    await doc.send(new PutCommand({ TableName: TABLE, Item: { customer: 'doc user+% ü', order: 7 } }));
+    await doc.send(
+      new UpdateCommand({ TableName: TABLE, Key: { customer: 'doc user+% ü', order: 7 }, UpdateExpression: 'SET #t = :t', ExpressionAttributeNames: { '#t': 'total' }, ExpressionAttributeValues: { ':t': 2 } })
+    );
+  });
+  const spans = await receivedSpans((all) => all.some((s) => s.name === 'e2e.document'));
+  const root = spans.find((s) => s.name === 'e2e.document');
+  const aws = spans.filter((s) => s.trace_id === root.trace_id && s.parent_id === root.span_id).sort((a, b) => a.start - b.start);
+  assert.deepEqual(
+    aws.map((s) => [s.meta['aws.operation'], pointerLinks(s)]),
+    [
+      ['put', [h]],
+      ['update', [h]],
+    ]
+  );
+});
+
 test('producer: a write that never reached a server (connection refused) carries no pointer link', async () => {
   // A loopback port nothing listens on (freed just before).
   const client = new world.ddbsdk.DynamoDBClient({ endpoint: `http://127.0.0.1:${await freePort()}`, maxAttempts: 1 });

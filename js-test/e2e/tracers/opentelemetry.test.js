@@ -296,6 +296,32 @@ describe('DynamoDB: the five writes; stream records via GetRecords to a Lambda',
     written.push(...transactHashes);
   });
 
+  // The instrumentation sees a document client's command as the PutItem/UpdateItem it sends (marshalled input).
+  test('the document client (@aws-sdk/lib-dynamodb, native values): Put and Update carry one link each', async () => {
+    const { DynamoDBDocumentClient, PutCommand, UpdateCommand } = require('@aws-sdk/lib-dynamodb');
+    const doc = DynamoDBDocumentClient.from(world.ddb);
+    const linksOfDoc = async (command, method) => {
+      const from = mark();
+      await doc.send(command);
+      const spans = exporter
+        .getFinishedSpans()
+        .slice(from)
+        .filter((s) => s.attributes['rpc.method'] === method);
+      assert.equal(spans.length, 1, method);
+      return pointerLinks(spans[0]);
+    };
+    const h = itemHash('doc user+% ü', 7);
+    assert.deepEqual(await linksOfDoc(new PutCommand({ TableName: TABLE, Item: { customer: 'doc user+% ü', order: 7, total: 1 } }), 'PutItem'), [d(h)]);
+    assert.deepEqual(
+      await linksOfDoc(
+        new UpdateCommand({ TableName: TABLE, Key: { customer: 'doc user+% ü', order: 7 }, UpdateExpression: 'SET #t = :t', ExpressionAttributeNames: { '#t': 'total' }, ExpressionAttributeValues: { ':t': 2 } }),
+        'UpdateItem'
+      ),
+      [d(h)]
+    );
+    written.push(h, h);
+  });
+
   test('a failed write (ConditionalCheckFailed) carries no pointer link', async () => {
     const { PutItemCommand, DeleteItemCommand } = world.ddbsdk;
     for (const [command, name] of [
