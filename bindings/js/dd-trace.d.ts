@@ -6,6 +6,7 @@ import type { Issue, Options, Outcome } from './index';
 /** What the helpers need of a dd-trace span (dd-trace >= 5.26 has addSpanPointer). */
 export interface DdSpan {
   addSpanPointer?(kind: string, direction: string, hash: string): unknown;
+  setTag?(key: string, value: unknown): unknown;
   context(): any;
 }
 
@@ -22,6 +23,12 @@ export interface DdAwsResponse {
 export type DdRequestHook = (span?: any, response?: any) => void;
 
 export interface DdHookOptions extends Options {
+  /**
+   * Pointer sampling (0 to 1): a span whose pointer the core's keep rule
+   * keeps at this rate asks dd-trace to keep its trace (manual keep).
+   * Default: SPAN_AUTOLINK_POINTER_SAMPLING.
+   */
+  pointerSampling?: number;
   /** The stream ARN of DynamoDB Streams GetRecords calls, where the shard iterator does not say. */
   streamArn?: string;
   /** Called with each call's outcome (pointers and issues) and the span; its throws are ignored. */
@@ -50,13 +57,13 @@ export function makeRequestHook(options?: DdHookOptions & { request?: DdRequestH
  * span of the trigger, else aws.lambda). Use with `addSpanPointers: false`:
  * `datadog(withPointers(handler), { addSpanPointers: false })`.
  */
-export function withPointers<H extends (...args: any[]) => any>(handler: H, options?: { tracer?: any; onOutcome?: (outcome: Outcome, span: any) => void }): H;
+export function withPointers<H extends (...args: any[]) => any>(handler: H, options?: { tracer?: any; onOutcome?: (outcome: Outcome, span: any) => void; pointerSampling?: number }): H;
 
 /** The span the consumer pointers go on, inside a handler datadog-lambda-js runs (null outside a trace). */
 export function consumerRootSpan(tracer: any): any;
 
 /** Puts the outcome's pointers on a dd-trace span in place of the pointer links it has. Never throws. */
-export function addPointers(span: DdSpan | null | undefined, outcome: Outcome): Outcome;
+export function addPointers(span: DdSpan | null | undefined, outcome: Outcome, options?: { pointerSampling?: number }): Outcome;
 
 /** The pointers of what dd-trace's aws-sdk plugin hands `hooks.request`. Never throws. */
 export function pointersForDdResponse(response: DdAwsResponse, options?: DdHookOptions): Outcome;

@@ -27,6 +27,7 @@ export interface PointerLink {
 /** What the hooks need of a span: OpenTelemetry's `Span` is one. */
 export interface LinkableSpan {
   addLink?(link: PointerLink): unknown;
+  setAttribute?(key: string, value: boolean): unknown;
 }
 
 /** What @opentelemetry/instrumentation-aws-sdk hands its responseHook. */
@@ -49,6 +50,12 @@ export type AwsSdkResponseHook = (span: any, info: AwsSdkResponseHookInformation
 export type LambdaRequestHook = (span: any, info: LambdaRequestHookInformation) => void;
 
 export interface HookOptions {
+  /**
+   * Pointer sampling (0 to 1): a span whose pointer the core's keep rule
+   * keeps at this rate gets `span_autolink.keep = true`, for a tail-sampling
+   * stage. Default: SPAN_AUTOLINK_POINTER_SAMPLING.
+   */
+  pointerSampling?: number;
   /** Called with each call's outcome (pointers and issues) and the span; its throws are ignored. */
   onOutcome?: (outcome: Outcome, span: any) => void;
 }
@@ -95,7 +102,10 @@ export function toLinks(outcome: Outcome): PointerLink[];
  * outcome, with the issue `span_links_unsupported` added when the span has
  * no `addLink` (OpenTelemetry API before 1.9). Never throws.
  */
-export function addLinks(span: LinkableSpan | null | undefined, outcome: Outcome): Outcome;
+export function addLinks(span: LinkableSpan | null | undefined, outcome: Outcome, options?: { pointerSampling?: number }): Outcome;
+
+/** The attribute a span whose pointer asks to keep its trace carries. */
+export const KEEP_ATTRIBUTE: 'span_autolink.keep';
 
 export const ZERO_SPAN_CONTEXT: ZeroSpanContext;
 
@@ -108,5 +118,6 @@ declare const api: {
   toLinks: typeof toLinks;
   addLinks: typeof addLinks;
   ZERO_SPAN_CONTEXT: ZeroSpanContext;
+  KEEP_ATTRIBUTE: typeof KEEP_ATTRIBUTE;
 };
 export default api;

@@ -17,7 +17,10 @@
 // switch). Nothing here throws into the tracer or the handler (SPEC 6).
 
 const autolink = require('../index');
-const { withIssue, describe, report, streamArnOf } = require('./hooks');
+const { withIssue, describe, report, streamArnOf, keptByPointer } = require('./hooks');
+
+// dd-trace's tag for a manual keep (ext/tags MANUAL_KEEP): sampling priority user-keep.
+const MANUAL_KEEP = 'manual.keep';
 
 // dd-trace names a v3 command by its class, first letter lowered ('putObject').
 // The operations whose answer can hold a pointer, and their service; the
@@ -79,7 +82,7 @@ function outputOf(response) {
  * for the same call). Answers the outcome; an issue where the span cannot
  * carry them. Never throws.
  */
-function addPointers(span, outcome) {
+function addPointers(span, outcome, options) {
   try {
     const pointers = outcome !== null && typeof outcome === 'object' && Array.isArray(outcome.pointers) ? outcome.pointers : [];
     if (span === null || typeof span !== 'object') return outcome;
@@ -92,6 +95,9 @@ function addPointers(span, outcome) {
       span.addSpanPointer(attributes['ptr.kind'], attributes['ptr.dir'], attributes['ptr.hash']);
       if (attributes['span_autolink.change_time'] !== undefined) addChangeTime(span, attributes);
     }
+    // Pointer sampling: dd-trace's manual keep (sampling priority user-keep),
+    // honoured until the trace is flushed.
+    if (typeof span.setTag === 'function' && keptByPointer(outcome, options)) span.setTag(MANUAL_KEEP, true);
     return outcome;
   } catch (error) {
     return withIssue(outcome, { code: 'internal_error', message: `adding span pointers threw: ${describe(error)}` });
@@ -132,7 +138,7 @@ function makeRequestHook(options) {
   const { onOutcome, request: next, ...callOptions } = options || {};
   return function spanAutolinkRequestHook(span, response) {
     try {
-      report(onOutcome, addPointers(span, pointersForDdResponse(response, callOptions)), span);
+      report(onOutcome, addPointers(span, pointersForDdResponse(response, callOptions), callOptions), span);
     } catch (_) {
       // Never into the tracer.
     }
@@ -242,13 +248,13 @@ function keepOurs(span) {
  *   dd-trace's (default: require('dd-trace'))
  */
 function withPointers(handler, options) {
-  const { tracer: given, onOutcome } = options || {};
+  const { tracer: given, onOutcome, ...callOptions } = options || {};
   return function spanAutolinkHandler(event, ...rest) {
     try {
       const tracer = given || require('dd-trace');
       const span = consumerRootSpan(tracer);
       if (span !== null) {
-        report(onOutcome, addPointers(span, autolink.pointersForEvent(event)), span);
+        report(onOutcome, addPointers(span, autolink.pointersForEvent(event), callOptions), span);
         keepOurs(span);
       }
       else report(onOutcome, withIssue(autolink.pointersForEvent(event), { code: 'no_active_span', message: 'no active dd-trace span in the handler' }), null);

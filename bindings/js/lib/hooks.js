@@ -1,8 +1,11 @@
 'use strict';
 
 // What the tracer integrations (opentelemetry.js, dd-trace.js) share: an
-// issue added to an outcome, a caller's callback that may throw, and the
-// stream ARN of a DynamoDB Streams GetRecords call.
+// issue added to an outcome, a caller's callback that may throw, the
+// stream ARN of a DynamoDB Streams GetRecords call, and the pointer
+// sampling decision.
+
+const autolink = require('../index');
 
 /** The outcome with one more issue (a new object: outcomes may be frozen). */
 function withIssue(outcome, issue) {
@@ -42,4 +45,23 @@ function streamArnOf(input, options) {
   return end > 0 ? iterator.slice(0, end) : undefined;
 }
 
-module.exports = { withIssue, describe, report, streamArnOf };
+/**
+ * Whether a span carrying the outcome's pointers asks to keep its trace:
+ * with a pointer sampling rate (the option `pointerSampling`, else the
+ * setting SPAN_AUTOLINK_POINTER_SAMPLING), when the core's keep rule holds
+ * for one of its pointers. Both sides of a hop hash the same pointer, so
+ * they decide alike and a linked pair survives sampling together.
+ */
+function keptByPointer(outcome, options) {
+  try {
+    const given = options != null ? options.pointerSampling : undefined;
+    const rate = typeof given === 'number' ? given : autolink.settings().pointerSampling;
+    if (typeof rate !== 'number') return false;
+    const pointers = outcome !== null && typeof outcome === 'object' && Array.isArray(outcome.pointers) ? outcome.pointers : [];
+    return pointers.some((p) => p !== null && typeof p === 'object' && autolink.keepForSampling(p.hash, rate));
+  } catch (_) {
+    return false;
+  }
+}
+
+module.exports = { withIssue, describe, report, streamArnOf, keptByPointer };

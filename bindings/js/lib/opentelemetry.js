@@ -12,7 +12,12 @@
 // the outcome, handed to `onOutcome` where the caller asked for it.
 
 const autolink = require('../index');
-const { withIssue, describe, report, streamArnOf } = require('./hooks');
+const { withIssue, describe, report, streamArnOf, keptByPointer } = require('./hooks');
+
+// Set on a span whose pointer asks to keep its trace (pointer sampling), for
+// a tail-sampling stage: OpenTelemetry's head decision is made before the
+// pointer is known.
+const KEEP_ATTRIBUTE = 'span_autolink.keep';
 
 // The all-zero span context of a pointer link (INVALID_SPAN_CONTEXT in the API).
 const ZERO_SPAN_CONTEXT = Object.freeze({
@@ -43,11 +48,13 @@ function toLinks(outcome) {
 }
 
 /**
- * Adds one link per pointer of `outcome` to `span` (span.addLink). Answers
- * the outcome, with the issue `span_links_unsupported` added when the span
- * has pointers to carry but no addLink. Never throws.
+ * Adds one link per pointer of `outcome` to `span` (span.addLink), and
+ * with pointer sampling (`options.pointerSampling` or the setting) marks a
+ * span whose pointer asks to keep its trace with `span_autolink.keep`.
+ * Answers the outcome, with the issue `span_links_unsupported` added when
+ * the span has pointers to carry but no addLink. Never throws.
  */
-function addLinks(span, outcome) {
+function addLinks(span, outcome, options) {
   const links = toLinks(outcome);
   try {
     if (links.length === 0) return outcome;
@@ -55,6 +62,7 @@ function addLinks(span, outcome) {
       return withIssue(outcome, NO_ADD_LINK);
     }
     for (const link of links) span.addLink(link);
+    if (typeof span.setAttribute === 'function' && keptByPointer(outcome, options)) span.setAttribute(KEEP_ATTRIBUTE, true);
     return outcome;
   } catch (error) {
     return withIssue(outcome, { code: 'internal_error', message: `span.addLink threw: ${describe(error)}` });
@@ -94,7 +102,7 @@ function makeAwsSdkResponseHook(options) {
   const { onOutcome, responseHook: next, ...callOptions } = options || {};
   return function spanAutolinkResponseHook(span, info) {
     try {
-      const outcome = addLinks(span, pointersForAwsSdkResponse(info !== null && typeof info === 'object' ? info.response : undefined, callOptions));
+      const outcome = addLinks(span, pointersForAwsSdkResponse(info !== null && typeof info === 'object' ? info.response : undefined, callOptions), callOptions);
       report(onOutcome, outcome, span);
     } catch (_) {
       // Never into the instrumentation.
@@ -111,11 +119,11 @@ function makeAwsSdkResponseHook(options) {
  *   requestHook?: (span: object, info: object) => void}} [options]
  */
 function makeLambdaRequestHook(options) {
-  const { onOutcome, requestHook: next } = options || {};
+  const { onOutcome, requestHook: next, ...callOptions } = options || {};
   return function spanAutolinkRequestHook(span, info) {
     try {
       const event = info !== null && typeof info === 'object' ? info.event : undefined;
-      const outcome = addLinks(span, autolink.pointersForEvent(event));
+      const outcome = addLinks(span, autolink.pointersForEvent(event), callOptions);
       report(onOutcome, outcome, span);
     } catch (_) {
       // Never into the instrumentation.
@@ -136,5 +144,6 @@ module.exports = {
   toLinks,
   addLinks,
   ZERO_SPAN_CONTEXT,
+  KEEP_ATTRIBUTE,
 };
 module.exports.default = module.exports;
