@@ -16,6 +16,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub use opentelemetry_proto;
+
 mod datadog;
 mod error;
 mod format;
