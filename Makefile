@@ -22,11 +22,15 @@ BENCHES :=
 -include bindings/python/python.mk
 -include harness/harness.mk
 
-.PHONY: all build test demo bench compatibility fmt lint test-rust test-no-std conformance conformance-check conformance-oracles clean wasm wasm-abi wasm-js wasm-bindgen-cli
+.PHONY: all build test demo bench compatibility fmt lint test-rust test-no-std conformance conformance-check conformance-oracles clean cli wasm wasm-abi wasm-js wasm-bindgen-cli
 
 all: build
 
-build: wasm $(PACKAGES)
+build: wasm cli $(PACKAGES)
+
+# The span-autolink command (link, serve); `cargo install --path cli` installs it.
+cli:
+	$(CARGO) build -p span-autolink-cli --release
 
 wasm: wasm-abi wasm-js
 
