@@ -3,8 +3,10 @@
 mod failure;
 mod link;
 mod progress;
+mod serve;
 
 use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -34,6 +36,33 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Receives OTLP/HTTP (`POST /v1/traces`) and Datadog agent
+    /// (`PUT`/`POST /v0.4/traces`) spans, resolves pointers as they arrive,
+    /// answers `GET /links` and `GET /metrics`, and with `--forward` passes
+    /// the spans on as OTLP protobuf with the links added.
+    Serve {
+        /// Address to listen on; port 0 picks a free port (printed on standard error).
+        #[arg(long, default_value = "127.0.0.1:4318")]
+        listen: SocketAddr,
+        /// OTLP/HTTP traces URL of the next stage, e.g. http://127.0.0.1:4318/v1/traces.
+        #[arg(long)]
+        forward: Option<String>,
+        /// Seconds spans with pointers are held for their other side before they go on.
+        #[arg(long, default_value = "10", value_parser = link::parse_seconds)]
+        wait: u64,
+        /// Seconds an unresolved pointer is kept.
+        #[arg(long, default_value = "3600", value_parser = link::parse_seconds)]
+        ttl: u64,
+        /// As for `link`.
+        #[arg(long, default_value = "2", value_parser = link::parse_seconds)]
+        skew: u64,
+        /// Pointers kept at most; beyond it the oldest are evicted (and counted).
+        #[arg(long, default_value = "1000000")]
+        max_pointers: usize,
+        /// Largest request body accepted, in bytes.
+        #[arg(long, default_value = "33554432")]
+        max_body: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -49,6 +78,23 @@ fn main() -> ExitCode {
             report,
             output,
             files,
+        }),
+        Command::Serve {
+            listen,
+            forward,
+            wait,
+            ttl,
+            skew,
+            max_pointers,
+            max_body,
+        } => serve::run(serve::ServeArgs {
+            listen,
+            forward,
+            wait_nanos: wait,
+            ttl_nanos: ttl,
+            skew_nanos: skew,
+            max_pointers,
+            max_body,
         }),
     };
     match result {

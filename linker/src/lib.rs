@@ -21,6 +21,7 @@ pub use opentelemetry_proto;
 mod datadog;
 mod error;
 mod format;
+mod live;
 mod matching;
 mod model;
 mod otlp;
@@ -31,8 +32,9 @@ mod write;
 
 pub use error::{Error, ErrorCode};
 pub use format::Format;
+pub use live::{LiveLimits, LivePointers};
 pub use matching::{Link, MatchOptions, Matcher, Resolution, Unmatched};
 pub use model::{Direction, PointerLink, Span, SpanId, SpanRef, TraceId};
 pub use read::{read, read_as, request_spans, Batch};
 pub use report::Report;
-pub use write::{add_links, to_json_lines, LinkMark, LINK_ATTRIBUTE};
+pub use write::{add_links, partition_by_pointers, to_json_lines, LinkMark, LINK_ATTRIBUTE};

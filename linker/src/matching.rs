@@ -58,7 +58,7 @@ pub(crate) const NO_CONSUMER: &str = "no span carries the u pointer of this kind
 pub(crate) const NOT_CHOSEN: &str = "every consumer of this pointer chose another write of the same object or item, closer to its change time";
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct PointerKey {
+pub(crate) struct PointerKey {
     kind: String,
     hash: String,
 }
@@ -107,6 +107,12 @@ impl Matcher {
 
     /// Adds one span's pointers.
     pub fn add(&mut self, span: &Span) {
+        self.add_new(span);
+    }
+
+    /// Adds one span's pointers and returns those not seen before.
+    pub(crate) fn add_new(&mut self, span: &Span) -> Vec<(PointerKey, Direction)> {
+        let mut new = Vec::new();
         for pointer in &span.pointers {
             let key = PointerKey {
                 kind: pointer.kind.clone(),
@@ -115,6 +121,7 @@ impl Matcher {
             if !self.seen.insert((span.id, key.clone(), pointer.direction)) {
                 continue;
             }
+            new.push((key.clone(), pointer.direction));
             let sides = self.pointers.entry(key).or_default();
             match pointer.direction {
                 Direction::Downstream => sides.producers.push(Producer {
@@ -127,13 +134,62 @@ impl Matcher {
                 }),
             }
         }
+        new
+    }
+
+    /// Forgets one pointer of one span.
+    pub(crate) fn remove(&mut self, span: SpanRef, key: &PointerKey, direction: Direction) {
+        self.seen.remove(&(span, key.clone(), direction));
+        let Some(sides) = self.pointers.get_mut(key) else {
+            return;
+        };
+        match direction {
+            Direction::Downstream => sides.producers.retain(|p| p.span != span),
+            Direction::Upstream => sides.consumers.retain(|c| c.span != span),
+        }
+        if sides.producers.is_empty() && sides.consumers.is_empty() {
+            self.pointers.remove(key);
+        }
+    }
+
+    /// Whether every pointer of the span has its other side.
+    pub fn is_resolved(&self, span: &Span) -> bool {
+        span.pointers.iter().all(|p| {
+            let key = PointerKey {
+                kind: p.kind.clone(),
+                hash: p.hash.clone(),
+            };
+            self.pointers.get(&key).is_some_and(|sides| match p.direction {
+                Direction::Downstream => !sides.consumers.is_empty(),
+                Direction::Upstream => !sides.producers.is_empty(),
+            })
+        })
+    }
+
+    /// The links and unmatched pointers of the kinds and hashes these spans carry.
+    pub fn resolution_of(&self, spans: &[Span]) -> Resolution {
+        let keys: HashSet<PointerKey> = spans
+            .iter()
+            .flat_map(|s| &s.pointers)
+            .map(|p| PointerKey {
+                kind: p.kind.clone(),
+                hash: p.hash.clone(),
+            })
+            .collect();
+        self.resolution_over(keys.iter())
     }
 
     /// Every link and unmatched pointer among the spans added so far.
     pub fn resolution(&self) -> Resolution {
+        self.resolution_over(self.pointers.keys())
+    }
+
+    fn resolution_over<'a>(&self, keys: impl Iterator<Item = &'a PointerKey>) -> Resolution {
         let mut resolution = Resolution::default();
-        for (key, sides) in &self.pointers {
-            self.resolve_pointer(key, sides, &mut resolution);
+        for key in keys {
+            if let Some(sides) = self.pointers.get(key) {
+                self.resolve_pointer(key, sides, &mut resolution);
+            }
         }
         resolution.links.sort();
         resolution.unmatched.sort();

@@ -3,7 +3,7 @@
 use crate::datadog::string_attribute;
 use crate::matching::Resolution;
 use crate::model::{SpanId, SpanRef, TraceId};
-use crate::pointer::{PTR_HASH, PTR_KIND};
+use crate::pointer::{pointer_of, PTR_HASH, PTR_KIND};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1::span::Link;
 use std::collections::HashMap;
@@ -90,4 +90,36 @@ pub fn to_json_lines(
         out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+/// Splits a request into the spans that carry no pointer and those that
+/// carry one, each keeping its resource and scope.
+pub fn partition_by_pointers(
+    request: ExportTraceServiceRequest,
+) -> (ExportTraceServiceRequest, ExportTraceServiceRequest) {
+    let mut plain = ExportTraceServiceRequest::default();
+    let mut pointed = ExportTraceServiceRequest::default();
+    for mut rs in request.resource_spans {
+        let scopes = std::mem::take(&mut rs.scope_spans);
+        let (mut plain_rs, mut pointed_rs) = (rs.clone(), rs);
+        for mut ss in scopes {
+            let spans = std::mem::take(&mut ss.spans);
+            let (with, without): (Vec<_>, Vec<_>) = spans
+                .into_iter()
+                .partition(|s| s.links.iter().any(|l| pointer_of(l).is_some()));
+            for (spans, target) in [(without, &mut plain_rs), (with, &mut pointed_rs)] {
+                if !spans.is_empty() {
+                    let mut scope = ss.clone();
+                    scope.spans = spans;
+                    target.scope_spans.push(scope);
+                }
+            }
+        }
+        for (rs, target) in [(plain_rs, &mut plain), (pointed_rs, &mut pointed)] {
+            if !rs.scope_spans.is_empty() {
+                target.resource_spans.push(rs);
+            }
+        }
+    }
+    (plain, pointed)
 }
