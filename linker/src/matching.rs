@@ -159,10 +159,12 @@ impl Matcher {
                 kind: p.kind.clone(),
                 hash: p.hash.clone(),
             };
-            self.pointers.get(&key).is_some_and(|sides| match p.direction {
-                Direction::Downstream => !sides.consumers.is_empty(),
-                Direction::Upstream => !sides.producers.is_empty(),
-            })
+            self.pointers
+                .get(&key)
+                .is_some_and(|sides| match p.direction {
+                    Direction::Downstream => !sides.consumers.is_empty(),
+                    Direction::Upstream => !sides.producers.is_empty(),
+                })
         })
     }
 
