@@ -139,6 +139,18 @@ async fn post_otlp(client: &reqwest::Client, server: &Server, body: Vec<u8>) -> 
     send(client, request, "application/x-protobuf", body).await
 }
 
+/// An OTLP protobuf body already compressed (or meant to be) with gzip.
+async fn post_gzip_otlp(
+    client: &reqwest::Client,
+    server: &Server,
+    gzip: Vec<u8>,
+) -> reqwest::Response {
+    let request = client
+        .post(server.url("/v1/traces"))
+        .header("content-encoding", "gzip");
+    send(client, request, "application/x-protobuf", gzip).await
+}
+
 async fn put_datadog(
     client: &reqwest::Client,
     server: &Server,
@@ -237,12 +249,30 @@ async fn bad_requests_get_a_4xx_with_a_sentence_and_change_nothing() {
     .await;
     assert_refused(oversized, 413, "larger than 1000 bytes").await;
 
+    let corrupt = post_gzip_otlp(&client, &server, b"not gzip".to_vec()).await;
+    assert_refused(corrupt, 400, "body_unreadable: ").await;
+
     let (status, text) = get_text(&client, &server, "/links?trace_id=xyz").await;
     assert_eq!(status, 400);
     assert!(text.starts_with("trace_id_invalid: "), "{text}");
 
     let (_, metrics) = get_text(&client, &server, "/metrics").await;
     assert_eq!(metric(&metrics, "span_autolink_spans_total"), 0);
+}
+
+#[tokio::test]
+async fn gzip_bodies_are_read_as_the_collector_sends_them() {
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    let server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    let mut gzip = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(&otlp_body(vec![otlp_span(1, Some("d"))]))
+        .unwrap();
+    let response = post_gzip_otlp(&client, &server, gzip.finish().unwrap()).await;
+    assert_eq!(response.status(), 200);
+    let (_, metrics) = get_text(&client, &server, "/metrics").await;
+    assert_eq!(metric(&metrics, "span_autolink_pointers_total"), 1);
 }
 
 #[tokio::test]

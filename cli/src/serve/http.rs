@@ -10,11 +10,13 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use http_body_util::LengthLimitError;
 use serde::Deserialize;
 use span_autolink_linker::opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use span_autolink_linker::{read_as, Format, TraceId};
 use std::sync::Arc;
 use tokio::sync::mpsc;
+use tower_http::decompression::RequestDecompressionLayer;
 
 pub struct AppState {
     pub service: Arc<Service>,
@@ -29,6 +31,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/links", get(links))
         .route("/metrics", get(metrics_text))
         .with_state(state)
+        // The Collector's otlphttp exporter compresses with gzip by default;
+        // the body limit applies to the decompressed bytes.
+        .layer(RequestDecompressionLayer::new())
 }
 
 /// A request turned away: a 4xx status, a stable code and a sentence.
@@ -127,15 +132,25 @@ async fn datadog(
 }
 
 async fn ingest(state: &AppState, body: Body, format: Format) -> Result<(), Refusal> {
-    let bytes = to_bytes(body, state.max_body).await.map_err(|_| {
-        refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!(
-                "the body is larger than {} bytes or was cut off; send smaller batches",
-                state.max_body
-            ),
-        )
+    let bytes = to_bytes(body, state.max_body).await.map_err(|e| {
+        let too_large = std::error::Error::source(&e)
+            .is_some_and(|s| s.downcast_ref::<LengthLimitError>().is_some());
+        if too_large {
+            refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!(
+                    "the body is larger than {} bytes; send smaller batches",
+                    state.max_body
+                ),
+            )
+        } else {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                "body_unreadable",
+                format!("the body could not be read ({e}); check its Content-Encoding and length"),
+            )
+        }
     })?;
     let batch = read_as(&bytes, format)
         .map_err(|e| refuse(StatusCode::BAD_REQUEST, e.code.as_str(), e.message))?;
