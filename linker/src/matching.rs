@@ -152,6 +152,16 @@ impl Matcher {
         }
     }
 
+    /// How many links [`Matcher::resolution`] would give, without building
+    /// them: every consumer of a pointer that has a producer is one.
+    pub fn link_count(&self) -> usize {
+        self.pointers
+            .values()
+            .filter(|sides| !sides.producers.is_empty())
+            .map(|sides| sides.consumers.len())
+            .sum()
+    }
+
     /// Whether every pointer of the span has its other side.
     pub fn is_resolved(&self, span: &Span) -> bool {
         span.pointers.iter().all(|p| {

@@ -127,9 +127,12 @@ fn a_producer_keeps_every_consumer_that_chose_it() {
             None,
         ));
     }
-    let resolution = resolve(&[otlp_document(spans)], SKEW);
+    let batch = read(&otlp_document(spans)).unwrap();
+    let mut matcher = Matcher::new(MatchOptions::default());
+    batch.spans().iter().for_each(|s| matcher.add(s));
+    assert_eq!(matcher.link_count(), 3);
     assert_eq!(
-        pairs(&resolution),
+        pairs(&matcher.resolution()),
         vec![(span(1), span(2)), (span(1), span(3)), (span(1), span(4))]
     );
 }

@@ -88,7 +88,8 @@ impl Service {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Takes in a decoded request body; returns what is to be forwarded now.
+    /// Takes in a decoded request body; returns what is to be forwarded now
+    /// (the spans that carry no pointer).
     pub fn ingest(&self, batch: Batch) -> Vec<ExportTraceServiceRequest> {
         let now = self.now();
         let mut inner = self.lock();
@@ -122,7 +123,8 @@ impl Service {
                 });
             }
         }
-        out.extend(inner.release(now, self.options.max_pointers, false));
+        // Held spans are released by the ticker, not here: checking every
+        // held span on every request would cost more the more is held.
         inner.forwarded_spans += out.iter().map(request_span_count).sum::<u64>();
         out
     }
@@ -151,7 +153,7 @@ impl Service {
         Counters {
             spans: inner.spans,
             pointers: inner.pointers,
-            links: inner.live.resolution().links.len() as u64,
+            links: inner.live.matcher().link_count() as u64,
             live_pointers: inner.live.live() as u64,
             held_spans: inner.held_spans as u64,
             evicted: inner.live.evicted(),
