@@ -10,6 +10,7 @@ use span_autolink_linker::opentelemetry_proto::tonic::common::v1::{any_value, An
 use span_autolink_linker::opentelemetry_proto::tonic::trace::v1::{
     span::Link, ResourceSpans, ScopeSpans, Span,
 };
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -108,16 +109,55 @@ fn otlp_body(spans: Vec<Span>) -> Vec<u8> {
     .encode_to_vec()
 }
 
-/// A Datadog v0.4 msgpack payload with one consumer span (ids 0x0909...).
+/// A Datadog v0.4 span as the agent API documents it. Typed rather than
+/// `serde_json::Value`, whose numbers serialise as maps when `cargo test
+/// --workspace` turns on serde_json's `arbitrary_precision`.
+#[derive(serde::Serialize)]
+struct DatadogSpan {
+    service: &'static str,
+    name: &'static str,
+    resource: &'static str,
+    trace_id: u64,
+    span_id: u64,
+    parent_id: u64,
+    start: u64,
+    duration: u64,
+    meta: BTreeMap<&'static str, &'static str>,
+    span_links: Vec<DatadogSpanLink>,
+}
+
+#[derive(serde::Serialize)]
+struct DatadogSpanLink {
+    trace_id: u64,
+    span_id: u64,
+    attributes: BTreeMap<&'static str, &'static str>,
+}
+
+/// A Datadog v0.4 msgpack payload with one consumer span (ids 9).
 fn datadog_consumer() -> Vec<u8> {
-    rmp_serde::to_vec(&json!([[{
-        "service": "fn", "name": "aws.lambda", "resource": "handler",
-        "trace_id": 9, "span_id": 9, "parent_id": 0,
-        "start": T0 + 500_000_000, "duration": 1000, "meta": {}, "metrics": {},
-        "span_links": [{"trace_id": 0, "span_id": 0, "attributes": {
-            "link.kind": "span-pointer", "ptr.kind": "aws.s3.object", "ptr.dir": "u", "ptr.hash": HASH}}],
-    }]]))
-    .unwrap()
+    let span = DatadogSpan {
+        service: "fn",
+        name: "aws.lambda",
+        resource: "handler",
+        trace_id: 9,
+        span_id: 9,
+        parent_id: 0,
+        start: T0 + 500_000_000,
+        duration: 1000,
+        meta: BTreeMap::new(),
+        span_links: vec![DatadogSpanLink {
+            trace_id: 0,
+            span_id: 0,
+            attributes: BTreeMap::from([
+                ("link.kind", "span-pointer"),
+                ("ptr.kind", "aws.s3.object"),
+                ("ptr.dir", "u"),
+                ("ptr.hash", HASH),
+            ]),
+        }],
+    };
+    // Named: a v0.4 span is a map, not an array of fields.
+    rmp_serde::to_vec_named(&vec![vec![span]]).unwrap()
 }
 
 async fn send(

@@ -127,7 +127,7 @@ fn datadog_msgpack_span_links_field() {
         "attributes": {"link.kind": "span-pointer", "ptr.kind": S3, "ptr.dir": "u",
                        "ptr.hash": HASH_A, "span_autolink.change_time": T0.to_string()},
     }]);
-    let input = rmp_serde::to_vec(&json!([[producer], [consumer]])).unwrap();
+    let input = msgpack(&json!([[producer], [consumer]]));
     assert_eq!(Format::detect(&input), Some(Format::DatadogMsgpack));
     let (batch, resolution) = resolve(&[&input]);
     assert_eq!(batch.spans()[1].pointers[0].change_time, Some(T0));
@@ -200,7 +200,7 @@ fn otel_producer_links_to_datadog_consumer_and_the_output_carries_both_sides() {
     consumer["meta"]["_dd.p.tid"] = json!("00000000000000aa");
     consumer["span_links"] =
         json!([{"trace_id": 0, "span_id": 0, "attributes": dd_pointer_attributes("u")}]);
-    let consumer = rmp_serde::to_vec(&json!([[consumer]])).unwrap();
+    let consumer = msgpack(&json!([[consumer]]));
     let (mut batch, resolution) = resolve(&[&producer, &consumer]);
     assert_eq!(resolution.links.len(), 1);
 

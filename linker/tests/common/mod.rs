@@ -85,3 +85,32 @@ pub fn pointer_span(
         vec![otlp_pointer(kind, dir, hash, change_time)],
     )
 }
+
+/// The msgpack encoding of a JSON value, as a tracer's msgpack encoder
+/// writes it (integers as integers). Not `rmp_serde::to_vec(&value)`: with
+/// serde_json's `arbitrary_precision` feature, which `cargo test
+/// --workspace` turns on for the core's tests, a JSON number serialises as
+/// a map.
+pub fn msgpack(value: &Value) -> Vec<u8> {
+    fn convert(value: &Value) -> rmpv::Value {
+        match value {
+            Value::Null => rmpv::Value::Nil,
+            Value::Bool(b) => rmpv::Value::Boolean(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => rmpv::Value::from(u),
+                (None, Some(i)) => rmpv::Value::from(i),
+                (None, None) => rmpv::Value::from(n.as_f64().unwrap()),
+            },
+            Value::String(s) => rmpv::Value::from(s.as_str()),
+            Value::Array(items) => rmpv::Value::Array(items.iter().map(convert).collect()),
+            Value::Object(map) => rmpv::Value::Map(
+                map.iter()
+                    .map(|(k, v)| (rmpv::Value::from(k.as_str()), convert(v)))
+                    .collect(),
+            ),
+        }
+    }
+    let mut out = Vec::new();
+    rmpv::encode::write_value(&mut out, &convert(value)).unwrap();
+    out
+}
