@@ -22,11 +22,17 @@ BENCHES :=
 -include bindings/python/python.mk
 -include harness/harness.mk
 
-.PHONY: all build test demo bench compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean wasm wasm-abi wasm-js wasm-bindgen-cli
+BENCHES += bench-linker
+
+.PHONY: all build test demo bench compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean cli bench-linker wasm wasm-abi wasm-js wasm-bindgen-cli
 
 all: build
 
-build: wasm $(PACKAGES)
+build: wasm cli $(PACKAGES)
+
+# The span-autolink command (link, serve); `cargo install --path cli` installs it.
+cli:
+	$(CARGO) build -p span-autolink-cli --release
 
 wasm: wasm-abi wasm-js
 
@@ -52,6 +58,12 @@ demo:
 test: test-rust lint test-no-std conformance-check generated-check $(PACKAGE_TESTS)
 
 bench: $(BENCHES)
+
+# `span-autolink link` over a generated 1,000,000-span OTLP JSON file (10%
+# with pointers): spans/s, ratio to the serde_json parse floor, peak RSS.
+BENCH_LINKER_SPANS ?= 1000000
+bench-linker: cli
+	$(CARGO) run --quiet --release -p span-autolink-bench-linker -- target/release/span-autolink target/bench-linker $(BENCH_LINKER_SPANS)
 
 # The harness loads the shipped modules, so it runs after the packages (test-harness).
 test-rust:

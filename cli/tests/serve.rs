@@ -1,0 +1,424 @@
+//! `span-autolink serve` on a loopback port chosen at run time, driven by
+//! a real HTTP client, forwarding to a test receiver.
+
+use axum::body::Bytes;
+use axum::routing::post;
+use prost::Message;
+use serde_json::{json, Value};
+use span_autolink_linker::opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use span_autolink_linker::opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use span_autolink_linker::opentelemetry_proto::tonic::trace::v1::{
+    span::Link, ResourceSpans, ScopeSpans, Span,
+};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+const BIN: &str = env!("CARGO_BIN_EXE_span-autolink");
+const HASH: &str = "e721375466d4116ab551213fdea08413";
+const T0: u64 = 1_767_225_600_000_000_000;
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stderr.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line
+            .trim()
+            .strip_prefix("span-autolink: listening on ")
+            .unwrap()
+            .to_owned();
+        Server {
+            child,
+            base: format!("http://{address}"),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn string(key: &str, value: &str) -> KeyValue {
+    KeyValue {
+        key: key.to_owned(),
+        value: Some(AnyValue {
+            value: Some(any_value::Value::StringValue(value.to_owned())),
+        }),
+    }
+}
+
+/// An OTLP span, with an S3 pointer in direction `dir` if given.
+fn otlp_span(byte: u8, dir: Option<&str>) -> Span {
+    let links = dir
+        .map(|dir| Link {
+            trace_id: vec![0; 16],
+            span_id: vec![0; 8],
+            attributes: vec![
+                string("link.kind", "span-pointer"),
+                string("ptr.kind", "aws.s3.object"),
+                string("ptr.dir", dir),
+                string("ptr.hash", HASH),
+            ],
+            ..Default::default()
+        })
+        .into_iter()
+        .collect();
+    Span {
+        trace_id: vec![byte; 16],
+        span_id: vec![byte; 8],
+        name: "op".to_owned(),
+        start_time_unix_nano: T0,
+        end_time_unix_nano: T0 + 1000,
+        links,
+        ..Default::default()
+    }
+}
+
+fn otlp_body(spans: Vec<Span>) -> Vec<u8> {
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            scope_spans: vec![ScopeSpans {
+                spans,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    }
+    .encode_to_vec()
+}
+
+/// A Datadog v0.4 span as the agent API documents it. Typed rather than
+/// `serde_json::Value`, whose numbers serialise as maps when `cargo test
+/// --workspace` turns on serde_json's `arbitrary_precision`.
+#[derive(serde::Serialize)]
+struct DatadogSpan {
+    service: &'static str,
+    name: &'static str,
+    resource: &'static str,
+    trace_id: u64,
+    span_id: u64,
+    parent_id: u64,
+    start: u64,
+    duration: u64,
+    meta: BTreeMap<&'static str, &'static str>,
+    span_links: Vec<DatadogSpanLink>,
+}
+
+#[derive(serde::Serialize)]
+struct DatadogSpanLink {
+    trace_id: u64,
+    span_id: u64,
+    attributes: BTreeMap<&'static str, &'static str>,
+}
+
+/// A Datadog v0.4 msgpack payload with one consumer span (ids 9).
+fn datadog_consumer() -> Vec<u8> {
+    let span = DatadogSpan {
+        service: "fn",
+        name: "aws.lambda",
+        resource: "handler",
+        trace_id: 9,
+        span_id: 9,
+        parent_id: 0,
+        start: T0 + 500_000_000,
+        duration: 1000,
+        meta: BTreeMap::new(),
+        span_links: vec![DatadogSpanLink {
+            trace_id: 0,
+            span_id: 0,
+            attributes: BTreeMap::from([
+                ("link.kind", "span-pointer"),
+                ("ptr.kind", "aws.s3.object"),
+                ("ptr.dir", "u"),
+                ("ptr.hash", HASH),
+            ]),
+        }],
+    };
+    // Named: a v0.4 span is a map, not an array of fields.
+    rmp_serde::to_vec_named(&vec![vec![span]]).unwrap()
+}
+
+async fn send(
+    client: &reqwest::Client,
+    request: reqwest::RequestBuilder,
+    content_type: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    let request = request
+        .header("content-type", content_type)
+        .body(body)
+        .build()
+        .unwrap();
+    client.execute(request).await.unwrap()
+}
+
+async fn post_otlp(client: &reqwest::Client, server: &Server, body: Vec<u8>) -> reqwest::Response {
+    let request = client.post(server.url("/v1/traces"));
+    send(client, request, "application/x-protobuf", body).await
+}
+
+/// An OTLP protobuf body already compressed (or meant to be) with gzip.
+async fn post_gzip_otlp(
+    client: &reqwest::Client,
+    server: &Server,
+    gzip: Vec<u8>,
+) -> reqwest::Response {
+    let request = client
+        .post(server.url("/v1/traces"))
+        .header("content-encoding", "gzip");
+    send(client, request, "application/x-protobuf", gzip).await
+}
+
+async fn put_datadog(
+    client: &reqwest::Client,
+    server: &Server,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    let request = client.put(server.url("/v0.4/traces"));
+    send(client, request, "application/msgpack", body).await
+}
+
+async fn get_text(client: &reqwest::Client, server: &Server, path: &str) -> (u16, String) {
+    let response = client.get(server.url(path)).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// A refusal: its status, and a body that says what was wrong.
+async fn assert_refused(response: reqwest::Response, status: u16, says: &str) {
+    assert_eq!(response.status(), status);
+    let body = response.text().await.unwrap();
+    assert!(body.contains(says), "{body}");
+}
+
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn links_an_otlp_producer_to_a_datadog_consumer() {
+    let server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    let response = post_otlp(
+        &client,
+        &server,
+        otlp_body(vec![otlp_span(1, Some("d")), otlp_span(2, None)]),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let response = put_datadog(&client, &server, datadog_consumer()).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "{\"rate_by_service\":{}}");
+
+    let expected = json!({"links": [{"kind": "aws.s3.object", "hash": HASH,
+        "producer": {"trace_id": "01".repeat(16), "span_id": "01".repeat(8)},
+        "consumer": {"trace_id": format!("{:032x}", 9), "span_id": format!("{:016x}", 9)}}],
+        "unmatched": []});
+    let (status, links) = get_text(&client, &server, "/links").await;
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_str::<Value>(&links).unwrap(), expected);
+    let (_, one) = get_text(&client, &server, &format!("/links?trace_id={:032x}", 9)).await;
+    assert_eq!(serde_json::from_str::<Value>(&one).unwrap(), expected);
+    let (_, none) = get_text(
+        &client,
+        &server,
+        &format!("/links?trace_id={}", "02".repeat(16)),
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&none).unwrap(),
+        json!({"links": [], "unmatched": []})
+    );
+
+    let (_, metrics) = get_text(&client, &server, "/metrics").await;
+    assert_eq!(metric(&metrics, "span_autolink_spans_total"), 3);
+    assert_eq!(metric(&metrics, "span_autolink_pointers_total"), 2);
+    assert_eq!(metric(&metrics, "span_autolink_links"), 1);
+    assert_eq!(metric(&metrics, "span_autolink_held_spans"), 0);
+}
+
+#[tokio::test]
+async fn bad_requests_get_a_4xx_with_a_sentence_and_change_nothing() {
+    let server = Server::start(&["--max-body", "1000"]);
+    let client = reqwest::Client::new();
+    let request = client.post(server.url("/v1/traces"));
+    let wrong_type = send(&client, request, "text/plain", b"hello".to_vec()).await;
+    assert_refused(
+        wrong_type,
+        415,
+        "content_type_unsupported: content type `text/plain`",
+    )
+    .await;
+
+    let undecodable = post_otlp(&client, &server, vec![0x0a, 0x05, 0x01]).await;
+    assert_refused(undecodable, 400, "otlp_protobuf_invalid: ").await;
+
+    let not_datadog = put_datadog(&client, &server, vec![0x91, 0xc1]).await;
+    assert_eq!(not_datadog.status(), 400);
+
+    let oversized = post_otlp(
+        &client,
+        &server,
+        otlp_body(vec![otlp_span(1, Some("d")); 20]),
+    )
+    .await;
+    assert_refused(oversized, 413, "larger than 1000 bytes").await;
+
+    let corrupt = post_gzip_otlp(&client, &server, b"not gzip".to_vec()).await;
+    assert_refused(corrupt, 400, "body_unreadable: ").await;
+
+    let (status, text) = get_text(&client, &server, "/links?trace_id=xyz").await;
+    assert_eq!(status, 400);
+    assert!(text.starts_with("trace_id_invalid: "), "{text}");
+
+    let (_, metrics) = get_text(&client, &server, "/metrics").await;
+    assert_eq!(metric(&metrics, "span_autolink_spans_total"), 0);
+}
+
+#[tokio::test]
+async fn gzip_bodies_are_read_as_the_collector_sends_them() {
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    let server = Server::start(&[]);
+    let client = reqwest::Client::new();
+    let mut gzip = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(&otlp_body(vec![otlp_span(1, Some("d"))]))
+        .unwrap();
+    let response = post_gzip_otlp(&client, &server, gzip.finish().unwrap()).await;
+    assert_eq!(response.status(), 200);
+    let (_, metrics) = get_text(&client, &server, "/metrics").await;
+    assert_eq!(metric(&metrics, "span_autolink_pointers_total"), 1);
+}
+
+#[tokio::test]
+async fn the_cap_on_live_pointers_evicts_the_oldest() {
+    let server = Server::start(&["--max-pointers", "1"]);
+    let client = reqwest::Client::new();
+    post_otlp(&client, &server, otlp_body(vec![otlp_span(1, Some("d"))])).await;
+    post_otlp(&client, &server, otlp_body(vec![otlp_span(2, Some("d"))])).await;
+    let (_, metrics) = get_text(&client, &server, "/metrics").await;
+    assert_eq!(metric(&metrics, "span_autolink_live_pointers"), 1);
+    assert_eq!(metric(&metrics, "span_autolink_evicted_total"), 1);
+}
+
+/// A receiver that hands every OTLP protobuf body it gets to the test.
+async fn receiver() -> (String, mpsc::UnboundedReceiver<ExportTraceServiceRequest>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        post(move |body: Bytes| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(ExportTraceServiceRequest::decode(body).unwrap());
+                ""
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1/traces", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, rx)
+}
+
+fn spans(request: &ExportTraceServiceRequest) -> Vec<&Span> {
+    request
+        .resource_spans
+        .iter()
+        .flat_map(|rs| &rs.scope_spans)
+        .flat_map(|ss| &ss.spans)
+        .collect()
+}
+
+async fn next(
+    rx: &mut mpsc::UnboundedReceiver<ExportTraceServiceRequest>,
+) -> ExportTraceServiceRequest {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn mark(link: &Link) -> &str {
+    match &link.attributes[0].value.as_ref().unwrap().value {
+        Some(any_value::Value::StringValue(s)) => s,
+        _ => "",
+    }
+}
+
+#[tokio::test]
+async fn forwards_plain_spans_at_once_and_pointer_spans_with_their_links() {
+    let (url, mut rx) = receiver().await;
+    let server = Server::start(&["--forward", &url, "--wait", "30"]);
+    let client = reqwest::Client::new();
+    post_otlp(
+        &client,
+        &server,
+        otlp_body(vec![otlp_span(1, Some("d")), otlp_span(2, None)]),
+    )
+    .await;
+    let plain = next(&mut rx).await;
+    assert_eq!(spans(&plain).len(), 1);
+    assert_eq!(spans(&plain)[0].span_id, vec![2; 8]);
+
+    // The consumer completes the producer's pointer: both go on, linked,
+    // long before the 30 s wait.
+    put_datadog(&client, &server, datadog_consumer()).await;
+    let mut forwarded = [next(&mut rx).await, next(&mut rx).await];
+    // The consumer's span id is 9, the producer's 0x0101...
+    forwarded.sort_by_key(|r| spans(r)[0].span_id.clone());
+    let consumer = spans(&forwarded[0])[0];
+    let producer = spans(&forwarded[1])[0];
+    assert_eq!(producer.span_id, vec![1; 8]);
+    assert_eq!(producer.links.len(), 2);
+    assert_eq!(producer.links[1].span_id, 9u64.to_be_bytes().to_vec());
+    assert_eq!(mark(&producer.links[1]), "backward");
+    assert_eq!(consumer.links.len(), 2);
+    assert_eq!(consumer.links[1].trace_id, vec![1; 16]);
+    assert_eq!(mark(&consumer.links[1]), "forward");
+}
+
+#[tokio::test]
+async fn sigterm_flushes_held_spans() {
+    let (url, mut rx) = receiver().await;
+    let mut server = Server::start(&["--forward", &url, "--wait", "600"]);
+    let client = reqwest::Client::new();
+    post_otlp(&client, &server, otlp_body(vec![otlp_span(1, Some("d"))])).await;
+    let (_, metrics) = get_text(&client, &server, "/metrics").await;
+    assert_eq!(metric(&metrics, "span_autolink_held_spans"), 1);
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let flushed = next(&mut rx).await;
+    assert_eq!(spans(&flushed)[0].span_id, vec![1; 8]);
+    let exit = tokio::task::spawn_blocking(move || server.child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(exit.success());
+}

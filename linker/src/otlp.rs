@@ -1,0 +1,118 @@
+//! OTLP input: JSON (one document or JSON lines of them) and protobuf.
+//!
+//! opentelemetry-proto's serde mapping reads hex trace and span ids and
+//! string-encoded int64 nanoseconds, which is what exporters write. It
+//! rejects two things the OTLP JSON encoding allows and some writers emit:
+//! int64 fields written as JSON numbers (the protobuf JSON mapping accepts
+//! both), and an attribute whose value is the empty object `{}` (the
+//! Collector writes it for an empty value). A document it rejects is
+//! normalised as a `serde_json::Value` and decoded again, so the common
+//! input pays nothing for the rare one.
+
+use crate::error::{Error, ErrorCode};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use prost::Message;
+use serde_json::Value;
+
+/// Fields of type (s)fixed64/uint64/int64 in the trace data model.
+const INT64_FIELDS: [&str; 3] = ["startTimeUnixNano", "endTimeUnixNano", "timeUnixNano"];
+
+pub(crate) fn read_json(input: &[u8]) -> Result<Vec<ExportTraceServiceRequest>, Error> {
+    let typed: Result<Vec<ExportTraceServiceRequest>, _> =
+        serde_json::Deserializer::from_slice(input)
+            .into_iter::<ExportTraceServiceRequest>()
+            .collect();
+    match typed {
+        Ok(requests) => Ok(requests),
+        Err(first) => read_json_normalised(input).map_err(|_| {
+            Error::new(
+                ErrorCode::OtlpJsonInvalid,
+                format!(
+                    "the input is not OTLP JSON ({first}); give one {{\"resourceSpans\": [...]}} document or one per line"
+                ),
+            )
+        }),
+    }
+}
+
+fn read_json_normalised(input: &[u8]) -> Result<Vec<ExportTraceServiceRequest>, serde_json::Error> {
+    serde_json::Deserializer::from_slice(input)
+        .into_iter::<Value>()
+        .map(|document| {
+            let mut document = document?;
+            normalise(&mut document);
+            serde_json::from_value(document)
+        })
+        .collect()
+}
+
+fn normalise(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for field in INT64_FIELDS {
+                if let Some(Value::Number(n)) = map.get(field) {
+                    let text = n.to_string();
+                    map.insert(field.to_owned(), Value::String(text));
+                }
+            }
+            if matches!(map.get("value"), Some(Value::Object(v)) if v.is_empty())
+                && map.contains_key("key")
+            {
+                map.remove("value");
+            }
+            map.values_mut().for_each(normalise);
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalise),
+        _ => {}
+    }
+}
+
+pub(crate) fn read_protobuf(input: &[u8]) -> Result<ExportTraceServiceRequest, Error> {
+    ExportTraceServiceRequest::decode(input).map_err(|e| {
+        Error::new(
+            ErrorCode::OtlpProtobufInvalid,
+            format!("the input is not an OTLP protobuf ExportTraceServiceRequest ({e}); send the body an OTLP/HTTP exporter writes"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_nanoseconds_written_as_numbers_and_empty_values() {
+        let input = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{
+            "traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174",
+            "startTimeUnixNano":1544712660000000000,"endTimeUnixNano":"1544712661000000000",
+            "attributes":[{"key":"empty","value":{}}]}]}]}]}"#;
+        let requests = read_json(input).unwrap();
+        let span = &requests[0].resource_spans[0].scope_spans[0].spans[0];
+        assert_eq!(span.start_time_unix_nano, 1_544_712_660_000_000_000);
+        assert_eq!(span.end_time_unix_nano, 1_544_712_661_000_000_000);
+        assert_eq!(span.attributes[0].value, None);
+    }
+
+    #[test]
+    fn the_crate_alone_rejects_numeric_nanoseconds() {
+        // Documents why `normalise` exists: if the crate starts accepting
+        // numbers, this fails and the fallback can go.
+        let input = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":1}]}]}]}"#;
+        assert!(serde_json::from_slice::<ExportTraceServiceRequest>(input).is_err());
+    }
+
+    #[test]
+    fn reads_json_lines() {
+        let input = b"{\"resourceSpans\":[]}\n{\"resourceSpans\":[{}]}\n";
+        let requests = read_json(input).unwrap();
+        assert_eq!(requests.len(), 2);
+        assert_eq!(requests[1].resource_spans.len(), 1);
+    }
+
+    #[test]
+    fn names_the_problem_when_json_is_not_otlp() {
+        let error = read_json(b"{\"resourceSpans\": 3}").unwrap_err();
+        assert_eq!(error.code, ErrorCode::OtlpJsonInvalid);
+        assert!(error.message.contains("resourceSpans"), "{}", error.message);
+    }
+}
