@@ -18,10 +18,20 @@ PY_VENV := target/py-venv
 PY := $(PY_VENV)/bin/python
 # What the tests, the benchmark and the wheel build need. Exact versions for
 # the two oracles, whose private functions the tests call, and for moto, whose
-# server mode the end-to-end tests (py-test/e2e) run against.
+# server mode the end-to-end tests (py-test/e2e) run against, and for the
+# OpenTelemetry SDK and instrumentations span_autolink.opentelemetry is
+# tested with (the newest botocore instrumentation, 0.66b2, and the newest
+# aws-lambda one, 0.66b1, do not install together).
 PY_VENV_DEPS := pytest==9.2.0 ddtrace==4.16.0 datadog-lambda==8.130.0 boto3==1.44.8 "moto[server]==5.2.5" \
-	wasmtime==50.0.1 "setuptools>=77" wheel
+	wasmtime==50.0.1 "setuptools>=77" wheel \
+	opentelemetry-api==1.45.1 opentelemetry-sdk==1.45.1 \
+	opentelemetry-instrumentation-botocore==0.66b1 opentelemetry-instrumentation-aws-lambda==0.66b1
 PY_VENV_STAMP := $(PY_VENV)/.span-autolink-deps
+# Datadog's test agent, which py-test/e2e/test_ddtrace_e2e.py starts and
+# ddtrace sends to: a venv of its own, apart from the pinned ddtrace.
+PY_AGENT_VENV := target/py-agent-venv
+PY_AGENT_DEPS := ddapm-test-agent==1.69.1
+PY_AGENT_STAMP := $(PY_AGENT_VENV)/.span-autolink-deps
 
 .PHONY: py-package py-venv test-python bench-python
 
@@ -29,6 +39,11 @@ PY_VENV_STAMP := $(PY_VENV)/.span-autolink-deps
 $(PY_VENV_STAMP): $(PY_DIR)/python.mk
 	@test -x $(PY) || $(PYTHON) -m venv $(PY_VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check $(PY_VENV_DEPS)
+	@touch $@
+
+$(PY_AGENT_STAMP): $(PY_DIR)/python.mk
+	@test -x $(PY_AGENT_VENV)/bin/python || $(PYTHON) -m venv $(PY_AGENT_VENV)
+	$(PY_AGENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(PY_AGENT_DEPS)
 	@touch $@
 
 py-venv: $(PY_VENV_STAMP)
@@ -47,7 +62,7 @@ $(PY_PKG_WASM): wasm-abi $(JS_DIR)/node_modules/.installed
 	@ls -l $@ | awk '{print "span_autolink.wasm after wasm-opt: " $$5 " bytes"}'
 
 # The tests import the installed wheel, never bindings/python.
-test-python: py-package
+test-python: py-package $(PY_AGENT_STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
 	cd py-test && ../$(PY) -m pytest -q -p no:cacheprovider
 
