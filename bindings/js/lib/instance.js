@@ -38,6 +38,7 @@ class ModuleInstance {
     // (the engine's stack ran out before the package could recover) leaves
     // it set, and the instance is replaced before the next call.
     this.entered = false;
+    this.grown = false; // memory grew since the last trim()
   }
 
   /**
@@ -54,6 +55,7 @@ class ModuleInstance {
   answer(value) {
     if (value >= GREW) {
       this.bytes = null;
+      this.grown = true;
       return value - GREW;
     }
     return value;
@@ -93,6 +95,8 @@ class ModuleInstance {
    * instance's is collected with it. Called once a call's output is read.
    */
   trim() {
+    if (!this.grown) return;
+    this.grown = false;
     if (this.glue !== null && this.memory.buffer.byteLength > MEMORY_KEPT) this.recover();
   }
 
