@@ -94,7 +94,7 @@ class Module:
         self.api = api
         self.engine = engine
         self.module = module
-        self.source = source  # where the compiled module came from: "cache" or "compiled"
+        self.source = source  # where the compiled module came from: "precompiled", "cache" or "compiled"
         self.pid = os.getpid()
         self.pool: List[Any] = []
 
