@@ -185,7 +185,10 @@ def test_the_hard_coded_layouts_match_this_wasmtimes_bindings():
     from wasmtime import _bindings, _ffi
 
     found = _capi.layout_of(_bindings, _ffi)
-    assert found == dict(_capi.LAYOUT), found
+    assert _capi.layout_matches(_bindings, _ffi), found
+    assert {k: v for k, v in found.items() if k not in _capi.BUFFER_BOUNDED} == {
+        k: v for k, v in _capi.LAYOUT if k not in _capi.BUFFER_BOUNDED
+    }
     major = int(_runtime.runtime.loaded().api.version.split(".")[0])
     assert major in _capi.CHECKED_MAJORS
     assert _runtime.backend() == "ctypes"
@@ -199,10 +202,16 @@ def test_a_layout_that_differs_is_detected():
     class wasmtime_instance(ctypes.Structure):
         _fields_ = [("store_id", ctypes.c_uint64), ("index", ctypes.c_size_t), ("extra", ctypes.c_uint64)]
 
+    class wasmtime_extern(ctypes.Structure):  # larger than the host's buffer
+        _fields_ = [("kind", ctypes.c_uint8), ("of", ctypes.c_uint64 * 4)]
+
     changed = types.SimpleNamespace(**{k: getattr(_bindings, k) for k in dir(_bindings) if not k.startswith("__")})
     changed.wasmtime_instance_t = wasmtime_instance
+    bigger = types.SimpleNamespace(**vars(changed))
+    bigger.wasmtime_instance_t, bigger.wasmtime_extern_t = _bindings.wasmtime_instance_t, wasmtime_extern
     assert _capi.layout_matches(_bindings, _ffi)
     assert not _capi.layout_matches(changed, _ffi)
+    assert not _capi.layout_matches(bigger, _ffi)
     assert not _capi.layout_matches(types.SimpleNamespace(), _ffi)  # nothing readable: no match
 
 

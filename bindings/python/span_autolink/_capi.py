@@ -32,7 +32,9 @@ CHECKED_MAJORS = frozenset((25, 36, 44, 50))
 # The lowest wasmtime whose C API has every function bound below.
 LOWEST_MAJOR = 25
 
-# What this host hard-codes, as (name in wasmtime._bindings, what it must be).
+# What this host hard-codes, as (name in wasmtime._bindings, what it must
+# be). wasmtime_extern_t goes into a 32-byte buffer, so it may be smaller
+# (24 bytes up to wasmtime 25's bindings, 32 later): BUFFER_BOUNDED.
 LAYOUT = (
     ("sizeof wasmtime_extern_t", 32),
     ("offsetof wasmtime_extern_t.kind", 0),
@@ -65,9 +67,16 @@ def layout_of(bindings: Any, ffi: Any) -> Dict[str, Optional[int]]:
     return out
 
 
+BUFFER_BOUNDED = frozenset(("sizeof wasmtime_extern_t",))
+
+
 def layout_matches(bindings: Any, ffi: Any) -> bool:
     found = layout_of(bindings, ffi)
-    return all(found[entry] == want for entry, want in LAYOUT)
+    for entry, want in LAYOUT:
+        got = found[entry]
+        if got is None or not (0 < got <= want if entry in BUFFER_BOUNDED else got == want):
+            return False
+    return True
 
 
 def _bindings_match() -> bool:
