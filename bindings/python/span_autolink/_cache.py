@@ -36,7 +36,11 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from typing import Any, List, Optional, Tuple
+# typing is not imported at run time: its import alone costs about as
+# much as starting the interpreter, on every cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Tuple
 
 try:  # cheap to import; hashlib pulls in OpenSSL
     from _blake2 import blake2b

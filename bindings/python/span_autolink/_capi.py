@@ -18,8 +18,15 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from functools import partial
-from typing import Any, Callable, Dict, NoReturn, Optional
+try:  # functools.partial, without importing functools
+    from _functools import partial
+except ImportError:  # pragma: no cover - other interpreters
+    from functools import partial
+# typing is not imported at run time: its import alone costs about as
+# much as starting the interpreter, on every cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, NoReturn, Optional
 
 from ._generated import RETAINED
 from ._host import EXPORTS, GREW, HostError, Trap
