@@ -24,7 +24,7 @@ if HERE not in sys.path:
 # and the host's own.
 from span_autolink._generated import SETTING_VARIABLES  # noqa: E402
 
-SETTINGS = SETTING_VARIABLES + ("SPAN_AUTOLINK_WASMTIME_API", "SPAN_AUTOLINK_CACHE_DIR")
+SETTINGS = SETTING_VARIABLES + ("SPAN_AUTOLINK_WASMTIME_API", "SPAN_AUTOLINK_CACHE_DIR", "SPAN_AUTOLINK_PRECOMPILED_DIR")
 
 
 # Code generated at run time in the package: exec, eval or compile of

@@ -9,6 +9,8 @@ import subprocess
 
 import pytest
 
+from span_autolink._cache import MAGIC
+
 from helpers import run_python
 
 PROBE = (
@@ -20,8 +22,10 @@ PROBE = (
 WANT = ["e721375466d4116ab551213fdea08413"]
 
 
-def probe(cache, tmp, prefix=()):
-    env = {"SPAN_AUTOLINK_CACHE_DIR": str(cache), "TMPDIR": str(tmp)}
+def probe(cache, tmp, prefix=(), precompiled=""):
+    """The cache alone (no precompiled module, unless ``precompiled``
+    names a directory of them)."""
+    env = {"SPAN_AUTOLINK_CACHE_DIR": str(cache), "TMPDIR": str(tmp), "SPAN_AUTOLINK_PRECOMPILED_DIR": str(precompiled)}
     result = json.loads(run_python(PROBE, env=env, prefix=prefix).strip().splitlines()[-1])
     assert result["hashes"] == WANT and result["issues"] == []
     return result["source"]
@@ -29,6 +33,26 @@ def probe(cache, tmp, prefix=()):
 
 def cache_files(directory):
     return sorted(n for n in os.listdir(directory) if n.endswith(".cwasm")) if os.path.isdir(directory) else []
+
+
+def damaged(data, damage):
+    """A cache file's bytes, damaged as ``damage`` says."""
+    data = bytearray(data)
+    if damage == "flip_payload_byte":
+        data[len(data) // 2] ^= 0x40  # inside the compiled code: would crash the process if loaded
+    elif damage == "truncate":
+        data = data[: len(data) // 3]
+    elif damage == "empty":
+        data = bytearray()
+    elif damage == "garbage":
+        data = bytearray(os.urandom(len(data)))
+    elif damage == "wrong_magic":
+        data[0] ^= 1
+    elif damage == "header_only":
+        data = data[:100]
+    elif damage == "flip_digest":
+        data[len(MAGIC) + 64] ^= 1
+    return bytes(data)
 
 
 @pytest.fixture
@@ -57,20 +81,7 @@ def test_a_corrupt_file_is_rebuilt(dirs, damage):
     probe(cache, tmp)
     (name,) = cache_files(cache)
     path = cache / name
-    data = bytearray(path.read_bytes())
-    if damage == "flip_payload_byte":
-        data[len(data) // 2] ^= 0x40  # inside the compiled code: would crash the process if loaded
-    elif damage == "truncate":
-        data = data[: len(data) // 3]
-    elif damage == "empty":
-        data = bytearray()
-    elif damage == "garbage":
-        data = bytearray(os.urandom(len(data)))
-    elif damage == "wrong_magic":
-        data[0] ^= 1
-    elif damage == "header_only":
-        data = data[:100]
-    path.write_bytes(bytes(data))
+    path.write_bytes(damaged(path.read_bytes(), damage))
     assert probe(cache, tmp) == "compiled"
     assert probe(cache, tmp) == "cache"  # rewritten, valid again
 
@@ -152,7 +163,7 @@ def test_aws_lambda_uses_tmp_first(tmp_path):
     env = {"AWS_LAMBDA_FUNCTION_NAME": "fn", "HOME": str(home), "TMPDIR": str(tmp), "XDG_CACHE_HOME": ""}
     code = PROBE
     for _ in range(2):
-        out = run_python(code, env={**env, "SPAN_AUTOLINK_CACHE_DIR": ""})
+        out = run_python(code, env={**env, "SPAN_AUTOLINK_CACHE_DIR": "", "SPAN_AUTOLINK_PRECOMPILED_DIR": ""})
         assert json.loads(out)["hashes"] == WANT
     assert os.listdir(home) == []
     assert len(cache_files(tmp / f"span-autolink-{os.getuid()}")) == 1

@@ -41,7 +41,8 @@ def test_the_first_call_compiles_and_caches_without_importing_wasmtime(tmp_path)
         "o = span_autolink.pointers_for_response('s3', 'PutObject', {'Bucket': 'some-bucket', 'Key': 'some-key.data'}, {'ETag': '\"ab12ef34\"'})\n"
         "from span_autolink import _runtime\n"
         "print(json.dumps([o.pointers[0].hash, _runtime.backend(), 'wasmtime' in sys.modules]))",
-        env={"SPAN_AUTOLINK_CACHE_DIR": str(tmp_path)},
+        # No shipped module, and no fallback cache that another run filled.
+        env={"SPAN_AUTOLINK_CACHE_DIR": str(tmp_path), "SPAN_AUTOLINK_PRECOMPILED_DIR": "", "TMPDIR": str(tmp_path)},
     )
     assert json.loads(out) == ["e721375466d4116ab551213fdea08413", "ctypes", False]
     assert len([n for n in os.listdir(tmp_path) if n.endswith(".cwasm")]) == 1

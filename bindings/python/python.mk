@@ -22,18 +22,28 @@ PY := $(PY_VENV)/bin/python
 # OpenTelemetry SDK and instrumentations span_autolink.opentelemetry is
 # tested with (the newest botocore instrumentation, 0.66b2, and the newest
 # aws-lambda one, 0.66b1, do not install together).
-PY_VENV_DEPS := pytest==9.2.0 ddtrace==4.16.0 datadog-lambda==8.130.0 boto3==1.44.8 "moto[server]==5.2.5" \
-	wasmtime==50.0.1 "setuptools>=77" wheel \
-	opentelemetry-api==1.45.1 opentelemetry-sdk==1.45.1 \
+PY_TEST_DEPS := pytest==9.2.0 ddtrace==4.16.0 datadog-lambda==8.130.0 boto3==1.44.8 "moto[server]==5.2.5"
+PY_OTEL_DEPS := opentelemetry-api==1.45.1 opentelemetry-sdk==1.45.1 \
 	opentelemetry-instrumentation-botocore==0.66b1 opentelemetry-instrumentation-aws-lambda==0.66b1
+# The newest and the lowest wasmtime the package supports (pyproject.toml):
+# the suite runs against both, the newest in PY_VENV, the lowest in PY_VENV_LOW.
+WASMTIME_NEWEST := 50.0.1
+WASMTIME_LOWEST := 25.0.0
+PY_VENV_DEPS := $(PY_TEST_DEPS) wasmtime==$(WASMTIME_NEWEST) "setuptools>=77" wheel $(PY_OTEL_DEPS)
 PY_VENV_STAMP := $(PY_VENV)/.span-autolink-deps
+PY_VENV_LOW := target/py-venv-low
+PY_LOW := $(PY_VENV_LOW)/bin/python
+PY_VENV_LOW_STAMP := $(PY_VENV_LOW)/.span-autolink-deps
+# The precompiled module the wheel ships (for the building machine's
+# platform and WASMTIME_NEWEST; any other platform or wasmtime never finds it).
+PY_PRECOMPILED := $(PY_DIR)/span_autolink/precompiled
 # Datadog's test agent, which py-test/e2e/test_ddtrace_e2e.py starts and
 # ddtrace sends to: a venv of its own, apart from the pinned ddtrace.
 PY_AGENT_VENV := target/py-agent-venv
 PY_AGENT_DEPS := ddapm-test-agent==1.69.1
 PY_AGENT_STAMP := $(PY_AGENT_VENV)/.span-autolink-deps
 
-.PHONY: py-package py-venv test-python bench-python
+.PHONY: py-package py-venv py-venv-low test-python test-python-low bench-python
 
 # Created when missing; dependencies reinstalled only when this file changes.
 $(PY_VENV_STAMP): $(PY_DIR)/python.mk
@@ -48,8 +58,16 @@ $(PY_AGENT_STAMP): $(PY_DIR)/python.mk
 
 py-venv: $(PY_VENV_STAMP)
 
+$(PY_VENV_LOW_STAMP): $(PY_DIR)/python.mk
+	@test -x $(PY_LOW) || $(PYTHON) -m venv $(PY_VENV_LOW)
+	$(PY_LOW) -m pip install --quiet --disable-pip-version-check $(PY_TEST_DEPS) wasmtime==$(WASMTIME_LOWEST)
+	@touch $@
+
+py-venv-low: $(PY_VENV_LOW_STAMP)
+
 py-package: $(PY_PKG_WASM) $(PY_VENV_STAMP)
-	rm -rf $(PY_DIR)/build $(PY_WHEEL)
+	rm -rf $(PY_DIR)/build $(PY_WHEEL) $(PY_PRECOMPILED)
+	PYTHONPATH=$(PY_DIR) $(PY) -m span_autolink precompile $(PY_PRECOMPILED)
 	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
 		--wheel-dir $(PY_WHEELS) ./$(PY_DIR)
 	rm -rf $(PY_DIR)/build
@@ -61,10 +79,17 @@ $(PY_PKG_WASM): wasm-abi $(JS_DIR)/node_modules/.installed
 	$(WASM_OPT) $(WASM_OPT_FLAGS) $(ABI_WASM) -o $@
 	@ls -l $@ | awk '{print "span_autolink.wasm after wasm-opt: " $$5 " bytes"}'
 
-# The tests import the installed wheel, never bindings/python.
-test-python: py-package $(PY_AGENT_STAMP)
+# The tests import the installed wheel, never bindings/python: with the
+# newest supported wasmtime, then with the lowest (test-python-low).
+test-python: py-package $(PY_AGENT_STAMP) $(PY_VENV_LOW_STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
-	cd py-test && ../$(PY) -m pytest -q -p no:cacheprovider
+	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY_LOW) ../$(PY) -m pytest -q -p no:cacheprovider
+	$(MAKE) --no-print-directory test-python-low
+
+test-python-low: py-package $(PY_VENV_LOW_STAMP)
+	$(PY_LOW) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
+	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY) ../$(PY_LOW) -m pytest -q -p no:cacheprovider \
+		--ignore=e2e/test_opentelemetry_e2e.py --ignore=e2e/test_opentelemetry_hooks_e2e.py --ignore=e2e/test_ddtrace_e2e.py
 
 bench-python: py-package
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)

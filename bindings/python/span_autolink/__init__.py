@@ -25,7 +25,15 @@ the outcome (``input_invalid`` for a value that cannot be read,
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from collections.abc import Mapping
+
+# typing is not imported at run time: its import alone costs about as
+# much as starting the interpreter, on every cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+
+    PrimaryKeys = Union[Mapping[str, Iterable[str]], str]
 
 from ._outcome import EMPTY, Issue, Outcome, Pointer, Reader, Settings, failure
 from ._outcome import settings as _read_settings
@@ -48,7 +56,6 @@ __all__ = [
 
 __version__ = "0.2.0"
 
-PrimaryKeys = Union[Mapping[str, Iterable[str]], str]
 
 CHANGE_TIME_ATTRIBUTE = "span_autolink.change_time"
 _NO_OPERATION = 255  # what the module answers for a call no rule reads

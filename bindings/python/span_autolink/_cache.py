@@ -15,7 +15,17 @@ foreign) means: compile, and try to write a fresh file. Writes go to a
 temporary file that is renamed into place, so a reader never sees half a
 file.
 
-Where: ``$SPAN_AUTOLINK_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME`` or
+Before any cache, the precompiled modules: read-only directories of files
+in the same format, made by ``python -m span_autolink precompile DIR``
+(``$SPAN_AUTOLINK_PRECOMPILED_DIR``, for Lambda layers and container
+images; the wheel ships one in ``span_autolink/precompiled``). They are
+checked as a cache file is (header, key, digest), then by wasmtime, which
+refuses a module serialized by another wasmtime version, for another CPU
+or with other settings; a refused or damaged file is skipped, the module
+compiled and cached as if there were none. Their files may also belong to
+root (a layer's or image's files do), never be writable by anyone else.
+
+Where the cache is: ``$SPAN_AUTOLINK_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME`` or
 ``~/.cache``, under ``span-autolink/``; then, as a fallback (and first on
 AWS Lambda, where only ``/tmp`` is writable), ``$TMPDIR`` or ``/tmp``, under
 ``span-autolink-<uid>/``.
@@ -26,7 +36,11 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from typing import Any, List, Optional, Tuple
+# typing is not imported at run time: its import alone costs about as
+# much as starting the interpreter, on every cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Tuple
 
 try:  # cheap to import; hashlib pulls in OpenSSL
     from _blake2 import blake2b
@@ -34,6 +48,10 @@ except ImportError:  # pragma: no cover - other interpreters
     from hashlib import blake2b
 
 CACHE_DIR_ENV = "SPAN_AUTOLINK_CACHE_DIR"
+# A directory of precompiled modules; set (even empty) it replaces the
+# package's own.
+PRECOMPILED_DIR_ENV = "SPAN_AUTOLINK_PRECOMPILED_DIR"
+PACKAGE_PRECOMPILED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "precompiled")
 MAGIC = b"span-autolink compiled module 1\n"
 _DIGEST = 32
 # What the compiled code depends on besides the .wasm and wasmtime: the
@@ -52,6 +70,17 @@ def cache_key(wasm: bytes, wasmtime_version: str) -> str:
         h.update(b"\0" + part.encode("utf-8", "replace"))
     h.update(b"\0" + _ENGINE)
     return h.hexdigest()
+
+
+def file_name(key: str) -> str:
+    return f"span_autolink-{key[:40]}.cwasm"
+
+
+def precompiled_directories() -> List[str]:
+    explicit = os.environ.get(PRECOMPILED_DIR_ENV)
+    if explicit is not None:
+        return [explicit] if explicit else []
+    return [PACKAGE_PRECOMPILED]
 
 
 def directories() -> List[str]:
@@ -76,24 +105,26 @@ def directories() -> List[str]:
     return out
 
 
-def _trusted(st: os.stat_result) -> bool:
-    """Owned by this user and not writable by group or others (POSIX)."""
+def _trusted(st: os.stat_result, root_too: bool = False) -> bool:
+    """Owned by this user (or root, for precompiled files) and not
+    writable by group or others (POSIX)."""
     if not hasattr(os, "geteuid"):
         return True
-    return st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    owner = st.st_uid == os.geteuid() or (root_too and st.st_uid == 0)
+    return owner and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 # A compiled module is a few megabytes; a file much larger is not ours.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-def read(path: str, key: str) -> Optional[bytes]:
+def read(path: str, key: str, root_too: bool = False) -> Optional[bytes]:
     """The verified payload of a cache file, or None: anything that is not
     a regular file of ours, of a plausible size, with the right header
     and digest, is no cache."""
     try:
         dir_st = os.stat(os.path.dirname(path))
-        if not stat.S_ISDIR(dir_st.st_mode) or not _trusted(dir_st):
+        if not stat.S_ISDIR(dir_st.st_mode) or not _trusted(dir_st, root_too):
             return None
         # Non-blocking: a FIFO at the path must not hang the first call.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
@@ -101,7 +132,7 @@ def read(path: str, key: str) -> Optional[bytes]:
         return None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or not _trusted(st) or st.st_size > MAX_FILE_BYTES:
+        if not stat.S_ISREG(st.st_mode) or not _trusted(st, root_too) or st.st_size > MAX_FILE_BYTES:
             return None
         head = len(MAGIC) + len(key) + _DIGEST
         with os.fdopen(fd, "rb", closefd=False) as f:
@@ -122,11 +153,12 @@ def read(path: str, key: str) -> Optional[bytes]:
     return payload
 
 
-def write(directory: str, name: str, key: str, payload: bytes) -> bool:
+def write(directory: str, name: str, key: str, payload: bytes, shared: bool = False) -> bool:
     """Writes a cache file atomically; False when the directory cannot be
-    used."""
+    used. ``shared``: a precompiled module, readable by every user (a
+    Lambda function does not run as the user who built its layer)."""
     try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
+        os.makedirs(directory, mode=0o755 if shared else 0o700, exist_ok=True)
         st = os.stat(directory)
         if not stat.S_ISDIR(st.st_mode) or not _trusted(st):
             return False
@@ -137,6 +169,8 @@ def write(directory: str, name: str, key: str, payload: bytes) -> bool:
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
         try:
+            if shared:
+                os.fchmod(fd, 0o644)
             with os.fdopen(fd, "wb", closefd=False) as f:
                 f.write(MAGIC + key.encode("ascii") + blake2b(payload, digest_size=_DIGEST).digest())
                 f.write(payload)
@@ -155,10 +189,18 @@ def write(directory: str, name: str, key: str, payload: bytes) -> bool:
 
 
 def load_module(api: Any, engine: Any, wasm: bytes) -> Tuple[Any, str]:
-    """The compiled module, from the cache when it holds a valid copy.
-    Returns (module, "cache" | "compiled")."""
+    """The compiled module: precompiled, else from the cache when it holds
+    a valid copy, else compiled (and cached).
+    Returns (module, "precompiled" | "cache" | "compiled")."""
     key = cache_key(wasm, f"{api.version}")
-    name = f"span_autolink-{key[:40]}.cwasm"
+    name = file_name(key)
+    for directory in precompiled_directories():
+        payload = read(os.path.join(directory, name), key, root_too=True)
+        if payload is not None:
+            try:
+                return api.deserialize(engine, payload), "precompiled"
+            except Exception:
+                pass  # refused by wasmtime (another version, CPU or settings)
     dirs = directories()
     for directory in dirs:
         payload = read(os.path.join(directory, name), key)
@@ -176,3 +218,15 @@ def load_module(api: Any, engine: Any, wasm: bytes) -> Tuple[Any, str]:
         if write(directory, name, key, payload):
             break
     return module, "compiled"
+
+
+def precompile(api: Any, wasm: bytes, directory: str) -> str:
+    """Compiles the module into ``directory`` for the running wasmtime and
+    this machine; returns the file's path."""
+    engine = api.engine()
+    key = cache_key(wasm, f"{api.version}")
+    name = file_name(key)
+    payload = api.serialize(api.compile(engine, wasm))
+    if not write(directory, name, key, payload, shared=True):
+        raise OSError(f"cannot write a precompiled module into {directory}")
+    return os.path.join(directory, name)

@@ -3,10 +3,14 @@
 It binds the few functions this host needs straight from the
 ``libwasmtime`` that the ``wasmtime`` wheel ships, without importing the
 ``wasmtime`` Python package (whose import is slower than everything else
-a cold start does) and without its per-call conversions. It is used only
-for the wasmtime versions whose C structs were checked against the
-package's own bindings (``CHECKED_MAJORS``); any other version goes
-through the public API (``_public.py``).
+a cold start does) and without its per-call conversions. For the wasmtime
+versions whose C structs were checked against the package's own ctypes
+bindings (``CHECKED_MAJORS``; the suite checks them again for the versions
+it runs with) it is used at once. For any other version the layouts are
+checked at load against that version's ``wasmtime._bindings``
+(``layout_matches``, which imports the wasmtime package, paying its import
+once); when they differ, or cannot be read, the public API
+(``_public.py``) serves the calls.
 """
 
 from __future__ import annotations
@@ -14,8 +18,15 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from functools import partial
-from typing import Any, Callable, Dict, NoReturn, Optional
+try:  # functools.partial, without importing functools
+    from _functools import partial
+except ImportError:  # pragma: no cover - other interpreters
+    from functools import partial
+# typing is not imported at run time: its import alone costs about as
+# much as starting the interpreter, on every cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, NoReturn, Optional
 
 from ._generated import RETAINED
 from ._host import EXPORTS, GREW, HostError, Trap
@@ -25,6 +36,63 @@ from ._host import EXPORTS, GREW, HostError, Trap
 # bytes, 16-byte wasmtime_val_raw_t, extern kinds FUNC=0 and MEMORY=3) was
 # checked against the wasmtime package's own ctypes bindings.
 CHECKED_MAJORS = frozenset((25, 36, 44, 50))
+# The lowest wasmtime whose C API has every function bound below.
+LOWEST_MAJOR = 25
+
+# What this host hard-codes, as (name in wasmtime._bindings, what it must
+# be). wasmtime_extern_t goes into a 32-byte buffer, so it may be smaller
+# (24 bytes up to wasmtime 25's bindings, 32 later): BUFFER_BOUNDED.
+LAYOUT = (
+    ("sizeof wasmtime_extern_t", 32),
+    ("offsetof wasmtime_extern_t.kind", 0),
+    ("offsetof wasmtime_extern_t.of", 8),
+    ("sizeof wasmtime_instance_t", 16),
+    ("sizeof wasmtime_val_raw_t", 16),
+    ("WASMTIME_EXTERN_FUNC", 0),
+    ("WASMTIME_EXTERN_MEMORY", 3),
+)
+
+
+def layout_of(bindings: Any, ffi: Any) -> Dict[str, Optional[int]]:
+    """The LAYOUT entries as the given ``wasmtime._bindings`` (structs) and
+    ``wasmtime._ffi`` (extern kinds) define them (None for what they do not
+    define)."""
+    out: Dict[str, Optional[int]] = {}
+    for entry, _ in LAYOUT:
+        what, _, name = entry.partition(" ")
+        try:
+            if what == "sizeof":
+                out[entry] = ctypes.sizeof(getattr(bindings, name))
+            elif what == "offsetof":
+                struct, field = name.split(".")
+                out[entry] = getattr(getattr(bindings, struct), field).offset
+            else:
+                value = getattr(ffi, what)
+                out[entry] = int(getattr(value, "value", value))
+        except Exception:
+            out[entry] = None
+    return out
+
+
+BUFFER_BOUNDED = frozenset(("sizeof wasmtime_extern_t",))
+
+
+def layout_matches(bindings: Any, ffi: Any) -> bool:
+    found = layout_of(bindings, ffi)
+    for entry, want in LAYOUT:
+        got = found[entry]
+        if got is None or not (0 < got <= want if entry in BUFFER_BOUNDED else got == want):
+            return False
+    return True
+
+
+def _bindings_match() -> bool:
+    try:
+        from wasmtime import _bindings, _ffi
+
+        return layout_matches(_bindings, _ffi)
+    except Exception:
+        return False
 
 
 class _ByteVec(ctypes.Structure):
@@ -37,7 +105,7 @@ def library(package_dir: str, version: str) -> Optional[str]:
         major = int(version.split(".")[0])
     except ValueError:
         return None
-    if major not in CHECKED_MAJORS:
+    if major < LOWEST_MAJOR or (major not in CHECKED_MAJORS and not _bindings_match()):
         return None
     machine = os.uname().machine if hasattr(os, "uname") else ""
     machine = {"AMD64": "x86_64", "amd64": "x86_64", "arm64": "aarch64", "ARM64": "aarch64"}.get(machine, machine)

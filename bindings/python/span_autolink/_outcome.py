@@ -12,7 +12,31 @@ kept, so every pointer of a kind shares one string.
 
 from __future__ import annotations
 
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from collections import namedtuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, NamedTuple, Optional, Tuple
+else:
+
+    class _NamedTupleType(type):
+        """What ``typing.NamedTuple`` does with a class body (fields from its
+        annotations, defaults from their values), without importing typing,
+        whose import alone costs about as much as starting the interpreter."""
+
+        def __new__(mcs, name, bases, body):  # type: ignore[no-untyped-def]
+            if not bases:
+                return super().__new__(mcs, name, bases, body)
+            fields = list(body.get("__annotations__", {}))
+            defaults = [body[f] for f in fields if f in body]
+            cls = namedtuple(name, fields, defaults=defaults, module=body["__module__"])
+            cls.__doc__ = body.get("__doc__")
+            cls.__annotations__ = body.get("__annotations__", {})
+            cls.__qualname__ = body.get("__qualname__", name)
+            return cls
+
+    class NamedTuple(metaclass=_NamedTupleType):
+        pass
 
 
 class Pointer(NamedTuple):

@@ -4,7 +4,11 @@ against."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+# typing is not imported at run time: its import alone costs about as
+# much as starting the interpreter, on every cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 from ._host import EXPORTS, GREW, HostError, Trap
 

@@ -15,9 +15,15 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
+from _thread import allocate_lock  # threading.Lock, without importing threading
 from time import monotonic
-from typing import Any, Callable, List, Optional, Tuple, TypeVar
+# typing is not imported at run time: its import alone costs about as
+# much as starting the interpreter, on every cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, List, Optional, Tuple, TypeVar
+
+    T = TypeVar("T")
 
 from . import _cache
 from ._generated import ABI_VERSION, MEMORY_KEPT
@@ -33,7 +39,6 @@ BACKEND_ENV = "SPAN_AUTOLINK_WASMTIME_API"
 # then calls answer at once.
 RETRY_SECONDS = 60.0
 
-T = TypeVar("T")
 
 
 def _wasmtime_dir() -> Optional[str]:
@@ -94,7 +99,7 @@ class Module:
         self.api = api
         self.engine = engine
         self.module = module
-        self.source = source  # where the compiled module came from: "cache" or "compiled"
+        self.source = source  # where the compiled module came from: "precompiled", "cache" or "compiled"
         self.pid = os.getpid()
         self.pool: List[Any] = []
 
@@ -132,7 +137,7 @@ class Runtime:
         self.module: Optional[Module] = None
         # Why the module could not be loaded, and when.
         self.failure: Optional[Tuple[str, float]] = None
-        self.lock = threading.Lock()
+        self.lock = allocate_lock()
         self.trap_next = False
 
     def loaded(self) -> Module:
@@ -180,7 +185,7 @@ class Runtime:
         return result
 
     def after_fork_in_child(self) -> None:
-        self.lock = threading.Lock()  # the parent's may have been held by another thread
+        self.lock = allocate_lock()  # the parent's may have been held by another thread
         if self.module is not None:
             self.module = self.module.forked()
 

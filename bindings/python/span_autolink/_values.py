@@ -21,7 +21,11 @@ import marshal
 import struct
 import sys
 from collections.abc import Mapping, Set
-from typing import Any, Callable, Dict, List, Tuple
+# typing is not imported at run time: its import alone costs about as
+# much as starting the interpreter, on every cold start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Tuple
 
 # _generated imports this module once its constants are set.
 from ._generated import MAX_DEPTH, MAX_INPUT_BYTES, MAX_LIST_ITEMS, TOO_DEEP, TOO_LARGE, TOO_MANY_ITEMS
