@@ -53,26 +53,11 @@ function safely(f, what) {
  * @param {{dynamodbPrimaryKeys?: Record<string, string[]> | string, streamArn?: string}} [options]
  */
 function pointersForResponse(service, operation, request, response, options) {
-  // safely(), inlined: this is the hot path, and a closure a call costs.
-  let outcome;
-  try {
-    if (autolink.loadError !== null) return autolink.unavailable();
+  return safely(() => {
     const streamArn = options == null ? undefined : options.streamArn;
     const params = typeof streamArn === 'string' ? { ...parametersOf(request), StreamArn: streamArn } : request;
-    outcome = autolink.pointersForResponse(service, operation, params, response, options);
-  } catch (error) {
-    try {
-      outcome = autolink.failure(error, 'request or response');
-    } catch (_) {
-      return EXHAUSTED;
-    }
-  }
-  try {
-    autolink.trim();
-  } catch (_) {
-    // The next call replaces the instance if it must.
-  }
-  return outcome;
+    return autolink.pointersForResponse(service, operation, params, response, options);
+  }, 'request or response');
 }
 
 /** The consumer pointers of a Lambda event, however it was delivered. */

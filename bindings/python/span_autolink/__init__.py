@@ -130,7 +130,7 @@ class _Autolink:
 
     def failure(self, error: BaseException, what: str) -> Outcome:
         """The outcome of a call that raised: a bound, the module, or the caller's value."""
-        from ._host import HostError
+        from ._host import HostError, message_of as _text
 
         if isinstance(error, self.bound):
             return failure("input_invalid", f"span-autolink could not read the {what}: {_text(error)}")
@@ -150,14 +150,6 @@ def _encoded(text: str) -> bytes:
         return text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
         return text.encode("utf-8", "surrogatepass")
-
-
-def _text(error: BaseException) -> str:
-    """An exception's message, even when its ``__str__`` raises."""
-    try:
-        return str(error)
-    except Exception:
-        return "(its message cannot be shown)"
 
 
 def _name(value: Any) -> Optional[str]:

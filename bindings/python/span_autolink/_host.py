@@ -27,3 +27,11 @@ class HostError(Exception):
 
 class Trap(HostError):
     """The module trapped; the instance that trapped is discarded."""
+
+
+def message_of(error: BaseException) -> str:
+    """An exception's message, even when its ``__str__`` raises."""
+    try:
+        return str(error)
+    except Exception:
+        return "(its message cannot be shown)"

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 from . import _cache
 from ._generated import ABI_VERSION, MEMORY_KEPT
 from ._host import HostError
+from ._host import message_of as _text
 
 WASM_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "span_autolink.wasm")
 
@@ -194,14 +195,6 @@ class Runtime:
         with self.lock:
             self.module = None
             self.failure = None
-
-
-def _text(error: BaseException) -> str:
-    """An exception's message, even when its ``__str__`` raises."""
-    try:
-        return str(error)
-    except Exception:
-        return "(its message cannot be shown)"
 
 
 # The package's one runtime (tests reach it here).
