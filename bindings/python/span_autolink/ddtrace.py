@@ -55,7 +55,7 @@ SUCCESS_EVENTS = (
 # ddtrace's endpoint prefixes that botocore names otherwise.
 _SERVICES = {"streams.dynamodb": "dynamodbstreams"}
 
-_state = {"installed": False, "keys": None, "on_outcome": None}
+_state = {"installed": False, "keys": None, "on_outcome": None, "describe_table": None}
 _lock = threading.Lock()
 
 
@@ -93,18 +93,27 @@ def _on_success(ctx: Any, result: Any) -> None:
             ctx.get_item("params"),
             result,
             dynamodb_primary_keys=_state["keys"],
+            describe_table=_state["describe_table"],
+            # The application's own client, which made this call.
+            client=ctx.get_item("instance"),
         )
         _report(_state["on_outcome"], span, add_pointers(span, outcome))
     except Exception:
         _log.debug("span-autolink: ddtrace success hook failed", exc_info=True)
 
 
-def instrument(*, dynamodb_primary_keys: Any = None, on_outcome: Optional[OnOutcome] = None) -> bool:
+def instrument(
+    *, dynamodb_primary_keys: Any = None, describe_table: Any = None, on_outcome: Optional[OnOutcome] = None
+) -> bool:
     """Makes every span of ddtrace's botocore integration carry our
     pointers (S3 and DynamoDB writes; a worker's SQS ReceiveMessage and
     DynamoDB Streams / Kinesis GetRecords), and switches ddtrace's own
-    pointers off. Call it once, after ``ddtrace.patch(botocore=True)`` or
-    under ``ddtrace-run``; again to change the options. Returns whether
+    pointers off. Every DynamoDB call teaches the key names later puts
+    use; ``describe_table=True`` (or a client to ask with; None: the setting
+    SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE) lets a put on a table no call has
+    shown ask DynamoDB with the client that made the put, once per table,
+    off the request path. Call it once, after ``ddtrace.patch(botocore=True)``
+    or under ``ddtrace-run``; again to change the options. Returns whether
     the hooks are installed."""
     try:
         from ddtrace import config
@@ -112,6 +121,7 @@ def instrument(*, dynamodb_primary_keys: Any = None, on_outcome: Optional[OnOutc
 
         with _lock:
             _state["keys"] = dynamodb_primary_keys
+            _state["describe_table"] = describe_table
             _state["on_outcome"] = on_outcome
             config.botocore["add_span_pointers"] = False
             if not _state["installed"]:
