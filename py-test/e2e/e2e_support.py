@@ -21,6 +21,14 @@ node.json in the same shape, and docs/compatibility.py reads both):
         "emulator_notes": ["optional: where moto's delivery differs from AWS's", ...],
        }]}
 
+A flow that puts items (PutItem, a BatchWriteItem PutRequest, a
+TransactWriteItems Put, the document clients' and resource API's puts)
+also has, for each library, ``"no_key_setting": {"producer": [hash, ...],
+"links": bool, "why": "..."}``: the producer hashes with no key-name
+setting at all (span-autolink knowing the tables' key names only from the
+application's own calls, here the CreateTable of each table), judged
+against the same consumer hashes.
+
 ``producer`` are the hashes the producer side computed on the real request
 and response, in request order; ``consumer`` the hashes the consumer side
 computed on the Lambda event. A library ``links`` when both lists are
@@ -504,8 +512,9 @@ class Recorder:
         self._ids = set()
 
     def record(self, id, flow, results, emulator_notes=()):
-        """results: {library: {"producer", "consumer", ["consumer_under_emulator"], ["why"]}}.
-        Works out ``links``; returns the entry."""
+        """results: {library: {"producer", "consumer", ["consumer_under_emulator"], ["why"],
+        ["producer_no_key_setting"], ["why_no_key_setting"]}}, the last two for a
+        flow with puts. Works out ``links``; returns the entry."""
         assert id not in self._ids, f"flow id {id} recorded twice"
         self._ids.add(id)
         entry = {"id": id, "flow": flow, "results": {}}
@@ -514,6 +523,11 @@ class Recorder:
             out["links"] = links(out["producer"], out["consumer"])
             if not out["links"]:
                 out["why"] = r.get("why") or "producer and consumer hashes differ"
+            if "producer_no_key_setting" in r:
+                producer = list(r["producer_no_key_setting"])
+                out["no_key_setting"] = {"producer": producer, "links": links(producer, out["consumer"])}
+                if not out["no_key_setting"]["links"]:
+                    out["no_key_setting"]["why"] = r.get("why_no_key_setting") or "producer and consumer hashes differ"
             if emulator_notes:
                 under = list(r["consumer_under_emulator"])
                 out["under_emulator"] = {"consumer": under, "links": links(out["producer"], under)}
