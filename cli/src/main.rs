@@ -62,6 +62,18 @@ enum Command {
         /// Largest request body accepted, in bytes.
         #[arg(long, default_value = "33554432")]
         max_body: usize,
+        /// Where pointers are kept: in this process (default), or in Redis,
+        /// shared by replicas: redis://HOST:PORT[/DB] or
+        /// redis+cluster://HOST:PORT[,HOST:PORT...].
+        #[arg(long)]
+        store: Option<String>,
+        /// Prefix of the store's keys, so that pipelines can share a server.
+        #[arg(long, default_value = "span-autolink")]
+        store_namespace: String,
+        /// Seconds one exchange with the store may take; beyond it spans go
+        /// on unlinked and the store is reconnected in the background.
+        #[arg(long, default_value = "1", value_parser = link::parse_seconds)]
+        store_timeout: u64,
     },
 }
 
@@ -87,6 +99,9 @@ fn main() -> ExitCode {
             skew,
             max_pointers,
             max_body,
+            store,
+            store_namespace,
+            store_timeout,
         } => serve::run(serve::ServeArgs {
             listen,
             forward,
@@ -95,6 +110,9 @@ fn main() -> ExitCode {
             skew_nanos: skew,
             max_pointers,
             max_body,
+            store,
+            store_namespace,
+            store_timeout_nanos: store_timeout,
         }),
     };
     match result {
