@@ -183,7 +183,12 @@ impl PointerIndex for RedisIndex {
                     keys.push(key);
                     Vec::new()
                 });
-                entry.push((field(pointer.direction, span.id), value));
+                // As in memory, a span's first pointer of a kind, hash and
+                // direction counts.
+                let name = field(pointer.direction, span.id);
+                if !entry.iter().any(|(n, _)| *n == name) {
+                    entry.push((name, value));
+                }
             }
         }
         self.exchange(keys, writes)
