@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::numbers::Numbers;
 use common::redis_server::RedisServer;
 use common::*;
 use span_autolink_linker::{
@@ -92,23 +93,6 @@ async fn the_matching_cases_give_the_same_links_through_redis() {
             !whole.links.is_empty() || !whole.unmatched.is_empty(),
             "{name}"
         );
-    }
-}
-
-/// splitmix64: reproducible numbers for generated cases.
-struct Numbers(u64);
-
-impl Numbers {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
     }
 }
 

@@ -16,7 +16,8 @@ struct Pending {
     hash: String,
 }
 
-/// One request's spans with pointers, waiting.
+/// One request's spans (or its spans without pointers, under pointer
+/// sampling), waiting.
 pub struct Held {
     request: ExportTraceServiceRequest,
     /// Its spans that carry pointers.
@@ -67,6 +68,17 @@ impl Held {
             spans,
             pending,
             links,
+            deadline,
+        }
+    }
+
+    /// Spans without pointers: they only wait.
+    pub fn plain(request: ExportTraceServiceRequest, deadline: Duration) -> Self {
+        Held {
+            request,
+            spans: Vec::new(),
+            pending: HashSet::new(),
+            links: Vec::new(),
             deadline,
         }
     }

@@ -10,7 +10,7 @@ type Row = (&'static str, &'static str, &'static str, Option<u64>);
 
 pub fn render(c: &Counters) -> String {
     let index = &c.index;
-    let rows: [Row; 12] = [
+    let rows: [Row; 13] = [
         ("span_autolink_spans_total", "counter", "Spans received.", Some(c.spans)),
         ("span_autolink_pointers_total", "counter", "Pointers received.", Some(c.pointers)),
         ("span_autolink_links", "gauge", "Links resolved among live pointers.", index.links),
@@ -46,6 +46,12 @@ pub fn render(c: &Counters) -> String {
             "counter",
             "Spans with pointers passed on without links because the pointer store did not answer.",
             Some(c.unlinked_spans),
+        ),
+        (
+            "span_autolink_sampled_out_spans_total",
+            "counter",
+            "Spans dropped by pointer sampling.",
+            Some(c.sampled_out_spans),
         ),
         ("span_autolink_up", "gauge", "The service runs.", Some(1)),
     ];

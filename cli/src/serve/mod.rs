@@ -6,6 +6,7 @@ mod forward;
 mod held;
 mod http;
 mod metrics;
+mod sampling;
 mod service;
 
 use crate::failure::Failure;
@@ -30,6 +31,7 @@ pub struct ServeArgs {
     pub store: Option<String>,
     pub store_namespace: String,
     pub store_timeout_nanos: u64,
+    pub sample_pointers: Option<f64>,
 }
 
 /// How often held spans are checked for the end of their wait.
@@ -89,6 +91,8 @@ async fn serve_with<I: PointerIndex>(args: &ServeArgs, index: I) -> Result<(), F
                 .forward
                 .as_ref()
                 .map(|_| Duration::from_nanos(args.wait_nanos)),
+            sample_pointers: args.sample_pointers,
+            ttl: Duration::from_nanos(args.ttl_nanos),
         },
         index,
     ));

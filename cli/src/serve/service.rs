@@ -2,6 +2,7 @@
 //! held for their other side, and the counters `/metrics` shows.
 
 use super::held::{Held, HeldSpans};
+use super::sampling::PointerSampling;
 use span_autolink_linker::opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use span_autolink_linker::{
     add_links, partition_by_pointers, request_spans, Batch, IndexError, IndexStats, PointerIndex,
@@ -19,6 +20,10 @@ pub struct ServiceOptions {
     /// How long spans with pointers wait for their other side; `None` when
     /// nothing is forwarded and so nothing is held.
     pub wait: Option<Duration>,
+    /// Forward only the traces whose pointers `keep` at this rate.
+    pub sample_pointers: Option<f64>,
+    /// How long a trace's sampling decision is remembered.
+    pub ttl: Duration,
 }
 
 /// What `/metrics` counts.
@@ -30,11 +35,14 @@ pub struct Counters {
     pub forwarded_spans: u64,
     /// Spans with pointers passed on without links because the index did not answer.
     pub unlinked_spans: u64,
+    /// Spans dropped by pointer sampling.
+    pub sampled_out_spans: u64,
     pub index: IndexStats,
 }
 
 struct Inner {
     held: HeldSpans,
+    sampling: Option<PointerSampling>,
     spans: u64,
     pointers: u64,
     forwarded_spans: u64,
@@ -59,6 +67,9 @@ impl<I: PointerIndex> Service<I> {
             started: Instant::now(),
             inner: Mutex::new(Inner {
                 held: HeldSpans::default(),
+                sampling: options
+                    .sample_pointers
+                    .map(|rate| PointerSampling::new(rate, nanos(options.ttl), options.max_held)),
                 spans: 0,
                 pointers: 0,
                 forwarded_spans: 0,
@@ -119,6 +130,9 @@ impl<I: PointerIndex> Service<I> {
         let inner = &mut *inner;
         inner.spans += batch.span_count() as u64;
         inner.pointers += pointed.iter().map(|s| s.pointers.len() as u64).sum::<u64>();
+        if let Some(sampling) = &mut inner.sampling {
+            sampling.decide(&pointed, nanos(now));
+        }
         match &resolution {
             Some(resolution) => inner.held.notify(resolution),
             None => inner.unlinked_spans += pointed.len() as u64,
@@ -131,7 +145,13 @@ impl<I: PointerIndex> Service<I> {
         for request in batch.requests {
             let (plain, mut with) = partition_by_pointers(request);
             if !plain.resource_spans.is_empty() {
-                out.push(plain);
+                if inner.sampling.is_some() {
+                    // Held for the wait so that a pointer of the same trace
+                    // arriving meanwhile decides their fate too.
+                    inner.held.hold(Held::plain(plain, deadline));
+                } else {
+                    out.push(plain);
+                }
             }
             if with.resource_spans.is_empty() {
                 continue;
@@ -203,14 +223,19 @@ impl<I: PointerIndex> Service<I> {
             held_spans: inner.held.span_count() as u64,
             forwarded_spans: inner.forwarded_spans,
             unlinked_spans: inner.unlinked_spans,
+            sampled_out_spans: inner.sampling.as_ref().map_or(0, |s| s.dropped_spans()),
             index,
         }
     }
 }
 
 impl Inner {
-    /// Counts what goes on.
+    /// Applies pointer sampling to what goes on, and counts it.
     fn finish(&mut self, out: Vec<ExportTraceServiceRequest>) -> Vec<ExportTraceServiceRequest> {
+        let out = match &mut self.sampling {
+            Some(sampling) => out.into_iter().filter_map(|r| sampling.filter(r)).collect(),
+            None => out,
+        };
         self.forwarded_spans += out.iter().map(request_span_count).sum::<u64>();
         out
     }

@@ -6,6 +6,9 @@
 #[path = "../../../linker/tests/common/redis_server.rs"]
 pub mod redis_server;
 
+#[path = "../../../linker/tests/common/numbers.rs"]
+pub mod numbers;
+
 use axum::body::Bytes;
 use axum::routing::post;
 use prost::Message;

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod cases;
+pub mod numbers;
 pub mod redis_server;
 
 use serde_json::{json, Value};
