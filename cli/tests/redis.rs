@@ -200,6 +200,40 @@ async fn metrics(client: &reqwest::Client, server: &Server) -> String {
     get_text(client, server, "/metrics").await.1
 }
 
+/// Hops 1..=n: for the first half the producers go to `a` before the
+/// consumers go to `b`, for the rest the consumers first. Every link must
+/// then be in `/links` of each of `replicas` and in the forwarded OTLP.
+async fn link_across(
+    a: &Server,
+    b: &Server,
+    replicas: &[&Server],
+    rx: &mut mpsc::UnboundedReceiver<ExportTraceServiceRequest>,
+    n: u8,
+) -> Vec<Hop> {
+    let client = reqwest::Client::new();
+    let hops: Vec<Hop> = (1..=n).map(hop).collect();
+    let (early, late) = hops.split_at(n as usize / 2);
+    let producers = |hops: &[Hop]| request(hops.iter().map(|h| &h.producer).collect());
+    let consumers = |hops: &[Hop]| request(hops.iter().map(|h| &h.consumer).collect());
+    send_ok(&client, a, producers(early)).await;
+    send_ok(&client, b, consumers(early)).await;
+    send_ok(&client, b, consumers(late)).await;
+    send_ok(&client, a, producers(late)).await;
+
+    let expected = sorted(hops.iter().map(expected_link).collect());
+    for replica in replicas {
+        assert_eq!(links_of(&client, replica, "").await, expected);
+    }
+    // Every span goes on, the pointer spans with their links: the side
+    // that arrived second at once, the first at the end of its wait.
+    let mut seen = HashMap::new();
+    forwarded_until(rx, &mut seen, |seen| seen.len() == 4 * hops.len()).await;
+    for hop in &hops {
+        assert_linked_in_forwarded(&seen, hop);
+    }
+    hops
+}
+
 #[tokio::test]
 async fn producers_on_one_replica_and_consumers_on_another_link_in_either_order() {
     let redis = redis();
@@ -210,38 +244,7 @@ async fn producers_on_one_replica_and_consumers_on_another_link_in_either_order(
     let c = replica(&store, "pipeline", &url);
     let client = reqwest::Client::new();
 
-    // Producers first for hops 1-4, consumers first for hops 5-8.
-    let hops: Vec<Hop> = (1..=8).map(hop).collect();
-    let (early, late) = hops.split_at(4);
-    send_ok(
-        &client,
-        &a,
-        request(early.iter().map(|h| &h.producer).collect()),
-    )
-    .await;
-    send_ok(
-        &client,
-        &b,
-        request(early.iter().map(|h| &h.consumer).collect()),
-    )
-    .await;
-    send_ok(
-        &client,
-        &b,
-        request(late.iter().map(|h| &h.consumer).collect()),
-    )
-    .await;
-    send_ok(
-        &client,
-        &a,
-        request(late.iter().map(|h| &h.producer).collect()),
-    )
-    .await;
-
-    let expected = sorted(hops.iter().map(expected_link).collect());
-    for replica in [&a, &b, &c] {
-        assert_eq!(links_of(&client, replica, "").await, expected);
-    }
+    let hops = link_across(&a, &b, &[&a, &b, &c], &mut rx, 8).await;
     let one = &hops[6];
     assert_eq!(
         links_of(
@@ -253,13 +256,6 @@ async fn producers_on_one_replica_and_consumers_on_another_link_in_either_order(
         vec![expected_link(one)]
     );
 
-    // Every span goes on, the pointer spans with their links: the side
-    // that arrived second at once, the first at the end of its wait.
-    let mut seen = HashMap::new();
-    forwarded_until(&mut rx, &mut seen, |seen| seen.len() == 32).await;
-    for hop in &hops {
-        assert_linked_in_forwarded(&seen, hop);
-    }
     for replica in [&a, &b] {
         let text = metrics(&client, replica).await;
         assert_eq!(metric(&text, "span_autolink_store_up"), 1);
@@ -330,4 +326,25 @@ async fn a_redis_outage_lets_spans_through_and_linking_resumes() {
         );
         assert!(replica.logged("store_available"), "{:?}", replica.log);
     }
+}
+
+#[tokio::test]
+async fn replicas_share_a_redis_cluster() {
+    let nodes = support::redis_server::cluster(Path::new(env!("CARGO_TARGET_TMPDIR")), 3);
+    let store = format!(
+        "redis+cluster://{}",
+        nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let (url, mut rx) = receiver().await;
+    let a = replica(&store, "cluster", &url);
+    let b = replica(&store, "cluster", &url);
+
+    link_across(&a, &b, &[&a, &b], &mut rx, 12).await;
+    // The pointers are spread over the shards, not kept on one.
+    let holding = nodes.iter().filter(|n| n.cli(&["dbsize"]) != "0").count();
+    assert!(holding >= 2, "pointers on {holding} of 3 shards");
 }

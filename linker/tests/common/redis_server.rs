@@ -121,6 +121,71 @@ impl RedisServer {
     }
 }
 
+/// A Redis Cluster of `n` primaries (no replicas) on loopback ports, made
+/// with `redis-cli --cluster create`, ready when every node says
+/// `cluster_state:ok`.
+pub fn cluster(parent: &Path, n: usize) -> Vec<RedisServer> {
+    let nodes: Vec<RedisServer> = (0..n)
+        .map(|_| {
+            let bus = free_port().to_string();
+            RedisServer::start(
+                parent,
+                &[
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-port",
+                    &bus,
+                ],
+            )
+        })
+        .collect();
+    let addresses: Vec<String> = nodes
+        .iter()
+        .map(|n| format!("127.0.0.1:{}", n.port))
+        .collect();
+    let created = Command::new("redis-cli")
+        .args(["--cluster", "create"])
+        .args(&addresses)
+        .args(["--cluster-replicas", "0", "--cluster-yes"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("redis-cli is not installed; bash .ci/run installs Debian's redis-tools");
+    assert!(created.success(), "redis-cli --cluster create failed");
+    let started = Instant::now();
+    for node in &nodes {
+        loop {
+            let info = Command::new("redis-cli")
+                .args(["-p", &node.port.to_string(), "cluster", "info"])
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the cluster did not form"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    nodes
+}
+
+impl RedisServer {
+    /// `redis-cli -p PORT WORDS...`, its output.
+    pub fn cli(&self, words: &[&str]) -> String {
+        let output = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(words)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+}
+
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
