@@ -10,7 +10,7 @@ type Row = (&'static str, &'static str, &'static str, Option<u64>);
 
 pub fn render(c: &Counters) -> String {
     let index = &c.index;
-    let rows: [Row; 13] = [
+    let rows: [Row; 12] = [
         ("span_autolink_spans_total", "counter", "Spans received.", Some(c.spans)),
         ("span_autolink_pointers_total", "counter", "Pointers received.", Some(c.pointers)),
         ("span_autolink_links", "gauge", "Links resolved among live pointers.", index.links),
@@ -53,7 +53,6 @@ pub fn render(c: &Counters) -> String {
             "Spans dropped by pointer sampling.",
             Some(c.sampled_out_spans),
         ),
-        ("span_autolink_up", "gauge", "The service runs.", Some(1)),
     ];
     let mut text = String::new();
     for (name, kind, help, value) in rows {
