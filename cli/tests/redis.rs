@@ -348,3 +348,37 @@ async fn replicas_share_a_redis_cluster() {
     let holding = nodes.iter().filter(|n| n.cli(&["dbsize"]) != "0").count();
     assert!(holding >= 2, "pointers on {holding} of 3 shards");
 }
+
+#[tokio::test]
+async fn a_replica_started_while_redis_is_down_serves_and_connects_later() {
+    // A port nothing listens on yet.
+    let port = support::redis_server::free_port();
+    let (url, mut rx) = receiver().await;
+    let store = format!("redis://127.0.0.1:{port}");
+    let a = replica(&store, "late", &url);
+    assert!(a.logged("store_unavailable"), "{:?}", a.log);
+    let client = reqwest::Client::new();
+    let early = hop(1);
+    send_ok(&client, &a, request(vec![&early.producer, &early.consumer])).await;
+    let mut seen = HashMap::new();
+    forwarded_until(&mut rx, &mut seen, |seen| seen.len() == 4).await;
+    assert!(real_links(&seen[&early.producer.span_id]).is_empty());
+    assert_eq!(
+        metric(
+            &metrics(&client, &a).await,
+            "span_autolink_unlinked_spans_total"
+        ),
+        2
+    );
+
+    let _redis = RedisServer::start_on(Path::new(env!("CARGO_TARGET_TMPDIR")), port);
+    let started = Instant::now();
+    while metric(&metrics(&client, &a).await, "span_autolink_store_up") != 1 {
+        assert!(started.elapsed() < Duration::from_secs(10), "no connection");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let later = hop(2);
+    send_ok(&client, &a, request(vec![&later.producer, &later.consumer])).await;
+    forwarded_until(&mut rx, &mut seen, |seen| seen.len() == 8).await;
+    assert_linked_in_forwarded(&seen, &later);
+}

@@ -369,6 +369,9 @@ impl Connection {
         exchanges: Vec<KeyExchange>,
         ttl_seconds: u64,
     ) -> RedisResult<Vec<Vec<(String, String)>>> {
+        if exchanges.is_empty() {
+            return Ok(Vec::new());
+        }
         match self {
             Connection::Single(mut connection) => {
                 let mut pipe = redis::pipe();

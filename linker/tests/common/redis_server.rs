@@ -60,6 +60,18 @@ impl RedisServer {
         panic!("redis-server did not start; is Debian's redis-server installed (bash .ci/run installs it)?");
     }
 
+    /// Starts a server on `port`, which must be free.
+    pub fn start_on(parent: &Path, port: u16) -> RedisServer {
+        let mut server = RedisServer {
+            child: None,
+            port,
+            dir: fresh_dir(parent, "redis"),
+            extra: Vec::new(),
+        };
+        assert!(server.launch(), "redis-server did not start on port {port}");
+        server
+    }
+
     fn launch(&mut self) -> bool {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string()])
