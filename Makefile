@@ -22,9 +22,9 @@ BENCHES :=
 -include bindings/python/python.mk
 -include harness/harness.mk
 
-BENCHES += bench-linker
+BENCHES += bench-linker bench-redis
 
-.PHONY: all build test demo bench compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean cli bench-linker wasm wasm-abi wasm-js wasm-bindgen-cli
+.PHONY: all build test demo bench compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean cli bench-linker bench-redis wasm wasm-abi wasm-js wasm-bindgen-cli
 
 all: build
 
@@ -64,6 +64,13 @@ bench: $(BENCHES)
 BENCH_LINKER_SPANS ?= 1000000
 bench-linker: cli
 	$(CARGO) run --quiet --release -p span-autolink-bench-linker -- target/release/span-autolink target/bench-linker $(BENCH_LINKER_SPANS)
+
+# serve replicas sharing a pointer index in Redis (Debian's redis-server)
+# against one in-memory replica: spans/s, where the CPU goes, the cost per
+# span with 10^4..10^6 live pointers, Redis memory per pointer.
+BENCH_REDIS_REQUESTS ?= 600
+bench-redis: cli
+	$(CARGO) run --quiet --release -p span-autolink-bench-redis -- target/release/span-autolink target/bench-redis $(BENCH_REDIS_REQUESTS)
 
 # The harness loads the shipped modules, so it runs after the packages (test-harness).
 test-rust:
