@@ -1,8 +1,8 @@
 """Generated hops through ddtrace, for pointer sampling: ``SOURCE`` runs in
 a child process (``ddtrace_support.run_child(SOURCE, agent, argv=[RATE,
-HOPS, FIRST])``, hops FIRST to FIRST + HOPS - 1) whose ddtrace samples at RATE and sends to the test agent, and
-``survival`` reads back what the agent received. Used by
-test_sampling_e2e.py and bench/sampling/survival.py.
+HOPS, FIRST])``, hops FIRST to FIRST + HOPS - 1) whose ddtrace samples at
+RATE and sends to the test agent, and ``survival`` reads back what the
+agent received. Used by test_sampling_e2e.py and bench/sampling/survival.py.
 
 Each hop is a producer trace and a consumer trace whose spans carry the
 same pointer, twice: once sampled independently (mode "independent"),
@@ -66,6 +66,18 @@ SOURCE = textwrap.dedent(
 
 def hop_hash(i):
     return hashlib.sha256(f"hop {i}".encode()).hexdigest()[:32]
+
+
+def rule_keeps(h, rate):
+    """The keep rule, from its statement (core/src/sampling.rs), not the
+    package's: R is the number the hash's last 14 hex digits spell, T =
+    (1 - rate) * 2^56 in doubles, truncated, a rate above 1 being 1; keep
+    when R >= T. A rate of 0 or below keeps nothing, nor does text that is
+    not 32 lowercase hex digits. test_sampling_e2e.py checks it against the
+    conformance sampling cases."""
+    if len(h) != 32 or any(c not in "0123456789abcdef" for c in h) or not rate > 0:
+        return False
+    return int(h[18:], 16) >= int((1.0 - min(rate, 1.0)) * 2.0**56)
 
 
 class Side:

@@ -15,9 +15,9 @@ their traces together, decided from the pointer.
 - OpenTelemetry (the real SDK and botocore instrumentation): exactly the
   spans whose pointer the rule keeps carry ``span_autolink.keep = True``.
 
-Which pointers the rule keeps is derived here from the hash's hex digits
-(``rule_keeps``, as core/src/sampling.rs states the rule), checked against
-the conformance sampling cases, never by the package.
+Which pointers the rule keeps is derived from the hash's hex digits
+(``sampling_hops.rule_keeps``, as core/src/sampling.rs states the rule),
+checked here against the conformance sampling cases, never by the package.
 """
 
 import json
@@ -33,7 +33,7 @@ import span_autolink
 import span_autolink.opentelemetry as sa_otel
 from ddtrace_support import LAMBDA_CONSUMER, clear, pointer_links, received_spans, run_child
 from e2e_support import ROOT, drain, notifying_bucket, sqs_lambda_event, std_hash
-from sampling_hops import HOPS, SOURCE, hop_hash, survival, whole_pairs
+from sampling_hops import HOPS, SOURCE, hop_hash, rule_keeps, survival, whole_pairs
 
 RATE = 0.1
 # The exact checks: a rate that keeps about half, so both sets are large.
@@ -42,16 +42,6 @@ KEYS = [f"sampled object {i:02d}.txt" for i in range(24)]
 
 with open(os.path.join(ROOT, "conformance", "cases.json"), encoding="utf-8") as _f:
     SAMPLING_CASES = [c for c in json.load(_f)["cases"] if c["kind"] == "sampling"]
-
-
-def rule_keeps(h, rate):
-    """The keep rule, from its statement: R is the number the hash's last 14
-    hex digits spell, T = (1 - rate) * 2^56 in doubles, truncated, a rate
-    above 1 being 1; keep when R >= T. A rate of 0 or below keeps nothing,
-    nor does text that is not 32 lowercase hex digits."""
-    if len(h) != 32 or any(c not in "0123456789abcdef" for c in h) or not rate > 0:
-        return False
-    return int(h[18:], 16) >= int((1.0 - min(rate, 1.0)) * 2.0**56)
 
 
 def binomial_bounds(n, p, sds=5):

@@ -18,6 +18,7 @@
 // The hop's hash is the first 32 hex digits of SHA-256("hop N").
 
 const crypto = require('node:crypto');
+const { ruleKeeps } = require('./keep-rule');
 
 const HOPS = 2000;
 
@@ -112,7 +113,8 @@ async function main([url, rateText, hopsText]) {
   Object.assign(process.env, samplingEnvironment(rate, HOPS));
   const tracer = require('dd-trace').init({ url, flushInterval: 0, service: 'span-autolink-sampling' });
   const traces = async () => (await fetch(`${url}/test/session/traces`)).json();
-  const total = { rate, hops, independent: 0, pointer: 0 };
+  // chosen: the hops the keep rule keeps; chosenWhole: those kept whole.
+  const total = { rate, hops, independent: 0, pointer: 0, chosen: 0, chosenWhole: 0 };
   for (let first = 0; first < hops; first += HOPS) {
     const count = Math.min(HOPS, hops - first);
     await fetch(`${url}/test/session/clear`);
@@ -120,7 +122,10 @@ async function main([url, rateText, hopsText]) {
     const sides = await survival(traces, count, tracer, first);
     if (sides.size !== 4 * count) throw new Error(`the agent got ${sides.size} root spans of ${4 * count}`);
     total.independent += wholePairs(sides, 'independent', count, first).length;
-    total.pointer += wholePairs(sides, 'pointer', count, first).length;
+    const whole = wholePairs(sides, 'pointer', count, first);
+    total.pointer += whole.length;
+    total.chosen += Array.from({ length: count }, (_, k) => first + k).filter((i) => ruleKeeps(hopHash(i), rate)).length;
+    total.chosenWhole += whole.filter((i) => ruleKeeps(hopHash(i), rate)).length;
   }
   console.log(JSON.stringify(total));
 }
