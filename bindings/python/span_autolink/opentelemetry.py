@@ -38,6 +38,7 @@ import span_autolink as _sa
 from span_autolink import Issue, Outcome
 
 from . import _lookups
+from ._outcome import EMPTY
 from ._sampling import kept_by_pointer
 
 __all__ = [
@@ -261,18 +262,24 @@ def make_hooks(
 
     def _response_hook(span: Any, service_name: str, operation_name: str, result: Any) -> None:
         try:
-            params = kept.pop(span)
-            outcome = pointers_for_call(
-                service_name,
-                operation_name,
-                params,
-                result,
-                dynamodb_primary_keys=dynamodb_primary_keys,
-                stream_arn=stream_arn,
-                describe_table=describe_table,
-                region=_region(span),
-            )
-            _report(on_outcome, span, add_links(span, outcome, pointer_sampling=pointer_sampling))
+            if not _sa._reads(service_name, operation_name):
+                # Every call comes here (a DynamoDB Query, an S3 GetObject,
+                # any other service): one that no rule reads costs the
+                # lookup of its code, as in the request hook, and nothing
+                # was kept for it.
+                _report(on_outcome, span, EMPTY)
+            else:
+                outcome = pointers_for_call(
+                    service_name,
+                    operation_name,
+                    kept.pop(span),
+                    result,
+                    dynamodb_primary_keys=dynamodb_primary_keys,
+                    stream_arn=stream_arn,
+                    describe_table=describe_table,
+                    region=_region(span),
+                )
+                _report(on_outcome, span, add_links(span, outcome, pointer_sampling=pointer_sampling))
         except Exception:
             _log.debug("span-autolink: response hook failed", exc_info=True)
         if response_hook is not None:
