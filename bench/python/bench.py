@@ -5,6 +5,9 @@ same inputs, medians, ratios ours/theirs. ``make bench-python``.
   ``extract_span_pointers_from_successful_botocore_response`` (target <= 1.0)
 * a 1,000-record DynamoDB Stream event against datadog-lambda's
   ``calculate_span_pointers`` (target <= 0.5)
+* feeding the key-name registry: a DynamoDB call no rule reads against the
+  dict lookup that answers it, a read that teaches key names, a put whose
+  key names were learned against one configured
 * cold start in a fresh interpreter on one CPU (``taskset -c 0``), to the
   first pointer, whole process minus the bare interpreter, median of 7
   (target <= 30 ms): an empty cache with the wheel's shipped module, an
@@ -174,6 +177,79 @@ def stream():
     return row("1,000-record stream vs datadog-lambda", *compare(ours, theirs, 5), 0.5, ms)
 
 
+def key_names():
+    """What feeding the key-name registry costs (#22): the integrations pass
+    every DynamoDB call; one no rule reads must cost no more than the lookup
+    of its operation code."""
+    query_request = {
+        "TableName": "orders",
+        "KeyConditionExpression": "customerId = :c",
+        "ExpressionAttributeValues": {":c": {"S": "customer#000042"}},
+    }
+    query_response = {"Items": [dict(UPDATE_REQUEST["Key"], status={"S": "SHIPPED"})], "Count": 1, **UPDATE_RESPONSE}
+    get_request = {"TableName": "orders", "Key": UPDATE_REQUEST["Key"], "ProjectionExpression": "status"}
+    get_response = {"Item": {"status": {"S": "SHIPPED"}}, **UPDATE_RESPONSE}
+    description = {
+        "Table": {
+            "TableName": "orders-described",
+            "KeySchema": [{"AttributeName": "customerId", "KeyType": "HASH"}, {"AttributeName": "orderId", "KeyType": "RANGE"}],
+            "AttributeDefinitions": [{"AttributeName": "customerId", "AttributeType": "S"}],
+            "TableStatus": "ACTIVE",
+        },
+        **UPDATE_RESPONSE,
+    }
+    item = dict(UPDATE_REQUEST["Key"], status={"S": "SHIPPED"}, total={"N": "42.50"})
+    operations = span_autolink._autolink.operations
+    query = lambda: span_autolink.pointers_for_response("dynamodb", "Query", query_request, query_response)  # noqa: E731
+    assert query() == span_autolink.Outcome()
+    lookup = lambda: operations.get(("dynamodb", "Query"))  # noqa: E731
+    a, b = compare(query, lookup, 20000)
+    print(f"a call no rule reads (Query), public API   {us(a)}; the dict lookup alone {us(b)}; ratio {a / b:.1f}")
+    import span_autolink.opentelemetry as sa_otel
+
+    request_hook, response_hook = sa_otel.make_hooks()
+
+    class Span:
+        """What the hooks touch of an SDK span."""
+
+        attributes = {"cloud.region": "us-east-1"}
+
+        def add_link(self, *args):
+            pass
+
+    span = Span()
+
+    def through_hooks():
+        request_hook(span, "dynamodb", "Query", query_request)
+        response_hook(span, "dynamodb", "Query", query_response)
+
+    a, b = compare(through_hooks, lookup, 20000)
+    print(f"the same call through the OpenTelemetry request and response hooks {us(a)}; ratio to the lookup {a / b:.1f}")
+    get = lambda: span_autolink.pointers_for_response("dynamodb", "GetItem", get_request, get_response)  # noqa: E731
+    update = lambda: span_autolink.pointers_for_response("dynamodb", "UpdateItem", UPDATE_REQUEST, UPDATE_RESPONSE)  # noqa: E731
+    a, b = compare(get, update, 2000)
+    print(f"a read that teaches (GetItem)              {us(a)}; UpdateItem (one pointer) {us(b)}; ratio {a / b:.2f}")
+    describe = lambda: span_autolink.pointers_for_response(  # noqa: E731
+        "dynamodb", "DescribeTable", {"TableName": "orders-described"}, description
+    )
+    a, _ = compare(describe, lookup, 2000)
+    print(f"a table description that teaches (DescribeTable) {us(a)}")
+    learned = lambda: span_autolink.pointers_for_response(  # noqa: E731
+        "dynamodb", "PutItem", {"TableName": "orders-described", "Item": item}, UPDATE_RESPONSE
+    )
+    # A table no call showed ("orders" was, by the reads above), configured
+    # as the environment variable gives it: JSON text, not a dict to serialize.
+    setting = '{"orders-configured": ["customerId", "orderId"]}'
+    configured = lambda: span_autolink.pointers_for_response(  # noqa: E731
+        "dynamodb", "PutItem", {"TableName": "orders-configured", "Item": item}, UPDATE_RESPONSE,
+        dynamodb_primary_keys=setting,
+    )
+    for outcome in (learned(), configured()):
+        assert len(outcome.pointers) == 1 and not outcome.issues, outcome
+    a, b = compare(learned, configured, 2000)
+    print(f"PutItem, key names learned                 {us(a)}; configured {us(b)}; ratio {a / b:.2f}")
+
+
 def breakdown():
     """Where one call's time goes (medians of the parts, timed alone)."""
     runtime = _runtime.runtime
@@ -303,6 +379,7 @@ def main():
     gc.collect()
     single_calls()
     stream()
+    key_names()
     breakdown()
     cold_start()
     sizes()
