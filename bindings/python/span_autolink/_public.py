@@ -94,8 +94,13 @@ class PublicInstance:
         self._fits(at, m)
         return bytes(self.memory.read(self.store, at, at + m))
 
-    def memory_size(self) -> int:
+    @property
+    def size(self) -> int:
+        """The linear memory's size in bytes (0 once closed)."""
         return int(self.memory.data_len(self.store)) if self.store is not None else 0
+
+    def memory_size(self) -> int:
+        return self.size
 
     def roundtrip(self, name: str, data: bytes) -> bytes:
         return self.read(self.call(name, self.write(data)))
