@@ -1,10 +1,12 @@
 """span-autolink (Python) against the Datadog libraries: same process,
 same inputs, medians, ratios ours/theirs. ``make bench-python``.
 
-* PutObject and UpdateItem, one call each, against ddtrace's
-  ``extract_span_pointers_from_successful_botocore_response`` (target <= 1.0)
-* a 1,000-record DynamoDB Stream event against datadog-lambda's
-  ``calculate_span_pointers`` (target <= 0.5)
+* the hot path (calls.py: PutObject and UpdateItem against ddtrace, target
+  <= 1.0; a 1,000-record stream against datadog-lambda, target <= 0.5) in
+  three process layouts (layout.py), each its own process: a clean
+  interpreter; a Lambda function under datadog-lambda's handler wrapper;
+  a Lambda function under OpenTelemetry's Lambda instrumentation
+* where one call's time goes, in this process
 * cold start in a fresh interpreter on one CPU (``taskset -c 0``), to the
   first pointer, whole process minus the bare interpreter, median of 7
   (target <= 30 ms): an empty cache with the wheel's shipped module, an
@@ -12,15 +14,19 @@ same inputs, medians, ratios ours/theirs. ``make bench-python``.
   with nothing precompiled (what compiling costs); RSS after the call
 * sizes: the wheel, installed with wasmtime
 
-ddtrace runs with its default settings (its span-pointer telemetry counter
-included: switching it off changes its time by less than the noise).
-datadog-lambda's once-per-event metric submission is switched off, so only
-pointer work is timed. Rounds alternate ours and theirs so that load on the
-machine hits both alike.
+In the clean interpreter ddtrace runs with its default settings (its
+span-pointer telemetry counter included). In the two Lambda layouts it runs
+as datadog-lambda configures it in Lambda, where that counter is off
+(datadog_lambda.config turns instrumentation telemetry off before ddtrace
+loads), which makes its calls cheaper: the Lambda layouts are the harder
+comparison. datadog-lambda's once-per-event metric submission is switched
+off, so only pointer work is timed.
 """
 
 import gc
+import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -32,103 +38,10 @@ import span_autolink
 from span_autolink import _generated, _runtime, _values
 from span_autolink._outcome import Reader
 
-from ddtrace._trace.utils_botocore.span_pointers import (
-    extract_span_pointers_from_successful_botocore_response as dd_extract,
-)
-import datadog_lambda.span_pointers as dl_span_pointers
-from datadog_lambda.trigger import parse_event_source
+import calls
+from calls import PUT_REQUEST, PUT_RESPONSE, STREAM, per_call
 
-dl_span_pointers.submit_dynamodb_stream_type_metric = lambda event: None
-
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "31"))
-
-# -- inputs, as botocore hands them to a hook ---------------------------------
-
-PUT_REQUEST = {
-    "Bucket": "some-bucket",
-    "Key": "uploads/2024/06/10/some-key.data",
-    "Body": b"x" * 4096,
-    "ContentType": "application/octet-stream",
-    "Metadata": {"origin": "bench"},
-}
-PUT_RESPONSE = {
-    "ResponseMetadata": {
-        "RequestId": "ABCDEF0123456789",
-        "HostId": "host-id",
-        "HTTPStatusCode": 200,
-        "HTTPHeaders": {"etag": '"ab12ef34ab12ef34ab12ef34ab12ef34"', "content-length": "0"},
-        "RetryAttempts": 0,
-    },
-    "ETag": '"ab12ef34ab12ef34ab12ef34ab12ef34"',
-    "ServerSideEncryption": "AES256",
-}
-UPDATE_REQUEST = {
-    "TableName": "orders",
-    "Key": {"customerId": {"S": "customer#000042"}, "orderId": {"N": "1717977600"}},
-    "UpdateExpression": "SET #s = :s, updatedAt = :t",
-    "ExpressionAttributeNames": {"#s": "status"},
-    "ExpressionAttributeValues": {":s": {"S": "SHIPPED"}, ":t": {"N": "1717977601"}},
-    "ReturnValues": "NONE",
-}
-UPDATE_RESPONSE = {
-    "ResponseMetadata": {"RequestId": "XYZ", "HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}
-}
-
-
-def stream_event(n):
-    arn = "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2024-06-10T19:26:16.525"
-    records = []
-    for i in range(n):
-        keys = {"customerId": {"S": f"customer#{i % 97:06d}"}, "orderId": {"N": str(1717977600 + i)}}
-        image = dict(keys, status={"S": "SHIPPED"}, total={"N": "129.95"}, items={"L": [{"S": "sku-1"}, {"S": "sku-2"}]})
-        records.append(
-            {
-                "eventID": "%032x" % i,
-                "eventName": "MODIFY",
-                "eventVersion": "1.1",
-                "eventSource": "aws:dynamodb",
-                "awsRegion": "us-east-1",
-                "dynamodb": {
-                    "ApproximateCreationDateTime": 1717977600,
-                    "Keys": keys,
-                    "NewImage": image,
-                    "OldImage": dict(image, status={"S": "PENDING"}),
-                    "SequenceNumber": str(100000000000000000000 + i),
-                    "SizeBytes": 230,
-                    "StreamViewType": "NEW_AND_OLD_IMAGES",
-                },
-                "eventSourceARN": arn,
-            }
-        )
-    return {"Records": records}
-
-
-STREAM = stream_event(1000)
-STREAM_SOURCE = parse_event_source(STREAM)
-
-# -- timing ---------------------------------------------------------------------
-
-
-def per_call(fn, calls):
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - start) / calls
-
-
-def compare(ours, theirs, calls, rounds=ROUNDS):
-    """Median seconds per call of each, rounds alternating."""
-    for _ in range(max(1, calls // 10)):
-        ours()
-        theirs()
-    a, b = [], []
-    for r in range(rounds):
-        first, second = (ours, theirs) if r % 2 == 0 else (theirs, ours)
-        x = per_call(first, calls)
-        y = per_call(second, calls)
-        (a if first is ours else b).append(x)
-        (b if first is ours else a).append(y)
-    return statistics.median(a), statistics.median(b)
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def us(seconds):
@@ -139,44 +52,67 @@ def ms(seconds):
     return f"{seconds * 1e3:8.2f} ms"
 
 
-def row(name, ours, theirs, target, unit=us):
-    ratio = ours / theirs
-    verdict = "meets" if ratio <= target else "misses"
-    print(f"{name:<34} ours {unit(ours)}  theirs {unit(theirs)}  ratio {ratio:5.2f}  (target <= {target}: {verdict})")
-    return ratio
+def closed_port():
+    """A loopback port nothing listens on (the OS's free port, released):
+    where the Datadog layout's tracer sends its traces, and fails quietly."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def check_same_answers():
-    ours = span_autolink.pointers_for_response("s3", "PutObject", PUT_REQUEST, PUT_RESPONSE)
-    theirs = dd_extract({}, "s3", "PutObject", PUT_REQUEST, PUT_RESPONSE)
-    assert [p.hash for p in ours.pointers] == [d.pointer_hash for d in theirs], (ours, theirs)
-    ours = span_autolink.pointers_for_response("dynamodb", "UpdateItem", UPDATE_REQUEST, UPDATE_RESPONSE)
-    theirs = dd_extract({}, "dynamodb", "UpdateItem", UPDATE_REQUEST, UPDATE_RESPONSE)
-    assert [p.hash for p in ours.pointers] == [d.pointer_hash for d in theirs], (ours, theirs)
-    ours = span_autolink.pointers_for_event(STREAM)
-    theirs = dl_span_pointers.calculate_span_pointers(STREAM_SOURCE, STREAM, True)
-    assert len(ours.pointers) == 1000 and not ours.issues
-    assert [p.hash for p in ours.pointers] == [d.pointer_hash for d in theirs]
+def lambda_environment(layout):
+    env = dict(
+        os.environ,
+        AWS_LAMBDA_FUNCTION_NAME="span-autolink-bench",
+        AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024",
+        AWS_REGION="us-east-1",
+        AWS_EXECUTION_ENV=f"AWS_Lambda_python{sys.version_info[0]}.{sys.version_info[1]}",
+        LAMBDA_TASK_ROOT=HERE,
+        # What datadog_lambda.config sets before ddtrace loads in Lambda.
+        DD_INSTRUMENTATION_TELEMETRY_ENABLED="false",
+    )
+    if layout == "datadog-lambda":
+        env.update(
+            DD_TRACE_ENABLED="true",
+            DD_TRACE_AGENT_URL=f"http://127.0.0.1:{closed_port()}",
+            DD_FLUSH_TO_LOG="true",
+            DD_TRACE_STARTUP_LOGS="false",
+            DD_SERVICE="span-autolink-bench",
+        )
+    return env
 
 
-def single_calls():
-    put_ours = lambda: span_autolink.pointers_for_response("s3", "PutObject", PUT_REQUEST, PUT_RESPONSE)  # noqa: E731
-    put_theirs = lambda: dd_extract({}, "s3", "PutObject", PUT_REQUEST, PUT_RESPONSE)  # noqa: E731
-    upd_ours = lambda: span_autolink.pointers_for_response("dynamodb", "UpdateItem", UPDATE_REQUEST, UPDATE_RESPONSE)  # noqa: E731
-    upd_theirs = lambda: dd_extract({}, "dynamodb", "UpdateItem", UPDATE_REQUEST, UPDATE_RESPONSE)  # noqa: E731
-    row("PutObject vs ddtrace", *compare(put_ours, put_theirs, 2000), 1.0)
-    row("UpdateItem vs ddtrace", *compare(upd_ours, upd_theirs, 2000), 1.0)
+LAYOUTS = ("clean", "datadog-lambda", "opentelemetry")
 
 
-def stream():
-    ours = lambda: span_autolink.pointers_for_event(STREAM)  # noqa: E731
-    theirs = lambda: dl_span_pointers.calculate_span_pointers(STREAM_SOURCE, STREAM, True)  # noqa: E731
-    return row("1,000-record stream vs datadog-lambda", *compare(ours, theirs, 5), 0.5, ms)
+def hot_path():
+    """The comparison in each layout's own process; ratios are taken inside
+    each process, side by side."""
+    print(f"hot path: ours / theirs, medians of {calls.ROUNDS} alternating rounds, each layout its own process")
+    verdicts = []
+    for layout in LAYOUTS:
+        env = dict(os.environ) if layout == "clean" else lambda_environment(layout)
+        done = subprocess.run(
+            [sys.executable, os.path.join(HERE, "layout.py"), layout], env=env, capture_output=True, text=True, cwd=HERE
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"layout {layout} failed:\n{done.stderr[-3000:]}")
+        results = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"  {layout}:")
+        for name, ours, theirs, target, unit in results:
+            ratio = ours / theirs
+            fmt = us if unit == "us" else ms
+            verdict = "meets" if ratio <= target else "misses"
+            verdicts.append(ratio <= target)
+            print(f"    {name:<38} ours {fmt(ours)}  theirs {fmt(theirs)}  ratio {ratio:5.2f}  (target <= {target}: {verdict})")
+    return all(verdicts)
 
 
 def breakdown():
     """Where one call's time goes (medians of the parts, timed alone)."""
     runtime = _runtime.runtime
+    calls.put_ours()
     walk_request, walk_response = _generated.CALLS[span_autolink._autolink.operations[("s3", "PutObject")]]
     code = span_autolink._autolink.operations[("s3", "PutObject")]
     walk = lambda: (code, walk_request(PUT_REQUEST), walk_response(PUT_RESPONSE))  # noqa: E731
@@ -298,19 +234,22 @@ def sizes():
 
 def main():
     print(f"span-autolink {span_autolink.__version__}, backend {_runtime.backend()}, Python {sys.version.split()[0]}, "
-          f"{ROUNDS} alternating rounds, medians")
-    check_same_answers()
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    hot_path()
+    calls.check_same_answers()
     gc.collect()
-    single_calls()
-    stream()
     breakdown()
     cold_start()
     sizes()
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
-    if os.environ.get("BENCH_ONLY") == "cold":
+    only = os.environ.get("BENCH_ONLY")
+    if only == "cold":
         cold_start()
         sizes()
+    elif only == "hot":
+        hot_path()
     else:
         main()
