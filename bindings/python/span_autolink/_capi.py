@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - other interpreters
 # much as starting the interpreter, on every cold start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, NoReturn, Optional
+    from typing import Any, Callable, Dict, NoReturn, Optional, Tuple
 
 from ._generated import RETAINED
 from ._host import EXPORTS, GREW, HostError, Trap
@@ -138,6 +138,8 @@ class CApi:
 
         self.config_new = fn("wasm_config_new", V)
         self.config_parallel = fn("wasmtime_config_parallel_compilation_set", None, V, B)
+        self.config_target = fn("wasmtime_config_target_set", V, V, ctypes.c_char_p)
+        self.config_flag = fn("wasmtime_config_cranelift_flag_enable", None, V, ctypes.c_char_p)
         self.engine_new = fn("wasm_engine_new_with_config", V, V)
         self.module_new = fn("wasmtime_module_new", V, V, ctypes.c_char_p, S, V)
         self.module_deserialize = fn("wasmtime_module_deserialize", V, V, ctypes.c_char_p, S, V)
@@ -175,11 +177,21 @@ class CApi:
         self.trap_delete(trap)
         return Trap(message)
 
-    def engine(self) -> int:
+    def engine(self, cpu: Optional[Tuple[str, Tuple[str, ...]]] = None) -> int:
+        """An engine for this machine, or one that compiles for ``cpu``
+        (a target triple and the Cranelift CPU flags to enable; only for
+        ``precompile``: wasmtime aborts the process on a target or flag
+        it does not know)."""
         config = self.config_new()
         # No compiler thread pool: a pool does not survive fork(), and a
         # child that compiles would wait for it forever.
         self.config_parallel(config, False)
+        if cpu is not None:
+            err = self.config_target(config, cpu[0].encode())
+            if err:
+                raise self.take_error(err)
+            for flag in cpu[1]:
+                self.config_flag(config, flag.encode())
         engine = self.engine_new(config)  # takes ownership of config
         if not engine:
             raise HostError("wasmtime could not create an engine")

@@ -8,7 +8,7 @@ from __future__ import annotations
 # much as starting the interpreter, on every cold start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Optional
+    from typing import Any, Optional, Tuple
 
 from ._host import EXPORTS, GREW, HostError, Trap
 
@@ -24,9 +24,14 @@ class PublicApi:
         self.wasmtime = wasmtime
         self.version = version
 
-    def engine(self) -> Any:
+    def engine(self, cpu: Optional[Tuple[str, Tuple[str, ...]]] = None) -> Any:
+        """As ``_capi.CApi.engine``."""
         config = self.wasmtime.Config()
-        config.parallel_compilation = False  # as in _capi.CApi.engine
+        config.parallel_compilation = False
+        if cpu is not None:
+            config.target = cpu[0]
+            for flag in cpu[1]:
+                config.cranelift_flag_enable(flag)
         return self.wasmtime.Engine(config)
 
     def compile(self, engine: Any, wasm: bytes) -> Any:
