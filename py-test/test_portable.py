@@ -26,6 +26,10 @@ from test_cache import PROBE, WANT
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(span_autolink.__file__))
 AARCH64 = os.environ.get("SPAN_AUTOLINK_AARCH64")
+THIS_WASMTIME = _runtime.runtime.loaded().api.version
+# The wasmtime the wheel's modules are for (make test-python sets it; the
+# aarch64 Python has that wasmtime whichever this environment has).
+SHIPPED_WASMTIME = os.environ.get("SPAN_AUTOLINK_SHIPPED_WASMTIME") or THIS_WASMTIME
 QEMU_X86_64 = shutil.which("qemu-x86_64-static")
 QEMU_AARCH64 = shutil.which("qemu-aarch64-static")
 # CPUs older than this machine's, as qemu names them: x86-64 without AVX
@@ -85,8 +89,7 @@ def test_the_wheel_ships_a_module_for_each_architecture():
     shipped = sorted(os.listdir(os.path.join(PACKAGE_DIR, "precompiled")))
     with open(_runtime.WASM_PATH, "rb") as f:
         wasm = f.read()
-    version = _runtime.runtime.loaded().api.version
-    keys = {m: _cache.file_name(_cache.cache_key(wasm, version, "linux", m)) for m in ("x86_64", "aarch64")}
+    keys = {m: _cache.file_name(_cache.cache_key(wasm, SHIPPED_WASMTIME, "linux", m)) for m in ("x86_64", "aarch64")}
     assert shipped == sorted(keys.values())
 
 
@@ -97,6 +100,7 @@ x86_64_only = pytest.mark.skipif(
 
 
 @x86_64_only
+@pytest.mark.skipif(THIS_WASMTIME != SHIPPED_WASMTIME, reason="the wheel's modules are for another wasmtime")
 @pytest.mark.parametrize("cpu", X86_64_CPUS)
 def test_the_shipped_x86_64_module_loads_on_older_cpus(cpu, tmp_path):
     """No cache, nothing but the wheel: its module is used, and every
@@ -106,6 +110,19 @@ def test_the_shipped_x86_64_module_loads_on_older_cpus(cpu, tmp_path):
     result = run([QEMU_X86_64, "-cpu", cpu, sys.executable, "-c", CONFORMANCE], env)
     assert result["source"] == "precompiled"
     assert result["outcomes"] == expected_outcomes()
+
+
+@x86_64_only
+def test_precompile_compiles_for_older_cpus_with_this_wasmtime(tmp_path):
+    """``precompile`` (portable) with this environment's wasmtime, whose
+    Cranelift must know the CPU flags it names: its module is used on the
+    oldest CPU it is for."""
+    pre = tmp_path / "portable"
+    done = subprocess.run([sys.executable, "-m", "span_autolink", "precompile", str(pre)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    env = dict(no_caches(tmp_path), SPAN_AUTOLINK_PRECOMPILED_DIR=str(pre))
+    result = json.loads(run_python(PROBE, env=env, prefix=[QEMU_X86_64, "-cpu", "Nehalem"], timeout=600).strip().splitlines()[-1])
+    assert result == {"hashes": WANT, "issues": [], "source": "precompiled"}
 
 
 @x86_64_only
@@ -160,7 +177,7 @@ def test_the_x86_64_module_is_refused_on_aarch64(tmp_path):
     copy = tmp_path / "package"
     shutil.copytree(PACKAGE_DIR, copy / "span_autolink", ignore=shutil.ignore_patterns("__pycache__", "precompiled"))
     shipped = os.path.join(PACKAGE_DIR, "precompiled")
-    here = _cache.file_name(_cache.cache_key(open(_runtime.WASM_PATH, "rb").read(), _runtime.runtime.loaded().api.version))
+    here = _cache.file_name(_cache.cache_key(open(_runtime.WASM_PATH, "rb").read(), SHIPPED_WASMTIME, "linux", "x86_64"))
     (aarch64_name,) = [n for n in os.listdir(shipped) if n != here]
     data = open(os.path.join(shipped, here), "rb").read()
     payload = data[len(_cache.MAGIC) + 64 + 32 :]

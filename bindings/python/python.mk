@@ -116,12 +116,12 @@ $(PY_PKG_WASM): wasm-abi $(JS_DIR)/node_modules/.installed
 # newest supported wasmtime, then with the lowest (test-python-low).
 test-python: py-package $(PY_AGENT_STAMP) $(PY_VENV_LOW_STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
-	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY_LOW) SPAN_AUTOLINK_AARCH64=$(CURDIR)/$(PY_AARCH64) ../$(PY) -m pytest -q -p no:cacheprovider
+	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY_LOW) SPAN_AUTOLINK_AARCH64=$(CURDIR)/$(PY_AARCH64) SPAN_AUTOLINK_SHIPPED_WASMTIME=$(WASMTIME_NEWEST) ../$(PY) -m pytest -q -p no:cacheprovider
 	$(MAKE) --no-print-directory test-python-low
 
 test-python-low: py-package $(PY_VENV_LOW_STAMP)
 	$(PY_LOW) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
-	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY) SPAN_AUTOLINK_AARCH64=$(CURDIR)/$(PY_AARCH64) ../$(PY_LOW) -m pytest -q -p no:cacheprovider \
+	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY) SPAN_AUTOLINK_AARCH64=$(CURDIR)/$(PY_AARCH64) SPAN_AUTOLINK_SHIPPED_WASMTIME=$(WASMTIME_NEWEST) ../$(PY_LOW) -m pytest -q -p no:cacheprovider \
 		--ignore=e2e/test_opentelemetry_e2e.py --ignore=e2e/test_opentelemetry_hooks_e2e.py --ignore=e2e/test_ddtrace_e2e.py
 
 bench-python: py-package
