@@ -126,6 +126,26 @@ def test_precompile_compiles_for_older_cpus_with_this_wasmtime(tmp_path):
 
 
 @x86_64_only
+def test_precompile_through_wasmtimes_public_api(tmp_path):
+    """The public-API backend names the same CPU, where its wasmtime's
+    Python API can (Config.cranelift_flag_enable); where it cannot,
+    precompile says so and exits 1, writing nothing."""
+    import wasmtime
+
+    pre = tmp_path / "public"
+    env = dict(os.environ, SPAN_AUTOLINK_WASMTIME_API="public")
+    done = subprocess.run([sys.executable, "-m", "span_autolink", "precompile", str(pre)], capture_output=True, text=True, env=env)
+    if not hasattr(wasmtime.Config(), "cranelift_flag_enable"):
+        assert done.returncode == 1 and "cannot name CPU features" in done.stderr, done.stderr
+        assert not os.path.exists(pre) or not os.listdir(pre)
+        return
+    assert done.returncode == 0, done.stderr
+    env = dict(no_caches(tmp_path), SPAN_AUTOLINK_PRECOMPILED_DIR=str(pre), SPAN_AUTOLINK_WASMTIME_API="public")
+    result = json.loads(run_python(PROBE, env=env, prefix=[QEMU_X86_64, "-cpu", "Nehalem"], timeout=600).strip().splitlines()[-1])
+    assert result == {"hashes": WANT, "issues": [], "source": "precompiled"}
+
+
+@x86_64_only
 def test_a_module_for_this_cpu_only_is_refused_on_an_older_one_and_rebuilt(tmp_path):
     """``precompile --cpu native`` on this machine uses CPU features an
     older x86_64 lacks: there wasmtime refuses it, the first call compiles

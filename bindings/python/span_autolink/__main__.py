@@ -29,8 +29,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         choices=("portable", "native"),
         default="portable",
         help="portable (default): for every CPU of this architecture a Lambda function may run on "
-        "(x86-64-v2, aarch64 baseline); native: for this machine's CPU only (refused, and compiled "
-        "at the first call, on a machine that lacks one of its features)",
+        "(on Linux: x86-64-v2, the aarch64 baseline; elsewhere this machine's CPU); native: for this "
+        "machine's CPU only (refused, and compiled at the first call, on a machine that lacks one of "
+        "its features)",
     )
     args = parser.parse_args(argv)
 

@@ -29,9 +29,15 @@ class PublicApi:
         config = self.wasmtime.Config()
         config.parallel_compilation = False
         if cpu is not None:
+            enable = getattr(config, "cranelift_flag_enable", None)
+            if cpu[1] and enable is None:
+                raise HostError(
+                    f"wasmtime {self.version}'s Python API cannot name CPU features: "
+                    "precompile with --cpu native, or without SPAN_AUTOLINK_WASMTIME_API=public"
+                )
             config.target = cpu[0]
             for flag in cpu[1]:
-                config.cranelift_flag_enable(flag)
+                enable(flag)
         return self.wasmtime.Engine(config)
 
     def compile(self, engine: Any, wasm: bytes) -> Any:
