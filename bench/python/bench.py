@@ -23,23 +23,30 @@ comparison. datadog-lambda's once-per-event metric submission is switched
 off, so only pointer work is timed.
 """
 
-import gc
-import json
 import os
-import socket
-import statistics
-import subprocess
-import sys
-import shutil
-import tempfile
-import time
 
-import span_autolink
-from span_autolink import _generated, _runtime, _values
-from span_autolink._outcome import Reader
+# Importing datadog_lambda (calls.py does) changes os.environ, as it does
+# in Lambda: instrumentation telemetry off before ddtrace loads, and so on.
+# The layouts' processes start from the environment as it was before, or
+# the clean interpreter would run ddtrace as configured for Lambda.
+ENVIRON = dict(os.environ)
 
-import calls
-from calls import PUT_REQUEST, PUT_RESPONSE, STREAM, per_call
+import gc  # noqa: E402
+import json  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import span_autolink  # noqa: E402
+from span_autolink import _generated, _runtime, _values  # noqa: E402
+from span_autolink._outcome import Reader  # noqa: E402
+
+import calls  # noqa: E402
+from calls import PUT_REQUEST, PUT_RESPONSE, STREAM, per_call  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -62,7 +69,7 @@ def closed_port():
 
 def lambda_environment(layout):
     env = dict(
-        os.environ,
+        ENVIRON,
         AWS_LAMBDA_FUNCTION_NAME="span-autolink-bench",
         AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024",
@@ -92,7 +99,7 @@ def hot_path():
     print(f"hot path: ours / theirs, medians of {calls.ROUNDS} alternating rounds, each layout its own process")
     verdicts = []
     for layout in LAYOUTS:
-        env = dict(os.environ) if layout == "clean" else lambda_environment(layout)
+        env = dict(ENVIRON) if layout == "clean" else lambda_environment(layout)
         done = subprocess.run(
             [sys.executable, os.path.join(HERE, "layout.py"), layout], env=env, capture_output=True, text=True, cwd=HERE
         )
@@ -167,7 +174,7 @@ def cold_once(code, env):
     """(seconds inside, wall seconds, source, RSS kB, CPU seconds): the CPU
     time (user + system, from the child's rusage) is what a machine loaded
     by others changes least."""
-    env = dict(os.environ, **env)
+    env = dict(ENVIRON, **env)
     start = time.perf_counter()
     proc = subprocess.Popen(
         PIN + [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tempfile.gettempdir()
