@@ -96,7 +96,7 @@ LAYOUTS = ("clean", "datadog-lambda", "opentelemetry")
 def hot_path():
     """The comparison in each layout's own process; ratios are taken inside
     each process, side by side."""
-    print(f"hot path: ours / theirs, medians of {calls.ROUNDS} alternating rounds, each layout its own process")
+    print(f"hot path: ours / theirs, CPU time per call, medians of {calls.ROUNDS} alternating rounds, each layout its own process")
     verdicts = []
     for layout in LAYOUTS:
         env = dict(ENVIRON) if layout == "clean" else lambda_environment(layout)
