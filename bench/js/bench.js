@@ -282,6 +282,11 @@ console.log(JSON.stringify([Number(loaded - start), Number(end - loaded)]));`;
 {
   const which = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' });
   const pin = which.status === 0 ? ['taskset', '-c', '0'] : [];
+  // The lowest real-time priority (SCHED_FIFO 1) for this process and the
+  // ones it starts, where permitted: on a machine shared with other work
+  // the wall clock otherwise also counts the time a fresh process waits
+  // for its CPU, and a Lambda function's CPU runs no one else's work.
+  const realTime = spawnSync('chrt', ['-f', '-p', '1', String(process.pid)], { encoding: 'utf8' }).status === 0;
   // RSS and the CPU time (user + system) the process has used, at its end:
   // CPU time is what a machine loaded by others changes least.
   const END = `;{const u=process.resourceUsage();console.error(JSON.stringify([process.memoryUsage().rss,(u.userCPUTime+u.systemCPUTime)*1000]))}`;
@@ -297,9 +302,13 @@ console.log(JSON.stringify([Number(loaded - start), Number(end - loaded)]));`;
   };
   const bare = [];
   const ourRuns = [];
-  for (let i = 0; i < 7; i++) {
-    bare.push(once(`0${END}`));
-    ourRuns.push(once(COLD + END));
+  try {
+    for (let i = 0; i < 7; i++) {
+      bare.push(once(`0${END}`));
+      ourRuns.push(once(COLD + END));
+    }
+  } finally {
+    if (realTime) spawnSync('chrt', ['-o', '-p', '0', String(process.pid)]);
   }
   const base = median(bare.map((r) => r[0]));
   const extra = median(ourRuns.map((r) => r[0])) - base;
@@ -308,7 +317,8 @@ console.log(JSON.stringify([Number(loaded - start), Number(end - loaded)]));`;
   const rss = median(ourRuns.map((r) => r[1])) - median(bare.map((r) => r[1]));
   const verdict = (ns) => (ns <= 6e6 ? 'meets' : 'misses');
   console.log(
-    `cold start, ${pin.length ? 'taskset -c 0' : 'NOT pinned (no taskset)'}, median of 7, whole process minus a bare node ` +
+    `cold start, ${pin.length ? 'taskset -c 0' : 'NOT pinned (no taskset)'}, ` +
+      `${realTime ? 'SCHED_FIFO' : 'not real-time (not permitted)'}, median of 7, whole process minus a bare node ` +
       `(wall ${format(base)}, CPU ${format(baseCpu)}): wall ${format(extra)}, CPU ${format(extraCpu)}; ` +
       `target <= 6 ms: ${verdict(extra)}/${verdict(extraCpu)}; RSS after the call +${(rss / 1048576).toFixed(1)} MB`
   );
