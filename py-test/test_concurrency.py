@@ -196,7 +196,7 @@ def test_what_one_thread_teaches_serves_every_thread():
     ]
     barrier = threading.Barrier(8)
     taught = threading.Event()
-    got, want = [], []
+    results = []  # (got, want) of each put, appended as one pair: threads interleave
 
     def work(thread):
         barrier.wait()
@@ -212,12 +212,12 @@ def test_what_one_thread_teaches_serves_every_thread():
             outcome = span_autolink.pointers_for_response(
                 "dynamodb", "PutItem", {"TableName": "threads-table", "Item": {"pk": {"S": key}, "n": {"N": "1"}}}, {}
             )
-            got.append(triples(outcome))
-            want.append([("aws.dynamodb.item", "d", ddb_hash("threads-table", ("pk", key)))])
+            results.append((triples(outcome), [("aws.dynamodb.item", "d", ddb_hash("threads-table", ("pk", key)))]))
 
     threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(got) == 800 and got == want
+    got, want = [r[0] for r in results], [r[1] for r in results]
+    assert len(results) == 800 and got == want

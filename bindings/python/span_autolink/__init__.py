@@ -118,19 +118,6 @@ class _Autolink:
         self.operations[(service, operation)] = code
         return code
 
-    def response(self, code: int, data: bytes, config: bytes) -> bytes:
-        def call(inst: Any) -> bytes:
-            if inst.config != config:
-                inst.config = None  # unknown until sa_configure returns
-                inst.roundtrip("sa_configure", config)
-                inst.config = config
-            out: bytes = inst.roundtrip("sa_pointers_for_response", data)
-            return out
-
-        # DynamoDB calls go to the instance that keeps tables' key names.
-        out: bytes = (self.runtime.using_keyed if code in self.keyed else self.runtime.using)(call)
-        return out
-
     def code(self, service: Any, operation: Any) -> int:
         """The call's operation code (255: no rule reads it, or the names
         are not text), asked of the module once per spelling; the settings
@@ -238,7 +225,9 @@ def _pointers(
             request = {**(request if isinstance(request, Mapping) else {}), "StreamArn": stream_arn}
         data = a.encode((code, walk_request(request), walk_response(response)))
         config = a.config if keys is None else _config_text(keys)
-        out = a.response(code, data, config)
+        # DynamoDB calls go to the instance that keeps tables' key names.
+        serve = a.runtime.serve_keyed if code in a.keyed else a.runtime.serve
+        out = serve("sa_pointers_for_response", data, config)
         if tables is not None:
             tables += a.reader.tables(out)
         return a.reader.outcome(out)
@@ -267,7 +256,7 @@ def pointers_for_event(event: Any) -> Outcome:
         if not current.enabled:
             return EMPTY
         data = a.encode(a.walkers.EVENT(event))
-        return a.reader.outcome(a.runtime.using(lambda inst: inst.roundtrip("sa_pointers_for_event", data)))
+        return a.reader.outcome(a.runtime.serve("sa_pointers_for_event", data))
     except Exception as e:
         return _answer(e, "event")
 

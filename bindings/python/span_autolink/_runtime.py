@@ -168,46 +168,70 @@ class Runtime:
     def using(self, work: Callable[[Any], T]) -> T:
         """``work(instance)`` on an idle instance; an instance whose call
         raised is closed, never lent again."""
+        result: T = self.serve("", b"", None, work)
+        return result
+
+    def serve(
+        self, name: str, data: bytes, config: Optional[bytes] = None, work: Optional[Callable[[Any], Any]] = None
+    ) -> Any:
+        """On an idle instance: ``work(instance)`` when given; else the
+        output of export ``name`` for ``data``, after ``sa_configure`` with
+        ``config`` when the instance has another configuration (the calls
+        on a traced request's path, which so make no function per call)."""
         module = self.module or self.loaded()
         pool = module.pool
         try:
             inst = pool.pop()
         except IndexError:
             inst = module.new_instance()
-        result = self._run(inst, work)
+        result = self._run(inst, name, data, config, work)
         if inst.store is not None:
             pool.append(inst)
         return result
 
-    def using_keyed(self, work: Callable[[Any], T]) -> T:
-        """``work(instance)`` on the instance that serves DynamoDB calls,
-        which keeps what they showed of tables' key names; one caller at a
-        time. An instance whose call raised is replaced (and what it knew
-        with it)."""
+    def serve_keyed(
+        self, name: str, data: bytes, config: Optional[bytes] = None, work: Optional[Callable[[Any], Any]] = None
+    ) -> Any:
+        """``serve`` on the instance that serves DynamoDB calls, which keeps
+        what they showed of tables' key names; one caller at a time. An
+        instance whose call raised is replaced (and what it knew with it)."""
         module = self.module or self.loaded()
         with module.keyed_lock:
             inst = module.keyed
             if inst is None:
                 inst = module.keyed = module.new_instance()
             try:
-                return self._run(inst, work)
+                return self._run(inst, name, data, config, work)
             finally:
                 if inst.store is None:
                     module.keyed = None
 
-    def _run(self, inst: Any, work: Callable[[Any], T]) -> T:
-        """``work(inst)``; an instance whose call raised, or whose memory
-        grew beyond what is kept, is closed (its ``store`` then is None)."""
+    def using_keyed(self, work: Callable[[Any], T]) -> T:
+        """``work(instance)`` on the instance that serves DynamoDB calls."""
+        result: T = self.serve_keyed("", b"", None, work)
+        return result
+
+    def _run(self, inst: Any, name: str, data: bytes, config: Optional[bytes], work: Optional[Callable[[Any], Any]]) -> Any:
+        """``serve``'s work on ``inst``; an instance whose call raised, or
+        whose memory grew beyond what is kept, is closed (its ``store``
+        then is None)."""
         try:
             if self.trap_next:
                 self.trap_next = False
                 inst.call("sa_test_trap")
                 raise HostError("sa_test_trap did not trap")
-            result = work(inst)
+            if work is not None:
+                result = work(inst)
+            else:
+                if config is not None and inst.config != config:
+                    inst.config = None  # unknown until sa_configure returns
+                    inst.roundtrip("sa_configure", config)
+                    inst.config = config
+                result = inst.roundtrip(name, data)
         except BaseException:
             inst.close()
             raise
-        if inst.memory_size() > MEMORY_KEPT:
+        if inst.size > MEMORY_KEPT:
             # Linear memory never shrinks: an instance an outsized input
             # grew goes, and its memory with it (ABI.md, "Buffers").
             inst.close()
