@@ -6,6 +6,9 @@ same inputs, medians, ratios ours/theirs. ``make bench-python``.
   three process layouts (layout.py), each its own process: a clean
   interpreter; a Lambda function under datadog-lambda's handler wrapper;
   a Lambda function under OpenTelemetry's Lambda instrumentation
+* feeding the key-name registry, in this process: a DynamoDB call no rule
+  reads against the dict lookup that answers it, a read that teaches key
+  names, a put whose key names were learned against one configured
 * where one call's time goes, in this process
 * cold start in a fresh interpreter on one CPU (``taskset -c 0``), to the
   first pointer, whole process minus the bare interpreter, median of 7
@@ -114,6 +117,78 @@ def hot_path():
             verdicts.append(ratio <= target)
             print(f"    {name:<38} ours {fmt(ours)}  theirs {fmt(theirs)}  ratio {ratio:5.2f}  (target <= {target}: {verdict})")
     return all(verdicts)
+
+def key_names():
+    """What feeding the key-name registry costs (#22): the integrations pass
+    every DynamoDB call; one no rule reads must cost no more than the lookup
+    of its operation code."""
+    query_request = {
+        "TableName": "orders",
+        "KeyConditionExpression": "customerId = :c",
+        "ExpressionAttributeValues": {":c": {"S": "customer#000042"}},
+    }
+    query_response = {"Items": [dict(calls.UPDATE_REQUEST["Key"], status={"S": "SHIPPED"})], "Count": 1, **calls.UPDATE_RESPONSE}
+    get_request = {"TableName": "orders", "Key": calls.UPDATE_REQUEST["Key"], "ProjectionExpression": "status"}
+    get_response = {"Item": {"status": {"S": "SHIPPED"}}, **calls.UPDATE_RESPONSE}
+    description = {
+        "Table": {
+            "TableName": "orders-described",
+            "KeySchema": [{"AttributeName": "customerId", "KeyType": "HASH"}, {"AttributeName": "orderId", "KeyType": "RANGE"}],
+            "AttributeDefinitions": [{"AttributeName": "customerId", "AttributeType": "S"}],
+            "TableStatus": "ACTIVE",
+        },
+        **calls.UPDATE_RESPONSE,
+    }
+    item = dict(calls.UPDATE_REQUEST["Key"], status={"S": "SHIPPED"}, total={"N": "42.50"})
+    operations = span_autolink._autolink.operations
+    query = lambda: span_autolink.pointers_for_response("dynamodb", "Query", query_request, query_response)  # noqa: E731
+    assert query() == span_autolink.Outcome()
+    lookup = lambda: operations.get(("dynamodb", "Query"))  # noqa: E731
+    a, b = calls.compare(query, lookup, 20000)
+    print(f"a call no rule reads (Query), public API   {us(a)}; the dict lookup alone {us(b)}; ratio {a / b:.1f}")
+    import span_autolink.opentelemetry as sa_otel
+
+    request_hook, response_hook = sa_otel.make_hooks()
+
+    class Span:
+        """What the hooks touch of an SDK span."""
+
+        attributes = {"cloud.region": "us-east-1"}
+
+        def add_link(self, *args):
+            pass
+
+    span = Span()
+
+    def through_hooks():
+        request_hook(span, "dynamodb", "Query", query_request)
+        response_hook(span, "dynamodb", "Query", query_response)
+
+    a, b = calls.compare(through_hooks, lookup, 20000)
+    print(f"the same call through the OpenTelemetry request and response hooks {us(a)}; ratio to the lookup {a / b:.1f}")
+    get = lambda: span_autolink.pointers_for_response("dynamodb", "GetItem", get_request, get_response)  # noqa: E731
+    update = lambda: span_autolink.pointers_for_response("dynamodb", "UpdateItem", calls.UPDATE_REQUEST, calls.UPDATE_RESPONSE)  # noqa: E731
+    a, b = calls.compare(get, update, 2000)
+    print(f"a read that teaches (GetItem)              {us(a)}; UpdateItem (one pointer) {us(b)}; ratio {a / b:.2f}")
+    describe = lambda: span_autolink.pointers_for_response(  # noqa: E731
+        "dynamodb", "DescribeTable", {"TableName": "orders-described"}, description
+    )
+    a, _ = calls.compare(describe, lookup, 2000)
+    print(f"a table description that teaches (DescribeTable) {us(a)}")
+    learned = lambda: span_autolink.pointers_for_response(  # noqa: E731
+        "dynamodb", "PutItem", {"TableName": "orders-described", "Item": item}, calls.UPDATE_RESPONSE
+    )
+    # A table no call showed ("orders" was, by the reads above), configured
+    # as the environment variable gives it: JSON text, not a dict to serialize.
+    setting = '{"orders-configured": ["customerId", "orderId"]}'
+    configured = lambda: span_autolink.pointers_for_response(  # noqa: E731
+        "dynamodb", "PutItem", {"TableName": "orders-configured", "Item": item}, calls.UPDATE_RESPONSE,
+        dynamodb_primary_keys=setting,
+    )
+    for outcome in (learned(), configured()):
+        assert len(outcome.pointers) == 1 and not outcome.issues, outcome
+    a, b = calls.compare(learned, configured, 2000)
+    print(f"PutItem, key names learned                 {us(a)}; configured {us(b)}; ratio {a / b:.2f}")
 
 
 def breakdown():
@@ -289,6 +364,7 @@ def main():
     hot_path()
     calls.check_same_answers()
     gc.collect()
+    key_names()
     breakdown()
     cold_start()
     sizes()

@@ -10,5 +10,6 @@ export const {
   keepForSampling,
   settings,
   reloadEnvironment,
+  forgetTables,
 } = api;
 export default api;

@@ -4,6 +4,7 @@ use crate::hash::{Batch, PointerHash};
 use crate::issue::{Issue, IssueCode};
 use crate::pointer::{Direction, Pointer, PointerKind};
 use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::{self, Write as _};
 
@@ -13,6 +14,10 @@ use core::fmt::{self, Write as _};
 pub struct Outcome {
     pub pointers: Vec<Pointer>,
     pub issues: Vec<Issue>,
+    /// Tables whose key names a put needed and no source gave
+    /// (`table_not_configured`), each once: a host that may ask DynamoDB
+    /// (DescribeTable, opt-in) asks for these. Only names DynamoDB takes.
+    pub unknown_tables: Vec<String>,
     /// Where pointers wait for their hashes, while an entry point that
     /// makes many of them runs (see [`Outcome::batched`]).
     batch: Option<Batch>,
@@ -56,6 +61,15 @@ impl Outcome {
             if let Some(pointer) = self.pointers.last_mut() {
                 pointer.hash = PointerHash::of(components);
             }
+        }
+    }
+
+    /// Notes a table whose key names a put needed and nobody knows.
+    pub(crate) fn unknown_table(&mut self, table: &str) {
+        if crate::dynamodb::table::is_table_name(table)
+            && !self.unknown_tables.iter().any(|t| t == table)
+        {
+            self.unknown_tables.push(String::from(table));
         }
     }
 
