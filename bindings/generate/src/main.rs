@@ -226,6 +226,11 @@ pub fn constants() -> Vec<Constant> {
             Value::Number(limits::MAX_LIST_ITEMS),
         ),
         constant(
+            "MAX_CONFIGURATION_VALUES",
+            Some("values a key-name configuration given as an object may hold (ABI.md)"),
+            Value::Number(limits::MAX_CONFIGURATION_VALUES),
+        ),
+        constant(
             "RETAINED",
             Some("inputs and outputs longer than this give their buffer back (ABI.md)"),
             Value::Number(instance::RETAINED),

@@ -13,9 +13,6 @@ const { Reader } = require('./reader');
 
 const NO_OPERATION = 255; // what the module answers for a call no rule reads: it neither points nor teaches
 const OPERATIONS_KEPT = 4096; // callers that invent operation names must not grow the cache forever
-// Values in a key-name configuration given as an object: far more than
-// tables and key names of any account.
-const CONFIGURATION_VALUES = 100000;
 
 class Autolink {
   constructor() {
@@ -156,7 +153,7 @@ class Autolink {
       // Counted, since a value that shares its parts would otherwise be
       // written out in full, exponentially.
       text = JSON.stringify(keys, (_, value) => {
-        if (++values > CONFIGURATION_VALUES) throw BOUNDS.items;
+        if (++values > generated.MAX_CONFIGURATION_VALUES) throw BOUNDS.items;
         return value;
       });
     } catch (_) {

@@ -1907,6 +1907,8 @@ module.exports = {
   MAX_DEPTH: 128,
   MAX_INPUT_BYTES: 33554432,
   MAX_LIST_ITEMS: 1000000,
+  /** Values a key-name configuration given as an object may hold (ABI.md). */
+  MAX_CONFIGURATION_VALUES: 100000,
   /** Inputs and outputs longer than this give their buffer back (ABI.md). */
   RETAINED: 1048576,
   /** An instance whose memory grew beyond this is replaced after its call (ABI.md). */

@@ -382,11 +382,6 @@ def reload_environment() -> None:
     _autolink.settings = None
 
 
-# Values in a key-name configuration given as a mapping: far more than
-# tables and key names of any account.
-_CONFIGURATION_VALUES = 100_000
-
-
 def _config_text(keys: PrimaryKeys) -> bytes:
     if isinstance(keys, str):
         return _encoded(str.__str__(keys))
@@ -403,11 +398,14 @@ class _Configuration:
     its parts would otherwise be written out in full, exponentially."""
 
     def __init__(self) -> None:
+        from ._generated import MAX_CONFIGURATION_VALUES
+
         self.values = 0
+        self.most = MAX_CONFIGURATION_VALUES
 
     def copy(self, value: Any, depth: int) -> Any:
         self.values += 1
-        if self.values > _CONFIGURATION_VALUES or depth > 64:
+        if self.values > self.most or depth > 64:
             raise ValueError("the configuration is larger than any account's tables")
         if value is None or type(value) in (str, int, float, bool):
             return value

@@ -12,6 +12,7 @@ ABI_VERSION = 3
 MAX_DEPTH = 128
 MAX_INPUT_BYTES = 33554432
 MAX_LIST_ITEMS = 1000000
+MAX_CONFIGURATION_VALUES = 100000  # values a key-name configuration given as an object may hold (ABI.md)
 RETAINED = 1048576  # inputs and outputs longer than this give their buffer back (ABI.md)
 MEMORY_KEPT = 67108864  # an instance whose memory grew beyond this is replaced after its call (ABI.md)
 TOO_DEEP = "the input nests deeper than 128 levels, more than any AWS input"
