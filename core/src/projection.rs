@@ -102,6 +102,16 @@ const STREAM_ARN: Projection = Fields(&[("StreamArn", All)]);
 const STREAM_RECORDS: Projection = Each(&Fields(&[("eventName", All), ("dynamodb", CHANGE)]));
 const RECEIVED_STREAM_RECORDS: Projection = output!("Records", STREAM_RECORDS);
 
+// Either service's records, for the GetRecords of a caller that does not
+// say which answered: what tells them apart (`dynamodb`) and what each reads.
+const ANY_RECORDS: Projection = Each(&Fields(&[
+    ("Data", All),
+    ("ApproximateArrivalTimestamp", All),
+    ("eventName", All),
+    ("dynamodb", CHANGE),
+]));
+const RECEIVED_ANY_RECORDS: Projection = output!("Records", ANY_RECORDS);
+
 const S3_OBJECT_FIELDS: Projection = Fields(&[
     ("bucket", Fields(&[("name", All)])),
     (
@@ -156,6 +166,7 @@ impl Operation {
             Operation::Receive(Receive::SqsMessages) => (&NOTHING, &RECEIVED_MESSAGES),
             Operation::Receive(Receive::KinesisRecords) => (&NOTHING, &RECEIVED_KINESIS_RECORDS),
             Operation::Receive(Receive::StreamRecords) => (&STREAM_ARN, &RECEIVED_STREAM_RECORDS),
+            Operation::Receive(Receive::AnyRecords) => (&STREAM_ARN, &RECEIVED_ANY_RECORDS),
             Operation::KeyNames(
                 KeyNamesCall::CreateTable | KeyNamesCall::UpdateTable | KeyNamesCall::DeleteTable,
             ) => (&NOTHING, &TABLE_DESCRIPTION),

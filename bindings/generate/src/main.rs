@@ -265,6 +265,14 @@ pub fn constants() -> Vec<Constant> {
             ),
         ),
         constant(
+            "GET_RECORDS",
+            Some("code of a GetRecords of either service: the core tells which by its records"),
+            Value::Number(usize::from(
+                span_autolink::Operation::Receive(span_autolink::operation::Receive::AnyRecords)
+                    .code(),
+            )),
+        ),
+        constant(
             "SETTING_VARIABLES",
             None,
             Value::Texts(

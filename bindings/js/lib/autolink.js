@@ -41,6 +41,18 @@ class Autolink {
     if (!settings.enabled || typeof service !== 'string' || typeof operation !== 'string') return none();
     const code = this.operation(service, operation);
     if (code === NO_OPERATION) return none();
+    return this.pointersForCode(code, request, response, options, settings);
+  }
+
+  /** What GetRecords returned, of either service: the module tells which by the records. */
+  pointersForGetRecords(request, response, options) {
+    this.instance.checkAbandoned();
+    const settings = this.currentSettings();
+    if (!settings.enabled) return none();
+    return this.pointersForCode(generated.GET_RECORDS, request, response, options, settings);
+  }
+
+  pointersForCode(code, request, response, options, settings) {
     const keys = this.keyNames(options, settings);
     // Before the call's input is written: configuring takes the input buffer.
     if (keys !== this.instance.configured) this.configure(keys);
