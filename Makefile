@@ -14,6 +14,13 @@ ABI_WASM := target/abi/$(WASM_TARGET)/release/span_autolink_wasm.wasm
 # The wasm-bindgen build, before wasm-bindgen processes it.
 JS_WASM := target/js/$(WASM_TARGET)/release/span_autolink_wasm.wasm
 
+# Datadog's test agent (ddapm-test-agent), which the tracer suites of both
+# packages start: one venv, apart from py-venv's pinned ddtrace, installed
+# when missing or when this file changed.
+AGENT_VENV := target/agent-venv
+AGENT_STAMP := $(AGENT_VENV)/.span-autolink-deps
+AGENT_DEPS := ddapm-test-agent==1.69.1
+
 # The packages add their own targets, and name them in these lists.
 PACKAGES :=
 PACKAGE_TESTS :=
@@ -104,6 +111,11 @@ conformance-oracles:
 # (target/compat/*.json); fails unless span-autolink links in every flow.
 compatibility: test-python test-js
 	python3 docs/compatibility.py
+
+$(AGENT_STAMP): Makefile
+	@test -x $(AGENT_VENV)/bin/python || $(PYTHON) -m venv $(AGENT_VENV)
+	$(AGENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(AGENT_DEPS)
+	@touch $@
 
 fmt:
 	$(CARGO) fmt --all

@@ -37,11 +37,6 @@ PY_VENV_LOW_STAMP := $(PY_VENV_LOW)/.span-autolink-deps
 # The precompiled module the wheel ships (for the building machine's
 # platform and WASMTIME_NEWEST; any other platform or wasmtime never finds it).
 PY_PRECOMPILED := $(PY_DIR)/span_autolink/precompiled
-# Datadog's test agent, which py-test/e2e/test_ddtrace_e2e.py starts and
-# ddtrace sends to: a venv of its own, apart from the pinned ddtrace.
-PY_AGENT_VENV := target/py-agent-venv
-PY_AGENT_DEPS := ddapm-test-agent==1.69.1
-PY_AGENT_STAMP := $(PY_AGENT_VENV)/.span-autolink-deps
 
 .PHONY: py-package py-venv py-venv-low test-python test-python-low bench-python
 
@@ -49,11 +44,6 @@ PY_AGENT_STAMP := $(PY_AGENT_VENV)/.span-autolink-deps
 $(PY_VENV_STAMP): $(PY_DIR)/python.mk
 	@test -x $(PY) || $(PYTHON) -m venv $(PY_VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check $(PY_VENV_DEPS)
-	@touch $@
-
-$(PY_AGENT_STAMP): $(PY_DIR)/python.mk
-	@test -x $(PY_AGENT_VENV)/bin/python || $(PYTHON) -m venv $(PY_AGENT_VENV)
-	$(PY_AGENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(PY_AGENT_DEPS)
 	@touch $@
 
 py-venv: $(PY_VENV_STAMP)
@@ -81,7 +71,9 @@ $(PY_PKG_WASM): wasm-abi $(JS_DIR)/node_modules/.installed
 
 # The tests import the installed wheel, never bindings/python: with the
 # newest supported wasmtime, then with the lowest (test-python-low).
-test-python: py-package $(PY_AGENT_STAMP) $(PY_VENV_LOW_STAMP)
+# py-test/e2e/test_ddtrace_e2e.py starts Datadog's test agent from
+# AGENT_VENV (the Makefile).
+test-python: py-package $(AGENT_STAMP) $(PY_VENV_LOW_STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
 	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY_LOW) ../$(PY) -m pytest -q -p no:cacheprovider
 	$(MAKE) --no-print-directory test-python-low

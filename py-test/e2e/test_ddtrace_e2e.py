@@ -26,7 +26,7 @@ from e2e_support import CountingProxy, NoKeySetting, ddb_hash, read_stream, sqs_
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-AGENT = os.path.join(ROOT, "target", "py-agent-venv", "bin", "ddapm-test-agent")
+AGENT = os.path.join(ROOT, "target", "agent-venv", "bin", "ddapm-test-agent")
 
 QUEUE = "e2e-dd-s3"
 BUCKET = "e2e-dd-bucket"
