@@ -25,7 +25,8 @@ export type DdRequestHook = (span?: any, response?: any) => void;
 export interface DdHookOptions extends Options, LookupOptions {
   /**
    * Pointer sampling (0 to 1): a span whose pointer the core's keep rule
-   * keeps at this rate asks dd-trace to keep its trace (manual keep).
+   * keeps at this rate asks dd-trace to keep its trace (manual keep) and
+   * gets the tag `span_autolink.keep: 'true'`.
    * Default: SPAN_AUTOLINK_POINTER_SAMPLING.
    */
   pointerSampling?: number;
@@ -71,6 +72,9 @@ export function addPointers(span: DdSpan | null | undefined, outcome: Outcome, o
  */
 export function pointersForDdResponse(response: DdAwsResponse, options?: DdHookOptions, span?: DdSpan): Outcome;
 
+/** The tag (value `'true'`) a span whose pointer asks to keep its trace carries, for a retention filter. */
+export const KEEP_TAG: 'span_autolink.keep';
+
 declare const api: {
   instrument: typeof instrument;
   makeRequestHook: typeof makeRequestHook;
@@ -78,5 +82,6 @@ declare const api: {
   consumerRootSpan: typeof consumerRootSpan;
   addPointers: typeof addPointers;
   pointersForDdResponse: typeof pointersForDdResponse;
+  KEEP_TAG: typeof KEEP_TAG;
 };
 export default api;

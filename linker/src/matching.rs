@@ -6,7 +6,7 @@
 //! than that time plus the allowed clock skew, or else the earliest-ending
 //! one. A producer keeps every consumer that chose it.
 
-use crate::model::{Direction, Span, SpanRef};
+use crate::model::{Direction, PointerLink, Span, SpanRef};
 use std::collections::{HashMap, HashSet};
 
 /// How tolerant matching is of clocks that disagree.
@@ -57,29 +57,58 @@ pub(crate) const NO_PRODUCER: &str = "no span carries the d pointer of this kind
 pub(crate) const NO_CONSUMER: &str = "no span carries the u pointer of this kind and hash; the consumer's trace is missing from the input or its event reached no traced handler";
 pub(crate) const NOT_CHOSEN: &str = "every consumer of this pointer chose another write of the same object or item, closer to its change time";
 
+/// A pointer's identity: both sides of a hop carry the same kind and hash.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct PointerKey {
-    kind: String,
-    hash: String,
+    pub(crate) kind: String,
+    pub(crate) hash: String,
+}
+
+impl PointerKey {
+    pub(crate) fn of(pointer: &PointerLink) -> Self {
+        PointerKey {
+            kind: pointer.kind.clone(),
+            hash: pointer.hash.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
-struct Producer {
-    span: SpanRef,
-    end: u64,
+pub(crate) struct Producer {
+    pub(crate) span: SpanRef,
+    pub(crate) end: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
-struct Consumer {
-    span: SpanRef,
+pub(crate) struct Consumer {
+    pub(crate) span: SpanRef,
     /// The pointer's change time, or else the consumer span's start.
-    change_time: u64,
+    pub(crate) change_time: u64,
 }
 
-#[derive(Default)]
-struct Sides {
-    producers: Vec<Producer>,
-    consumers: Vec<Consumer>,
+impl Producer {
+    pub(crate) fn of(span: &Span) -> Self {
+        Producer {
+            span: span.id,
+            end: span.end_unix_nanos,
+        }
+    }
+}
+
+impl Consumer {
+    pub(crate) fn of(span: &Span, pointer: &PointerLink) -> Self {
+        Consumer {
+            span: span.id,
+            change_time: pointer.change_time.unwrap_or(span.start_unix_nanos),
+        }
+    }
+}
+
+/// The producers and consumers of one pointer, wherever they are kept.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Sides {
+    pub(crate) producers: Vec<Producer>,
+    pub(crate) consumers: Vec<Consumer>,
 }
 
 /// The pointers of every span added so far, by kind and hash.
@@ -114,24 +143,15 @@ impl Matcher {
     pub(crate) fn add_new(&mut self, span: &Span) -> Vec<(PointerKey, Direction)> {
         let mut new = Vec::new();
         for pointer in &span.pointers {
-            let key = PointerKey {
-                kind: pointer.kind.clone(),
-                hash: pointer.hash.clone(),
-            };
+            let key = PointerKey::of(pointer);
             if !self.seen.insert((span.id, key.clone(), pointer.direction)) {
                 continue;
             }
             new.push((key.clone(), pointer.direction));
             let sides = self.pointers.entry(key).or_default();
             match pointer.direction {
-                Direction::Downstream => sides.producers.push(Producer {
-                    span: span.id,
-                    end: span.end_unix_nanos,
-                }),
-                Direction::Upstream => sides.consumers.push(Consumer {
-                    span: span.id,
-                    change_time: pointer.change_time.unwrap_or(span.start_unix_nanos),
-                }),
+                Direction::Downstream => sides.producers.push(Producer::of(span)),
+                Direction::Upstream => sides.consumers.push(Consumer::of(span, pointer)),
             }
         }
         new
@@ -165,10 +185,7 @@ impl Matcher {
     /// Whether every pointer of the span has its other side.
     pub fn is_resolved(&self, span: &Span) -> bool {
         span.pointers.iter().all(|p| {
-            let key = PointerKey {
-                kind: p.kind.clone(),
-                hash: p.hash.clone(),
-            };
+            let key = PointerKey::of(p);
             self.pointers
                 .get(&key)
                 .is_some_and(|sides| match p.direction {
@@ -183,10 +200,7 @@ impl Matcher {
         let keys: HashSet<PointerKey> = spans
             .iter()
             .flat_map(|s| &s.pointers)
-            .map(|p| PointerKey {
-                kind: p.kind.clone(),
-                hash: p.hash.clone(),
-            })
+            .map(PointerKey::of)
             .collect();
         self.resolution_over(keys.iter())
     }
@@ -197,64 +211,75 @@ impl Matcher {
     }
 
     fn resolution_over<'a>(&self, keys: impl Iterator<Item = &'a PointerKey>) -> Resolution {
-        let mut resolution = Resolution::default();
-        for key in keys {
-            if let Some(sides) = self.pointers.get(key) {
-                self.resolve_pointer(key, sides, &mut resolution);
-            }
-        }
-        resolution.links.sort();
-        resolution.unmatched.sort();
-        resolution
+        resolve(
+            &self.options,
+            keys.filter_map(|key| Some((key, self.pointers.get(key)?))),
+        )
     }
+}
 
-    fn resolve_pointer(&self, key: &PointerKey, sides: &Sides, out: &mut Resolution) {
-        let unmatched = |span: SpanRef, direction, reason| Unmatched {
-            span,
+/// Pairs the sides of each pointer (SPEC section 10): the one rule, whichever
+/// store kept the sides.
+pub(crate) fn resolve<'a>(
+    options: &MatchOptions,
+    pointers: impl Iterator<Item = (&'a PointerKey, &'a Sides)>,
+) -> Resolution {
+    let mut resolution = Resolution::default();
+    for (key, sides) in pointers {
+        resolve_pointer(options, key, sides, &mut resolution);
+    }
+    resolution.links.sort();
+    resolution.unmatched.sort();
+    resolution
+}
+
+fn resolve_pointer(options: &MatchOptions, key: &PointerKey, sides: &Sides, out: &mut Resolution) {
+    let unmatched = |span: SpanRef, direction, reason| Unmatched {
+        span,
+        kind: key.kind.clone(),
+        hash: key.hash.clone(),
+        direction,
+        reason,
+    };
+    let producers = sides.producers.iter().map(|p| p.span);
+    let consumers = sides.consumers.iter().map(|c| c.span);
+    if sides.producers.is_empty() || sides.consumers.is_empty() {
+        let lonely = producers
+            .map(|p| unmatched(p, Direction::Downstream, NO_CONSUMER))
+            .chain(consumers.map(|c| unmatched(c, Direction::Upstream, NO_PRODUCER)));
+        out.unmatched.extend(lonely);
+        return;
+    }
+    let mut chosen = HashSet::new();
+    for consumer in &sides.consumers {
+        let Some(producer) = choose(options, &sides.producers, consumer.change_time) else {
+            continue;
+        };
+        chosen.insert(producer.span);
+        out.links.push(Link {
+            producer: producer.span,
+            consumer: consumer.span,
             kind: key.kind.clone(),
             hash: key.hash.clone(),
-            direction,
-            reason,
-        };
-        let producers = sides.producers.iter().map(|p| p.span);
-        let consumers = sides.consumers.iter().map(|c| c.span);
-        if sides.producers.is_empty() || sides.consumers.is_empty() {
-            let lonely = producers
-                .map(|p| unmatched(p, Direction::Downstream, NO_CONSUMER))
-                .chain(consumers.map(|c| unmatched(c, Direction::Upstream, NO_PRODUCER)));
-            out.unmatched.extend(lonely);
-            return;
-        }
-        let mut chosen = HashSet::new();
-        for consumer in &sides.consumers {
-            let Some(producer) = self.choose(&sides.producers, consumer.change_time) else {
-                continue;
-            };
-            chosen.insert(producer.span);
-            out.links.push(Link {
-                producer: producer.span,
-                consumer: consumer.span,
-                kind: key.kind.clone(),
-                hash: key.hash.clone(),
-            });
-        }
-        out.unmatched.extend(
-            sides
-                .producers
-                .iter()
-                .filter(|p| !chosen.contains(&p.span))
-                .map(|p| unmatched(p.span, Direction::Downstream, NOT_CHOSEN)),
-        );
+        });
     }
-
-    /// The producer of a consumer whose change time is `c`. Ties go to the earlier end, then the smaller ids, so the
-    /// answer does not depend on input order.
-    fn choose<'a>(&self, producers: &'a [Producer], c: u64) -> Option<&'a Producer> {
-        let latest_end = c.saturating_add(self.options.skew_nanos);
-        let in_time = producers
+    out.unmatched.extend(
+        sides
+            .producers
             .iter()
-            .filter(|p| p.end <= latest_end)
-            .min_by_key(|p| (p.end.abs_diff(c), p.end, p.span));
-        in_time.or_else(|| producers.iter().min_by_key(|p| (p.end, p.span)))
-    }
+            .filter(|p| !chosen.contains(&p.span))
+            .map(|p| unmatched(p.span, Direction::Downstream, NOT_CHOSEN)),
+    );
+}
+
+/// The producer of a consumer whose change time is `c`. Ties go to the
+/// earlier end, then the smaller ids, so the answer does not depend on input
+/// order.
+fn choose<'a>(options: &MatchOptions, producers: &'a [Producer], c: u64) -> Option<&'a Producer> {
+    let latest_end = c.saturating_add(options.skew_nanos);
+    let in_time = producers
+        .iter()
+        .filter(|p| p.end <= latest_end)
+        .min_by_key(|p| (p.end.abs_diff(c), p.end, p.span));
+    in_time.or_else(|| producers.iter().min_by_key(|p| (p.end, p.span)))
 }
