@@ -14,6 +14,13 @@ ABI_WASM := target/abi/$(WASM_TARGET)/release/span_autolink_wasm.wasm
 # The wasm-bindgen build, before wasm-bindgen processes it.
 JS_WASM := target/js/$(WASM_TARGET)/release/span_autolink_wasm.wasm
 
+# Datadog's test agent (ddapm-test-agent), which the tracer suites of both
+# packages start: one venv, apart from py-venv's pinned ddtrace, installed
+# when missing or when this file changed.
+AGENT_VENV := target/agent-venv
+AGENT_STAMP := $(AGENT_VENV)/.span-autolink-deps
+AGENT_DEPS := ddapm-test-agent==1.69.1
+
 # The packages add their own targets, and name them in these lists.
 PACKAGES :=
 PACKAGE_TESTS :=
@@ -76,7 +83,7 @@ bench-redis: cli
 # independent against pointer sampling, through dd-trace-js and ddtrace and
 # Datadog's test agent (make test asserts the 0.1 case on 2,000 hops).
 SURVIVAL_HOPS ?= 20000
-bench-sampling: py-install js-e2e-package $(PY_AGENT_STAMP)
+bench-sampling: py-install js-e2e-package $(AGENT_STAMP)
 	$(PY) bench/sampling/survival.py --hops $(SURVIVAL_HOPS)
 
 # The harness loads the shipped modules, so it runs after the packages (test-harness).
@@ -118,6 +125,11 @@ conformance-oracles:
 # (target/compat/*.json); fails unless span-autolink links in every flow.
 compatibility: test-python test-js
 	python3 docs/compatibility.py
+
+$(AGENT_STAMP): Makefile
+	@test -x $(AGENT_VENV)/bin/python || $(PYTHON) -m venv $(AGENT_VENV)
+	$(AGENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(AGENT_DEPS)
+	@touch $@
 
 fmt:
 	$(CARGO) fmt --all

@@ -11,7 +11,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { autolink } = require('../bindings/js/lib/autolink.js');
-const { loadCases, runCase } = require('../js-test/helpers.js');
+const { loadCases, runCase, nativeBytes } = require('../js-test/helpers.js');
 
 const CORPUS = path.join(__dirname, 'corpus', 'module');
 
@@ -41,6 +41,13 @@ for (const c of loadCases()) {
   if (seed === null) continue; // a call that writes nothing a pointer names
   fs.writeFileSync(path.join(CORPUS, `seed-js-${c.name}`), seed);
   count++;
+  // GetRecords again with no service named (its own operation code).
+  if (c.kind === 'response' && /^getrecords(command)?$/i.test(c.operation)) {
+    seed = null;
+    api.pointersForGetRecords(nativeBytes(c.response), { streamArn: c.request.StreamArn });
+    fs.writeFileSync(path.join(CORPUS, `seed-js-any-${c.name}`), seed);
+    count++;
+  }
 }
 for (const [service, operation] of [['s3', 'PutObjectCommand'], ['dynamodb', 'transactWriteItems'], ['sqs', 'SendMessage']]) {
   fs.writeFileSync(path.join(CORPUS, `seed-operation-${service}-${operation}`), `\x02${service} ${operation}`);

@@ -28,11 +28,11 @@ def main():
         seed[0] = b"\x01" + data  # an event's input, unless a response call follows
         return data
 
-    def recording_response(data, config):
+    def recording_response(code, data, config):
         if len(config) > 255:
             raise ValueError("configuration longer than the seed format allows")
         seed[0] = bytes([0, len(config)]) + config + data
-        return response(data, config)
+        return response(code, data, config)
 
     a.encode, a.response = recording_encode, recording_response
     os.makedirs(CORPUS, exist_ok=True)

@@ -10,7 +10,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const api = require('span-autolink');
-const { loadCases, loadSamplingCases, loadSettingsCases, runCase, comparable, expected, expectedTables, withEnv } = require('./helpers');
+const { loadCases, loadSamplingCases, loadSettingsCases, runCase, comparable, expected, expectedTables, nativeBytes, withEnv } = require('./helpers');
 
 const cases = loadCases();
 
@@ -59,6 +59,21 @@ for (const c of cases) {
       assert.equal(typeof issue.message, 'string');
       assert.ok(issue.message.length > 0, `issue ${issue.code} has no message`);
     }
+  });
+}
+
+// pointersForGetRecords names no service: the core tells Kinesis records
+// from DynamoDB Streams records, with the case's outcome.
+const getRecords = cases.filter((c) => c.kind === 'response' && /^getrecords(command)?$/i.test(c.operation));
+
+test('the GetRecords cases are here', () => {
+  assert.ok(getRecords.length >= 8, `only ${getRecords.length} GetRecords cases`);
+});
+
+for (const c of getRecords) {
+  test(`conformance without the service: ${c.name}`, () => {
+    const outcome = api.pointersForGetRecords(nativeBytes(c.response), { streamArn: c.request.StreamArn });
+    assert.deepEqual([comparable(outcome)], expected(c), c.about);
   });
 }
 

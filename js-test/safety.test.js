@@ -291,6 +291,17 @@ test('DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS gives the key names; the option overr
   assert.deepEqual(putItem({ dynamodbPrimaryKeys: cyclic }).issues.map((i) => i.code), ['config_invalid', 'table_not_configured']);
 });
 
+test("a key-name configuration object of the core's most values is written, one value more is not", () => {
+  const { MAX_CONFIGURATION_VALUES: most } = require(path.join(path.dirname(require.resolve('span-autolink')), 'lib', 'generated.js'));
+  // The object, its two lists and the one name of `orders`: four values besides the padding.
+  const keys = (padding) => ({ orders: ['id'], pad: new Array(padding).fill('p') });
+  api.forgetTables();
+  assert.equal(putItem({ dynamodbPrimaryKeys: keys(most - 4) }).pointers[0].hash, ORDERS);
+  api.forgetTables();
+  const refused = putItem({ dynamodbPrimaryKeys: keys(most - 3) });
+  assert.deepEqual(refused.issues.map((i) => i.code), ['config_invalid', 'table_not_configured']);
+});
+
 test('DD_TRACE_AWS_ADD_SPAN_POINTERS=false turns pointers off', () => {
   const event = { Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'some-bucket' }, object: { key: 'some-key.data', eTag: 'ab12ef34' } } }] };
   for (const off of ['false', 'FALSE', ' false ', '0']) {

@@ -94,6 +94,25 @@ def test_case(case, monkeypatch):
         assert issue.message and "\n" not in issue.message
 
 
+GET_RECORDS = [
+    c for c in CASES
+    if c["kind"] == "response" and c["operation"].lower().removesuffix("command") == "getrecords"
+]
+
+
+@pytest.mark.parametrize("case", GET_RECORDS, ids=[c["name"] for c in GET_RECORDS])
+def test_get_records_case_without_the_service(case):
+    """pointers_for_get_records names no service: the core tells Kinesis
+    records from DynamoDB Streams records, with the case's outcome."""
+    request = from_case(case["request"])
+    outcome = span_autolink.pointers_for_get_records(from_case(case["response"]), stream_arn=request.get("StreamArn"))
+    assert got([outcome]) == expected(case)
+
+
+def test_every_get_records_case_is_here():
+    assert len(GET_RECORDS) >= 8
+
+
 def test_every_case_through_wasmtimes_public_api(monkeypatch):
     """The fallback backend (wasmtime's own Python API, used for wasmtime
     versions the ctypes binding was not checked against) gives the same

@@ -115,6 +115,20 @@ def test_a_configuration_that_is_not_json_is_an_issue():
     assert codes(outcome)[0] == "config_invalid"
 
 
+def test_a_configuration_of_the_cores_most_values_is_written_one_more_is_not():
+    from span_autolink._generated import MAX_CONFIGURATION_VALUES as most
+
+    def keys(padding):
+        # The mapping, its two lists and the one name of `orders`: four values besides the padding.
+        return {"orders": ["id"], "pad": ["p"] * padding}
+
+    span_autolink.forget_tables()
+    assert triples(span_autolink.pointers_for_response(*PUT_ITEM, dynamodb_primary_keys=keys(most - 4))) == ORDERS_1
+    span_autolink.forget_tables()
+    refused = span_autolink.pointers_for_response(*PUT_ITEM, dynamodb_primary_keys=keys(most - 3))
+    assert codes(refused) == ["config_invalid", "table_not_configured"]
+
+
 def test_a_missing_module_is_an_issue_not_an_exception(monkeypatch):
     monkeypatch.setattr(_runtime.runtime, "wasm_path", "/nonexistent/span_autolink.wasm")
     _runtime.runtime.reset()

@@ -63,11 +63,13 @@ function pointersForResponse(service, operation, request, response, options) {
  * names no call showed: for the integrations' DescribeTable lookups.
  */
 function callOutcome(service, operation, request, response, options) {
-  return safely(() => {
-    const streamArn = options == null ? undefined : options.streamArn;
-    const params = typeof streamArn === 'string' ? { ...parametersOf(request), StreamArn: streamArn } : request;
-    return autolink.pointersForResponse(service, operation, params, response, options);
-  }, 'request or response');
+  return safely(() => autolink.pointersForResponse(service, operation, withStreamArn(request, options), response, options), 'request or response');
+}
+
+/** The request, with the stream ARN a DynamoDB Streams GetRecords read where the caller names it. */
+function withStreamArn(request, options) {
+  const streamArn = options == null ? undefined : options.streamArn;
+  return typeof streamArn === 'string' ? { ...parametersOf(request), StreamArn: streamArn } : request;
 }
 
 /** The consumer pointers of a Lambda event, however it was delivered. */
@@ -89,14 +91,8 @@ function pointersForReceiveMessage(output) {
  * @param {{streamArn?: string}} [options]
  */
 function pointersForGetRecords(output, options) {
-  return safely(() => {
-    const records = output !== null && typeof output === 'object' ? output.Records : undefined;
-    const first = Array.isArray(records) ? records.find((r) => r !== null && typeof r === 'object') : undefined;
-    const streams = first !== undefined && 'dynamodb' in first;
-    return streams
-      ? pointersForResponse('dynamodbstreams', 'GetRecords', {}, output, options)
-      : pointersForResponse('kinesis', 'GetRecords', {}, output);
-  }, 'GetRecords output');
+  // Which service answered is the core's to tell, by the records.
+  return safely(() => autolink.pointersForGetRecords(withStreamArn({}, options), output, options), 'GetRecords output');
 }
 
 /**

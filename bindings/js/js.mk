@@ -66,20 +66,12 @@ JS_TEST_FILES = $(patsubst js-test/%,%,$(wildcard js-test/*.test.js js-test/*.te
 
 # The tracer suites: their dependencies (OpenTelemetry, dd-trace, the AWS SDK
 # clients) in js-test/e2e/tracers/package.json, so that the shipped package
-# and js-test get none of them; moto from py-venv; Datadog's test agent in a
-# venv of its own (target/agent-venv), apart from py-venv's pinned ddtrace.
-# Each is installed only when missing or when its list changed.
+# and js-test get none of them; moto from py-venv; Datadog's test agent from
+# the venv both packages' suites use (AGENT_VENV, in the Makefile). Each is
+# installed only when missing or when its list changed.
 JS_E2E_DIR := js-test/e2e/tracers
-AGENT_VENV := target/agent-venv
-AGENT_VENV_STAMP := $(AGENT_VENV)/.span-autolink-deps
-AGENT_DEPS := ddapm-test-agent==1.69.1
 
-$(AGENT_VENV_STAMP): $(JS_DIR)/js.mk
-	@test -x $(AGENT_VENV)/bin/python || $(PYTHON) -m venv $(AGENT_VENV)
-	$(AGENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(AGENT_DEPS)
-	@touch $@
-
-test-js-e2e: js-e2e-package py-venv $(AGENT_VENV_STAMP)
+test-js-e2e: js-e2e-package py-venv $(AGENT_STAMP)
 	cd $(JS_E2E_DIR) && node --disallow-code-generation-from-strings --test --test-reporter=spec
 
 # The tracer suites' dependencies, and the package as a user installs it.

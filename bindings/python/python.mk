@@ -52,11 +52,6 @@ PY_AARCH64_APT = apt-get -q -o Dir::State::Lists=$(CURDIR)/$(PY_AARCH64)/apt/lis
 	-o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o Debug::NoLocking=1
 QEMU_AARCH64 := qemu-aarch64-static
 PY_AARCH64_RUN = $(QEMU_AARCH64) -L $(PY_AARCH64)/root $(PY_AARCH64)/root/usr/bin/python3.11
-# Datadog's test agent, which py-test/e2e/test_ddtrace_e2e.py starts and
-# ddtrace sends to: a venv of its own, apart from the pinned ddtrace.
-PY_AGENT_VENV := target/py-agent-venv
-PY_AGENT_DEPS := ddapm-test-agent==1.69.1
-PY_AGENT_STAMP := $(PY_AGENT_VENV)/.span-autolink-deps
 
 .PHONY: py-package py-install py-venv py-venv-low py-aarch64 test-python test-python-low bench-python
 
@@ -64,11 +59,6 @@ PY_AGENT_STAMP := $(PY_AGENT_VENV)/.span-autolink-deps
 $(PY_VENV_STAMP): $(PY_DIR)/python.mk
 	@test -x $(PY) || $(PYTHON) -m venv $(PY_VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check $(PY_VENV_DEPS)
-	@touch $@
-
-$(PY_AGENT_STAMP): $(PY_DIR)/python.mk
-	@test -x $(PY_AGENT_VENV)/bin/python || $(PYTHON) -m venv $(PY_AGENT_VENV)
-	$(PY_AGENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(PY_AGENT_DEPS)
 	@touch $@
 
 py-venv: $(PY_VENV_STAMP)
@@ -118,7 +108,8 @@ py-install: py-package
 
 # The tests import the installed wheel, never bindings/python: with the
 # newest supported wasmtime, then with the lowest (test-python-low).
-test-python: py-install $(PY_AGENT_STAMP) $(PY_VENV_LOW_STAMP)
+# py-test/e2e starts Datadog's test agent from AGENT_VENV (the Makefile).
+test-python: py-install $(AGENT_STAMP) $(PY_VENV_LOW_STAMP)
 	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY_LOW) SPAN_AUTOLINK_AARCH64=$(CURDIR)/$(PY_AARCH64) SPAN_AUTOLINK_SHIPPED_WASMTIME=$(WASMTIME_NEWEST) ../$(PY) -m pytest -q -p no:cacheprovider
 	$(MAKE) --no-print-directory test-python-low
 

@@ -20,6 +20,13 @@ pub const MAX_INPUT_BYTES: usize = 32 << 20;
 /// claiming billions of items meets at once.
 pub const MAX_LIST_ITEMS: usize = 1_000_000;
 
+/// The most values (every object, list, member value and item counted) a
+/// host writes of a key-name configuration given as an object rather
+/// than as text: far more than the tables and key names of any account,
+/// and a bound that a value sharing its parts at every level meets before
+/// it is written out in full, exponentially.
+pub const MAX_CONFIGURATION_VALUES: usize = 100_000;
+
 /// Why an input was refused at a bound, the same sentence from every host
 /// (hosts that stop before writing report it as `input_invalid`).
 pub const TOO_DEEP: &str = "the input nests deeper than 128 levels, more than any AWS input";

@@ -32,6 +32,11 @@ pub enum Receive {
     /// DynamoDB Streams `GetRecords`: stream records, which name no table:
     /// the stream ARN comes with the request (`StreamArn`).
     StreamRecords,
+    /// `GetRecords` of a caller that does not say which service answered:
+    /// DynamoDB Streams records where the first record that is an object
+    /// has `dynamodb`, Kinesis records otherwise. It has no spelling
+    /// ([`Operation::parse`]); hosts name it by its code.
+    AnyRecords,
 }
 
 /// A DynamoDB call that writes no item but shows a table's key names: in
@@ -160,7 +165,7 @@ const OPERATIONS: [(Service, &str, Operation); 26] = [
 
 impl Operation {
     /// Every operation, each at the place of its [`code`](Operation::code).
-    pub const ALL: [Operation; 18] = [
+    pub const ALL: [Operation; 19] = [
         Operation::S3(S3Write::PutObject),
         Operation::S3(S3Write::CompleteMultipartUpload),
         Operation::S3(S3Write::CopyObject),
@@ -179,6 +184,7 @@ impl Operation {
         GET,
         BATCH_GET,
         TRANSACT_GET,
+        Operation::Receive(Receive::AnyRecords),
     ];
 
     /// Whether the call can give a pointer; the others only teach a
@@ -300,7 +306,11 @@ mod tests {
             assert_eq!(Operation::parse(spelling, name), Some(operation));
             assert!(Operation::ALL.contains(&operation), "{spelling} {name}");
         }
-        assert_eq!(Operation::from_code(18), None);
+        assert_eq!(Operation::from_code(19), None);
+        // Only its code names the GetRecords of either service.
+        let any = Operation::Receive(Receive::AnyRecords);
+        assert!(OPERATIONS.iter().all(|(_, _, o)| *o != any));
+        assert!(any.gives_pointers() && !any.uses_key_names());
         let teaching = Operation::ALL
             .iter()
             .filter(|o| !o.gives_pointers())

@@ -42,40 +42,32 @@ const V2_ERROR: (&str, Projection) = ("error", NOTHING);
 const STATUS: (&str, Projection) = ("ResponseMetadata", Fields(&[("HTTPStatusCode", All)]));
 const V3_STATUS: (&str, Projection) = ("$metadata", Fields(&[("httpStatusCode", All)]));
 
+/// An SDK's output whose member `name` the rules read (projected by
+/// `inner`): where botocore and the v3 SDK put it, under the JavaScript v2
+/// SDK's `data`, and what says whether the call succeeded.
+macro_rules! output {
+    ($name:literal, $inner:expr) => {
+        Fields(&[
+            ($name, $inner),
+            ("data", Fields(&[($name, $inner)])),
+            ERROR,
+            V2_ERROR,
+            STATUS,
+            V3_STATUS,
+        ])
+    };
+}
+
 const S3_OBJECT: Projection = Fields(&[("Bucket", All), ("Key", All)]);
-const ETAG: Projection = Fields(&[
-    ("ETag", All),
-    ("data", Fields(&[("ETag", All)])),
-    ERROR,
-    V2_ERROR,
-    STATUS,
-    V3_STATUS,
-]);
-const COPY_RESULT: Projection = Fields(&[
-    ("CopyObjectResult", Fields(&[("ETag", All)])),
-    (
-        "data",
-        Fields(&[("CopyObjectResult", Fields(&[("ETag", All)]))]),
-    ),
-    ERROR,
-    V2_ERROR,
-    STATUS,
-    V3_STATUS,
-]);
+const ETAG: Projection = output!("ETag", All);
+const COPY_RESULT: Projection = output!("CopyObjectResult", Fields(&[("ETag", All)]));
 /// A response of which the rules read nothing but whether it succeeded.
 const SUCCESS: Projection = Fields(&[ERROR, V2_ERROR, STATUS, V3_STATUS]);
 
 const PUT: Projection = Fields(&[("TableName", All), ("Item", All)]);
 const KEYED: Projection = Fields(&[("TableName", All), ("Key", All)]);
 const BATCH: Projection = Fields(&[("RequestItems", All)]);
-const UNPROCESSED: Projection = Fields(&[
-    ("UnprocessedItems", All),
-    ("data", Fields(&[("UnprocessedItems", All)])),
-    ERROR,
-    V2_ERROR,
-    STATUS,
-    V3_STATUS,
-]);
+const UNPROCESSED: Projection = output!("UnprocessedItems", All);
 const TRANSACT: Projection = Fields(&[(
     "TransactItems",
     Each(&Fields(&[
@@ -91,63 +83,34 @@ const TRANSACT: Projection = Fields(&[(
 // table description, or the names of a request's `Key`.
 const KEY_SCHEMA: Projection = Each(&Fields(&[("AttributeName", All), ("KeyType", All)]));
 const TABLE: Projection = Fields(&[("TableName", All), ("KeySchema", KEY_SCHEMA)]);
-const TABLE_DESCRIPTION: Projection = Fields(&[
-    ("TableDescription", TABLE),
-    ("data", Fields(&[("TableDescription", TABLE)])),
-    ERROR,
-    V2_ERROR,
-    STATUS,
-    V3_STATUS,
-]);
-const DESCRIBED_TABLE: Projection = Fields(&[
-    ("Table", TABLE),
-    ("data", Fields(&[("Table", TABLE)])),
-    ERROR,
-    V2_ERROR,
-    STATUS,
-    V3_STATUS,
-]);
+const TABLE_DESCRIPTION: Projection = output!("TableDescription", TABLE);
+const DESCRIBED_TABLE: Projection = output!("Table", TABLE);
 // `RequestItems` maps table names to `{Keys, ...}`: names no projection can list.
 const BATCH_GET: Projection = Fields(&[("RequestItems", All)]);
 const TRANSACT_GET: Projection = Fields(&[("TransactItems", Each(&Fields(&[("Get", KEYED)])))]);
 
 const SQS_MESSAGES: Projection = Each(&Fields(&[("Body", All)]));
-const RECEIVED_MESSAGES: Projection = Fields(&[
-    ("Messages", SQS_MESSAGES),
-    ("data", Fields(&[("Messages", SQS_MESSAGES)])),
-    ERROR,
-    V2_ERROR,
-    STATUS,
-    V3_STATUS,
-]);
+const RECEIVED_MESSAGES: Projection = output!("Messages", SQS_MESSAGES);
 const KINESIS_RECORDS: Projection = Each(&Fields(&[
     ("Data", All),
     ("ApproximateArrivalTimestamp", All),
 ]));
-const RECEIVED_KINESIS_RECORDS: Projection = Fields(&[
-    ("Records", KINESIS_RECORDS),
-    ("data", Fields(&[("Records", KINESIS_RECORDS)])),
-    ERROR,
-    V2_ERROR,
-    STATUS,
-    V3_STATUS,
-]);
+const RECEIVED_KINESIS_RECORDS: Projection = output!("Records", KINESIS_RECORDS);
+/// A DynamoDB change, in a stream record or an event's record.
+const CHANGE: Projection = Fields(&[("Keys", All), ("ApproximateCreationDateTime", All)]);
 const STREAM_ARN: Projection = Fields(&[("StreamArn", All)]);
-const STREAM_RECORDS: Projection = Each(&Fields(&[
+const STREAM_RECORDS: Projection = Each(&Fields(&[("eventName", All), ("dynamodb", CHANGE)]));
+const RECEIVED_STREAM_RECORDS: Projection = output!("Records", STREAM_RECORDS);
+
+// Either service's records, for the GetRecords of a caller that does not
+// say which answered: what tells them apart (`dynamodb`) and what each reads.
+const ANY_RECORDS: Projection = Each(&Fields(&[
+    ("Data", All),
+    ("ApproximateArrivalTimestamp", All),
     ("eventName", All),
-    (
-        "dynamodb",
-        Fields(&[("Keys", All), ("ApproximateCreationDateTime", All)]),
-    ),
+    ("dynamodb", CHANGE),
 ]));
-const RECEIVED_STREAM_RECORDS: Projection = Fields(&[
-    ("Records", STREAM_RECORDS),
-    ("data", Fields(&[("Records", STREAM_RECORDS)])),
-    ERROR,
-    V2_ERROR,
-    STATUS,
-    V3_STATUS,
-]);
+const RECEIVED_ANY_RECORDS: Projection = output!("Records", ANY_RECORDS);
 
 const S3_OBJECT_FIELDS: Projection = Fields(&[
     ("bucket", Fields(&[("name", All)])),
@@ -169,10 +132,7 @@ pub const EVENT: Projection = Fields(&[
             ("eventSourceARN", All),
             ("eventTime", All),
             ("s3", S3_OBJECT_FIELDS),
-            (
-                "dynamodb",
-                Fields(&[("Keys", All), ("ApproximateCreationDateTime", All)]),
-            ),
+            ("dynamodb", CHANGE),
             ("body", All),
             ("Sns", Fields(&[("Message", All)])),
             (
@@ -206,6 +166,7 @@ impl Operation {
             Operation::Receive(Receive::SqsMessages) => (&NOTHING, &RECEIVED_MESSAGES),
             Operation::Receive(Receive::KinesisRecords) => (&NOTHING, &RECEIVED_KINESIS_RECORDS),
             Operation::Receive(Receive::StreamRecords) => (&STREAM_ARN, &RECEIVED_STREAM_RECORDS),
+            Operation::Receive(Receive::AnyRecords) => (&STREAM_ARN, &RECEIVED_ANY_RECORDS),
             Operation::KeyNames(
                 KeyNamesCall::CreateTable | KeyNamesCall::UpdateTable | KeyNamesCall::DeleteTable,
             ) => (&NOTHING, &TABLE_DESCRIPTION),

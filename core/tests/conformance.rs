@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use span_autolink::operation::Receive;
 use span_autolink::settings::Settings;
 use span_autolink::{
     keep, pointers_for_call, pointers_for_event, Config, KeyRegistry, Operation, Outcome, Value,
@@ -244,6 +245,47 @@ fn every_case_matches() {
         file.cases.len(),
         failures.join("\n")
     );
+}
+
+/// The GetRecords cases again as a caller that does not say which service
+/// answered (`Receive::AnyRecords`): the records tell, with the same outcome.
+#[test]
+fn get_records_cases_hold_without_the_service() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance/cases.json");
+    let text = std::fs::read(path).expect("conformance/cases.json is readable");
+    let file: File = serde_json::from_slice(&text).expect("conformance/cases.json parses");
+    let any = Operation::Receive(Receive::AnyRecords);
+    let mut replayed = 0;
+    for case in file.cases.iter().filter(|c| c.kind == "response") {
+        let named = Operation::parse(
+            case.service.as_deref().unwrap_or_default(),
+            case.operation.as_deref().unwrap_or_default(),
+        );
+        if !matches!(
+            named,
+            Some(Operation::Receive(
+                Receive::KinesisRecords | Receive::StreamRecords
+            ))
+        ) {
+            continue;
+        }
+        let (request, response) = (part(case.request), part(case.response));
+        let outcome = pointers_for_call(
+            any,
+            &request,
+            &response,
+            &config(case),
+            &mut KeyRegistry::new(),
+        );
+        assert_eq!(
+            &observed(&outcome),
+            case.expect.as_ref().unwrap(),
+            "{}",
+            case.name
+        );
+        replayed += 1;
+    }
+    assert!(replayed >= 8, "only {replayed} GetRecords cases");
 }
 
 #[test]

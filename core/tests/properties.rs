@@ -9,7 +9,8 @@ use proptest::prelude::*;
 use span_autolink::dynamodb::number::canonical;
 use span_autolink::s3::key;
 use span_autolink::{
-    pointers_for_event, pointers_for_response, projection, Config, Operation, Outcome, Value,
+    pointers_for_event, pointers_for_operation, pointers_for_response, projection, Config,
+    Operation, Outcome, Value,
 };
 
 const NAMES: &[&str] = &[
@@ -58,6 +59,10 @@ const NAMES: &[&str] = &[
     "orders",
     "id",
     "$bytes",
+    "Data",
+    "Messages",
+    "Body",
+    "StreamArn",
 ];
 
 const STRINGS: &[&str] = &[
@@ -216,6 +221,17 @@ proptest! {
         let p = Operation::parse(service, operation).unwrap().projection();
         let whole = pointers_for_response(service, operation, &request, &response, &config);
         let projected = pointers_for_response(service, operation, &p.request.apply(&request), &p.response.apply(&response), &config);
+        prop_assert_eq!(projected, whole);
+    }
+
+    /// Every operation, by its code, as the packages name calls.
+    #[test]
+    fn projected_calls_give_the_same_outcome(request in json_value(), response in json_value(), op in 0..Operation::ALL.len()) {
+        let operation = Operation::ALL[op];
+        let config = Config::new();
+        let p = operation.projection();
+        let whole = pointers_for_operation(operation, &request, &response, &config);
+        let projected = pointers_for_operation(operation, &p.request.apply(&request), &p.response.apply(&response), &config);
         prop_assert_eq!(projected, whole);
     }
 

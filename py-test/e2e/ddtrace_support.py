@@ -1,5 +1,5 @@
 """What the ddtrace suites share: Datadog's test agent (ddapm-test-agent,
-which make test-python installs in target/py-agent-venv) on a free loopback
+which make test-python installs in target/agent-venv) on a free loopback
 port and what it received, and ddtrace run in child processes (its global
 tracer and patching stay out of the test process). bench/sampling uses
 the agent too."""
@@ -16,7 +16,7 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-AGENT = os.path.join(ROOT, "target", "py-agent-venv", "bin", "ddapm-test-agent")
+AGENT = os.path.join(ROOT, "target", "agent-venv", "bin", "ddapm-test-agent")
 
 
 def free_port():

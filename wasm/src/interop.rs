@@ -264,7 +264,8 @@ mod tests {
         for (input, what) in [
             (&b"\0m"[..], "not a tuple"),
             (b"\0mN", "not a tuple"),
-            (b"\0m)\x03i\x12\0\0\0NN", "names no operation"),
+            // 19: one past the last operation code.
+            (b"\0m)\x03i\x13\0\0\0NN", "names no operation"),
             (b"\0m)\x03u\x01\0\0\0xNN", "names no operation"),
             (
                 b"\0m)\x03i\0\0\0\0)\x01N)\x06NNNNNN",

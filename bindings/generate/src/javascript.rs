@@ -2,7 +2,7 @@
 //! projection with the package's writer (`lib/writer.js`), and the
 //! constants the package takes from the core.
 
-use crate::{constants, literal, Value, Walker, Walkers, HEADER};
+use crate::{constants, literal, Level, Walker, Walkers, HEADER};
 use span_autolink::projection::Projection;
 use std::fmt::Write as _;
 
@@ -35,25 +35,7 @@ pub fn file(walkers: &Walkers) -> String {
         if let Some(doc) = c.doc {
             let _ = writeln!(out, "  /** {}{}. */", doc[..1].to_uppercase(), &doc[1..]);
         }
-        let value = match &c.value {
-            Value::Number(n) => n.to_string(),
-            Value::Numbers(items) => format!(
-                "[{}]",
-                items
-                    .iter()
-                    .map(usize::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Value::Text(t) => literal(t),
-            Value::Texts(items) => format!(
-                "[\n{}  ]",
-                items
-                    .iter()
-                    .map(|i| format!("    {},\n", literal(i)))
-                    .collect::<String>()
-            ),
-        };
+        let value = c.value.render(("[", "]"), ("[", "  ]"));
         let _ = writeln!(out, "  {}: {value},", c.name);
     }
     let _ = writeln!(out, "  /** The event's walker. */");
@@ -70,28 +52,22 @@ pub fn file(walkers: &Walkers) -> String {
 /// Writes the functions of `walker` into `functions`; returns the name of
 /// the one that walks its whole projection.
 fn emit(walker: &Walker, functions: &mut Vec<String>) -> String {
-    let mut count = 0;
-    function(&walker.name, walker.projection, functions, &mut count)
+    let levels = walker.levels();
+    functions.extend(levels.iter().map(function));
+    levels.first().map_or("w.whole".into(), |l| l.name.clone())
 }
 
-fn function(
-    name: &str,
-    projection: &Projection,
-    functions: &mut Vec<String>,
-    count: &mut usize,
-) -> String {
-    let mut inner = |p: &Projection, functions: &mut Vec<String>| -> String {
-        match p {
-            Projection::All => "w.whole".into(),
-            _ => {
-                *count += 1;
-                let nested = format!("{name}_{count}");
-                function(&nested, p, functions, count)
-            }
-        }
-    };
-    match projection {
-        Projection::All => "w.whole".into(),
+/// Writes `x`, nested in the value being walked, with `inner`'s function.
+fn call(inner: &Option<String>) -> String {
+    match inner {
+        None => "w.whole(x, d + 1)".into(),
+        Some(walk) => format!("{walk}(w, x, d + 1)"),
+    }
+}
+
+fn function(level: &Level) -> String {
+    let name = &level.name;
+    match level.projection {
         Projection::Fields(fields) => {
             let mut body = format!(
                 "function {name}(w, v, d) {{\n  if (!w.isRecord(v)) return w.whole(v, d);\n  w.tuple({}, d);\n",
@@ -100,40 +76,22 @@ fn function(
             if !fields.is_empty() {
                 body.push_str("  let x;\n");
             }
-            let mut nested = Vec::new();
-            for (member, p) in fields.iter() {
-                let write = inner(p, &mut nested);
-                let call = if write == "w.whole" {
-                    "w.whole(x, d + 1)".to_string()
-                } else {
-                    format!("{write}(w, x, d + 1)")
-                };
+            for ((member, _), inner) in fields.iter().zip(&level.inner) {
                 let _ = write!(
                     body,
-                    "  x = v[{}];\n  if (w.skipped(x)) w.none();\n  else {call};\n",
-                    literal(member)
+                    "  x = v[{}];\n  if (w.skipped(x)) w.none();\n  else {};\n",
+                    literal(member),
+                    call(inner)
                 );
             }
             body.push_str("}\n");
-            functions.push(body);
-            functions.append(&mut nested);
-            name.into()
+            body
         }
-        Projection::Each(item) => {
-            let mut nested = Vec::new();
-            let write = inner(item, &mut nested);
-            let call = if write == "w.whole" {
-                "w.whole(x, d + 1)".to_string()
-            } else {
-                format!("{write}(w, x, d + 1)")
-            };
-            functions.push(format!(
-                "function {name}(w, v, d) {{\n  if (!Array.isArray(v)) return w.whole(v, d);\n  \
-                 const n = w.list(v, d);\n  for (let i = 0; i < n; i++) {{\n    const x = v[i];\n    \
-                 if (w.skipped(x)) w.none();\n    else {call};\n  }}\n  w.listEnd();\n}}\n"
-            ));
-            functions.append(&mut nested);
-            name.into()
-        }
+        _ => format!(
+            "function {name}(w, v, d) {{\n  if (!Array.isArray(v)) return w.whole(v, d);\n  \
+             const n = w.list(v, d);\n  for (let i = 0; i < n; i++) {{\n    const x = v[i];\n    \
+             if (w.skipped(x)) w.none();\n    else {};\n  }}\n  w.listEnd();\n}}\n",
+            call(&level.inner[0])
+        ),
     }
 }

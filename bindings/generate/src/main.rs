@@ -27,6 +27,59 @@ pub struct Walker {
     pub projection: &'static Projection,
 }
 
+/// One function of a walker: a level of its projection that is an object
+/// or a list, with the functions that walk what that level holds.
+pub struct Level {
+    pub name: String,
+    pub projection: &'static Projection,
+    /// Of an object, one per member; of a list, one for its items: the
+    /// name of the function that walks it, or `None` where it is taken whole.
+    pub inner: Vec<Option<String>>,
+}
+
+impl Walker {
+    /// The walker's functions in the order the files list them, each
+    /// level before the levels below it, the first the walker's own (none
+    /// where the projection takes the value whole). The levels below are
+    /// named after the level above them and a count.
+    pub fn levels(&self) -> Vec<Level> {
+        let mut levels = Vec::new();
+        level(&self.name, self.projection, &mut levels, &mut 0);
+        levels
+    }
+}
+
+fn level(
+    name: &str,
+    projection: &'static Projection,
+    levels: &mut Vec<Level>,
+    count: &mut usize,
+) -> Option<String> {
+    let held: Vec<&'static Projection> = match projection {
+        Projection::All => return None,
+        Projection::Fields(fields) => fields.iter().map(|(_, p)| p).collect(),
+        Projection::Each(item) => vec![*item],
+    };
+    let at = levels.len();
+    levels.push(Level {
+        name: name.into(),
+        projection,
+        inner: Vec::new(),
+    });
+    let inner = held
+        .into_iter()
+        .map(|p| match p {
+            Projection::All => None,
+            _ => {
+                *count += 1;
+                level(&format!("{name}_{count}"), p, levels, count)
+            }
+        })
+        .collect();
+    levels[at].inner = inner;
+    Some(name.into())
+}
+
 /// The event's walker and each operation's request and response walkers,
 /// by operation code.
 pub struct Walkers {
@@ -173,6 +226,11 @@ pub fn constants() -> Vec<Constant> {
             Value::Number(limits::MAX_LIST_ITEMS),
         ),
         constant(
+            "MAX_CONFIGURATION_VALUES",
+            Some("values a key-name configuration given as an object may hold (ABI.md)"),
+            Value::Number(limits::MAX_CONFIGURATION_VALUES),
+        ),
+        constant(
             "RETAINED",
             Some("inputs and outputs longer than this give their buffer back (ABI.md)"),
             Value::Number(instance::RETAINED),
@@ -207,6 +265,14 @@ pub fn constants() -> Vec<Constant> {
             ),
         ),
         constant(
+            "GET_RECORDS",
+            Some("code of a GetRecords of either service: the core tells which by its records"),
+            Value::Number(usize::from(
+                span_autolink::Operation::Receive(span_autolink::operation::Receive::AnyRecords)
+                    .code(),
+            )),
+        ),
+        constant(
             "SETTING_VARIABLES",
             None,
             Value::Texts(
@@ -217,6 +283,28 @@ pub fn constants() -> Vec<Constant> {
             ),
         ),
     ]
+}
+
+impl Value {
+    /// The value in a language's syntax: a list of numbers between
+    /// `numbers`, a list of texts between `texts`, one text a line.
+    pub fn render(&self, numbers: (&str, &str), texts: (&str, &str)) -> String {
+        match self {
+            Value::Number(n) => n.to_string(),
+            Value::Numbers(items) => {
+                let items: Vec<String> = items.iter().map(usize::to_string).collect();
+                format!("{}{}{}", numbers.0, items.join(", "), numbers.1)
+            }
+            Value::Text(t) => literal(t),
+            Value::Texts(items) => {
+                let lines: String = items
+                    .iter()
+                    .map(|i| format!("    {},\n", literal(i)))
+                    .collect();
+                format!("{}\n{lines}{}", texts.0, texts.1)
+            }
+        }
+    }
 }
 
 /// A string literal that is valid JavaScript and Python: the text has no

@@ -4,7 +4,7 @@
 //! object wherever a value is taken whole), and the constants the package
 //! takes from the core.
 
-use crate::{constants, literal, Value, Walker, Walkers, HEADER};
+use crate::{constants, literal, Level, Walker, Walkers, HEADER};
 use span_autolink::projection::Projection;
 use std::fmt::Write as _;
 
@@ -20,25 +20,7 @@ pub fn file(walkers: &Walkers) -> String {
          from collections.abc import Mapping\n\n",
     );
     for c in &constants() {
-        let value = match &c.value {
-            Value::Number(n) => n.to_string(),
-            Value::Numbers(items) => format!(
-                "frozenset(({}))",
-                items
-                    .iter()
-                    .map(usize::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Value::Text(t) => literal(t),
-            Value::Texts(items) => format!(
-                "(\n{})",
-                items
-                    .iter()
-                    .map(|i| format!("    {},\n", literal(i)))
-                    .collect::<String>()
-            ),
-        };
+        let value = c.value.render(("frozenset((", "))"), ("(", ")"));
         match c.doc {
             Some(doc) => {
                 let _ = writeln!(out, "{} = {value}  # {doc}", c.name);
@@ -72,71 +54,50 @@ pub fn file(walkers: &Walkers) -> String {
     out
 }
 
+/// Writes the functions of `walker` into `functions`; returns the name of
+/// the one that walks its whole projection.
 fn emit(walker: &Walker, functions: &mut Vec<String>) -> String {
-    let mut count = 0;
-    function(&walker.name, walker.projection, functions, &mut count)
+    let levels = walker.levels();
+    functions.extend(levels.iter().map(function));
+    levels.first().map_or("_whole".into(), |l| l.name.clone())
 }
 
-/// The expression for the member of projection `p` whose value is `x`.
-fn member(p: &Projection, walk: &str, value: &str) -> String {
-    match p {
-        Projection::All => value.to_string(),
-        _ => format!("(None if (x := {value}) is None else {walk}(x))"),
+/// The expression for `value` walked with `inner`'s function.
+fn walked(inner: &Option<String>, value: &str) -> String {
+    match inner {
+        None => value.to_string(),
+        Some(walk) => format!("(None if (x := {value}) is None else {walk}(x))"),
     }
 }
 
-fn function(
-    name: &str,
-    projection: &Projection,
-    functions: &mut Vec<String>,
-    count: &mut usize,
-) -> String {
-    let mut inner = |p: &Projection, functions: &mut Vec<String>| -> String {
-        match p {
-            Projection::All => String::new(),
-            _ => {
-                *count += 1;
-                let nested = format!("{name}_{count}");
-                function(&nested, p, functions, count)
-            }
-        }
-    };
-    match projection {
-        Projection::All => "_whole".into(),
+fn function(level: &Level) -> String {
+    let name = &level.name;
+    match level.projection {
         Projection::Fields(fields) => {
-            let mut nested = Vec::new();
             let members: Vec<String> = fields
                 .iter()
-                .map(|(m, p)| {
-                    let walk = inner(p, &mut nested);
-                    member(p, &walk, &format!("g({})", literal(m)))
-                })
+                .zip(&level.inner)
+                .map(|((m, _), inner)| walked(inner, &format!("g({})", literal(m))))
                 .collect();
             let tuple = match members.len() {
                 0 => "()".to_string(),
                 1 => format!("({},)", members[0]),
                 _ => format!("({})", members.join(", ")),
             };
-            functions.push(format!(
+            format!(
                 "def {name}(v):\n    if type(v) is not dict and not isinstance(v, Mapping):\n        \
                  return other_object(v)\n    g = v.get\n    return {tuple}"
-            ));
-            functions.append(&mut nested);
-            name.into()
+            )
         }
-        Projection::Each(item) => {
-            let mut nested = Vec::new();
-            let walk = inner(item, &mut nested);
-            let items = match **item {
-                Projection::All => "v".to_string(),
-                _ => format!("[None if x is None else {walk}(x) for x in v]"),
+        _ => {
+            let items = match &level.inner[0] {
+                None => "v".to_string(),
+                Some(walk) => format!("[None if x is None else {walk}(x) for x in v]"),
             };
-            functions.push(format!(
+            format!(
                 "def {name}(v):\n    if type(v) is not list:\n        return other_list(v, {name})\n    \
                  if len(v) > MAX_LIST_ITEMS:\n        too_many_items()\n    return {items}"
-            ));
-            functions.append(&mut nested);
-            name.into()
+            )
         }
     }
 }

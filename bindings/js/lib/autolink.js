@@ -13,9 +13,6 @@ const { Reader } = require('./reader');
 
 const NO_OPERATION = 255; // what the module answers for a call no rule reads: it neither points nor teaches
 const OPERATIONS_KEPT = 4096; // callers that invent operation names must not grow the cache forever
-// Values in a key-name configuration given as an object: far more than
-// tables and key names of any account.
-const CONFIGURATION_VALUES = 100000;
 
 class Autolink {
   constructor() {
@@ -44,6 +41,18 @@ class Autolink {
     if (!settings.enabled || typeof service !== 'string' || typeof operation !== 'string') return none();
     const code = this.operation(service, operation);
     if (code === NO_OPERATION) return none();
+    return this.pointersForCode(code, request, response, options, settings);
+  }
+
+  /** What GetRecords returned, of either service: the module tells which by the records. */
+  pointersForGetRecords(request, response, options) {
+    this.instance.checkAbandoned();
+    const settings = this.currentSettings();
+    if (!settings.enabled) return none();
+    return this.pointersForCode(generated.GET_RECORDS, request, response, options, settings);
+  }
+
+  pointersForCode(code, request, response, options, settings) {
     const keys = this.keyNames(options, settings);
     // Before the call's input is written: configuring takes the input buffer.
     if (keys !== this.instance.configured) this.configure(keys);
@@ -156,7 +165,7 @@ class Autolink {
       // Counted, since a value that shares its parts would otherwise be
       // written out in full, exponentially.
       text = JSON.stringify(keys, (_, value) => {
-        if (++values > CONFIGURATION_VALUES) throw BOUNDS.items;
+        if (++values > generated.MAX_CONFIGURATION_VALUES) throw BOUNDS.items;
         return value;
       });
     } catch (_) {

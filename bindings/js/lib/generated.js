@@ -1902,11 +1902,165 @@ function response17_4(w, v, d) {
   else w.whole(x, d + 1);
 }
 
+function request18(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["StreamArn"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response18(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(6, d);
+  let x;
+  x = v["Records"];
+  if (w.skipped(x)) w.none();
+  else response18_1(w, x, d + 1);
+  x = v["data"];
+  if (w.skipped(x)) w.none();
+  else response18_4(w, x, d + 1);
+  x = v["Error"];
+  if (w.skipped(x)) w.none();
+  else response18_8(w, x, d + 1);
+  x = v["error"];
+  if (w.skipped(x)) w.none();
+  else response18_9(w, x, d + 1);
+  x = v["ResponseMetadata"];
+  if (w.skipped(x)) w.none();
+  else response18_10(w, x, d + 1);
+  x = v["$metadata"];
+  if (w.skipped(x)) w.none();
+  else response18_11(w, x, d + 1);
+}
+
+function response18_1(w, v, d) {
+  if (!Array.isArray(v)) return w.whole(v, d);
+  const n = w.list(v, d);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (w.skipped(x)) w.none();
+    else response18_1_2(w, x, d + 1);
+  }
+  w.listEnd();
+}
+
+function response18_1_2(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(4, d);
+  let x;
+  x = v["Data"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["ApproximateArrivalTimestamp"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["eventName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["dynamodb"];
+  if (w.skipped(x)) w.none();
+  else response18_1_2_3(w, x, d + 1);
+}
+
+function response18_1_2_3(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["Keys"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["ApproximateCreationDateTime"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response18_4(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["Records"];
+  if (w.skipped(x)) w.none();
+  else response18_4_5(w, x, d + 1);
+}
+
+function response18_4_5(w, v, d) {
+  if (!Array.isArray(v)) return w.whole(v, d);
+  const n = w.list(v, d);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (w.skipped(x)) w.none();
+    else response18_4_5_6(w, x, d + 1);
+  }
+  w.listEnd();
+}
+
+function response18_4_5_6(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(4, d);
+  let x;
+  x = v["Data"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["ApproximateArrivalTimestamp"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["eventName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["dynamodb"];
+  if (w.skipped(x)) w.none();
+  else response18_4_5_6_7(w, x, d + 1);
+}
+
+function response18_4_5_6_7(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["Keys"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["ApproximateCreationDateTime"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response18_8(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response18_9(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response18_10(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["HTTPStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response18_11(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["httpStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
 module.exports = {
   ABI_VERSION: 3,
   MAX_DEPTH: 128,
   MAX_INPUT_BYTES: 33554432,
   MAX_LIST_ITEMS: 1000000,
+  /** Values a key-name configuration given as an object may hold (ABI.md). */
+  MAX_CONFIGURATION_VALUES: 100000,
   /** Inputs and outputs longer than this give their buffer back (ABI.md). */
   RETAINED: 1048576,
   /** An instance whose memory grew beyond this is replaced after its call (ABI.md). */
@@ -1945,6 +2099,8 @@ module.exports = {
   ],
   /** Codes of the calls that read or teach DynamoDB key names: one instance serves them. */
   KEY_NAME_CALLS: [3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16, 17],
+  /** Code of a GetRecords of either service: the core tells which by its records. */
+  GET_RECORDS: 18,
   SETTING_VARIABLES: [
     "SPAN_AUTOLINK_ENABLED",
     "DD_TRACE_AWS_ADD_SPAN_POINTERS",
@@ -1977,5 +2133,6 @@ module.exports = {
     [request15, response15],
     [request16, response16],
     [request17, response17],
+    [request18, response18],
   ],
 };

@@ -220,19 +220,32 @@ def _pointers(
         code = a.code(service, operation)
         if code == _NO_OPERATION:
             return EMPTY
-        walk_request, walk_response = a.walkers.CALLS[code]
-        if stream_arn is not None:
-            request = {**(request if isinstance(request, Mapping) else {}), "StreamArn": stream_arn}
-        data = a.encode((code, walk_request(request), walk_response(response)))
-        config = a.config if keys is None else _config_text(keys)
-        # DynamoDB calls go to the instance that keeps tables' key names.
-        serve = a.runtime.serve_keyed if code in a.keyed else a.runtime.serve
-        out = serve("sa_pointers_for_response", data, config)
-        if tables is not None:
-            tables += a.reader.tables(out)
-        return a.reader.outcome(out)
+        return _pointers_for_code(code, request, response, keys, stream_arn, tables)
     except Exception as e:
         return _answer(e, "request or response")
+
+
+def _pointers_for_code(
+    code: int,
+    request: Any,
+    response: Any,
+    keys: Any,
+    stream_arn: Optional[str],
+    tables: Optional[List[str]],
+) -> Outcome:
+    """``_pointers`` of a call already named by its operation code; may raise."""
+    a = _autolink
+    walk_request, walk_response = a.walkers.CALLS[code]
+    if stream_arn is not None:
+        request = {**(request if isinstance(request, Mapping) else {}), "StreamArn": stream_arn}
+    data = a.encode((code, walk_request(request), walk_response(response)))
+    config = a.config if keys is None else _config_text(keys)
+    # DynamoDB calls go to the instance that keeps tables' key names.
+    serve = a.runtime.serve_keyed if code in a.keyed else a.runtime.serve
+    out = serve("sa_pointers_for_response", data, config)
+    if tables is not None:
+        tables += a.reader.tables(out)
+    return a.reader.outcome(out)
 
 
 def _reads(service: Any, operation: Any) -> bool:
@@ -270,15 +283,15 @@ def pointers_for_get_records(output: Any, *, stream_arn: Optional[str] = None) -
     """Consumer pointers of what ``GetRecords`` returned: from Kinesis
     (records with ``Data``) or from DynamoDB Streams (records with
     ``dynamodb``, whose stream ``stream_arn`` names the table)."""
+    # Which service answered is the core's to tell, by the records.
     try:
-        records = output.get("Records") if isinstance(output, Mapping) else None
-        first = next((r for r in records if isinstance(r, Mapping)), None) if isinstance(records, list) else None
-        streams = first is not None and "dynamodb" in first
+        a = _autolink
+        current = a.settings or a.current_settings()
+        if not current.enabled:
+            return EMPTY
+        return _pointers_for_code(a.walkers.GET_RECORDS, {}, output, None, stream_arn, None)
     except Exception as e:
         return _answer(e, "GetRecords output")
-    if streams:
-        return pointers_for_response("dynamodbstreams", "GetRecords", {}, output, stream_arn=stream_arn)
-    return pointers_for_response("kinesis", "GetRecords", {}, output)
 
 
 def span_link_attributes(pointer: Pointer) -> Optional[Dict[str, Union[str, int]]]:
@@ -371,11 +384,6 @@ def reload_environment() -> None:
     _autolink.settings = None
 
 
-# Values in a key-name configuration given as a mapping: far more than
-# tables and key names of any account.
-_CONFIGURATION_VALUES = 100_000
-
-
 def _config_text(keys: PrimaryKeys) -> bytes:
     if isinstance(keys, str):
         return _encoded(str.__str__(keys))
@@ -392,11 +400,14 @@ class _Configuration:
     its parts would otherwise be written out in full, exponentially."""
 
     def __init__(self) -> None:
+        from ._generated import MAX_CONFIGURATION_VALUES
+
         self.values = 0
+        self.most = MAX_CONFIGURATION_VALUES
 
     def copy(self, value: Any, depth: int) -> Any:
         self.values += 1
-        if self.values > _CONFIGURATION_VALUES or depth > 64:
+        if self.values > self.most or depth > 64:
             raise ValueError("the configuration is larger than any account's tables")
         if value is None or type(value) in (str, int, float, bool):
             return value

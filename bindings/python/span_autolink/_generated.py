@@ -12,6 +12,7 @@ ABI_VERSION = 3
 MAX_DEPTH = 128
 MAX_INPUT_BYTES = 33554432
 MAX_LIST_ITEMS = 1000000
+MAX_CONFIGURATION_VALUES = 100000  # values a key-name configuration given as an object may hold (ABI.md)
 RETAINED = 1048576  # inputs and outputs longer than this give their buffer back (ABI.md)
 MEMORY_KEPT = 67108864  # an instance whose memory grew beyond this is replaced after its call (ABI.md)
 TOO_DEEP = "the input nests deeper than 128 levels, more than any AWS input"
@@ -47,6 +48,7 @@ ISSUE_CODES = (
     "key_lookup_failed",
 )
 KEY_NAME_CALLS = frozenset((3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16, 17))  # codes of the calls that read or teach DynamoDB key names: one instance serves them
+GET_RECORDS = 18  # code of a GetRecords of either service: the core tells which by its records
 SETTING_VARIABLES = (
     "SPAN_AUTOLINK_ENABLED",
     "DD_TRACE_AWS_ADD_SPAN_POINTERS",
@@ -1339,6 +1341,99 @@ def response17_4(v):
     return (g("httpStatusCode"),)
 
 
+def request18(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("StreamArn"),)
+
+
+def response18(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("Records")) is None else response18_1(x)), (None if (x := g("data")) is None else response18_4(x)), (None if (x := g("Error")) is None else response18_8(x)), (None if (x := g("error")) is None else response18_9(x)), (None if (x := g("ResponseMetadata")) is None else response18_10(x)), (None if (x := g("$metadata")) is None else response18_11(x)))
+
+
+def response18_1(v):
+    if type(v) is not list:
+        return other_list(v, response18_1)
+    if len(v) > MAX_LIST_ITEMS:
+        too_many_items()
+    return [None if x is None else response18_1_2(x) for x in v]
+
+
+def response18_1_2(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("Data"), g("ApproximateArrivalTimestamp"), g("eventName"), (None if (x := g("dynamodb")) is None else response18_1_2_3(x)))
+
+
+def response18_1_2_3(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("Keys"), g("ApproximateCreationDateTime"))
+
+
+def response18_4(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("Records")) is None else response18_4_5(x)),)
+
+
+def response18_4_5(v):
+    if type(v) is not list:
+        return other_list(v, response18_4_5)
+    if len(v) > MAX_LIST_ITEMS:
+        too_many_items()
+    return [None if x is None else response18_4_5_6(x) for x in v]
+
+
+def response18_4_5_6(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("Data"), g("ApproximateArrivalTimestamp"), g("eventName"), (None if (x := g("dynamodb")) is None else response18_4_5_6_7(x)))
+
+
+def response18_4_5_6_7(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("Keys"), g("ApproximateCreationDateTime"))
+
+
+def response18_8(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response18_9(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response18_10(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("HTTPStatusCode"),)
+
+
+def response18_11(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("httpStatusCode"),)
+
+
 # The event's walker.
 EVENT = event
 # By operation code: the request's and the response's walkers.
@@ -1361,4 +1456,5 @@ CALLS = (
     (request15, response15),
     (request16, response16),
     (request17, response17),
+    (request18, response18),
 )
