@@ -37,6 +37,7 @@ mod base64;
 pub mod config;
 pub mod dynamodb;
 mod event;
+pub mod explain;
 mod fields;
 pub mod hash;
 pub mod issue;
@@ -52,9 +53,11 @@ pub mod sampling;
 pub mod settings;
 mod success;
 mod time;
+mod trace;
 pub mod value;
 
 pub use config::Config;
+pub use explain::{compare, explain_event, explain_response};
 pub use hash::PointerHash;
 pub use issue::{Issue, IssueCode};
 pub use operation::Operation;
@@ -95,14 +98,27 @@ pub fn pointers_for_operation(
     response: &Value,
     config: &Config,
 ) -> Outcome {
+    let start = match operation {
+        Operation::Receive(_) => Outcome::batched(),
+        _ => Outcome::new(),
+    };
+    operation_outcome(operation, request, response, config, start)
+}
+
+/// The rules of a call, gathered into `out` (plain, batched or traced).
+pub(crate) fn operation_outcome(
+    operation: Operation,
+    request: &Value,
+    response: &Value,
+    config: &Config,
+    mut out: Outcome,
+) -> Outcome {
     if let Operation::Receive(receive) = operation {
-        let mut out = Outcome::batched();
         if success::succeeded(response, &mut out) {
             receive::response_pointers(receive, request, response, &mut out);
         }
         return out.settle();
     }
-    let mut out = Outcome::new();
     if !success::succeeded(response, &mut out) {
         return out;
     }

@@ -3,6 +3,8 @@
 use crate::hash::{Batch, PointerHash};
 use crate::issue::{Issue, IssueCode};
 use crate::pointer::{Direction, Pointer, PointerKind};
+use crate::trace::{Note, Trace};
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::vec::Vec;
 use core::fmt::{self, Write as _};
@@ -13,9 +15,26 @@ use core::fmt::{self, Write as _};
 pub struct Outcome {
     pub pointers: Vec<Pointer>,
     pub issues: Vec<Issue>,
+    /// How pointers get their hashes: at once, batched (see
+    /// [`Outcome::batched`]), or at once and traced for the explainer.
+    mode: Mode,
+}
+
+/// One field for the two ways off the plain path, so that the plain path
+/// tests one discriminant as it did before tracing existed.
+// As large as the `Option<Batch>` it replaced: boxing the batch would
+// cost every event call an allocation.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Mode {
+    #[default]
+    Alone,
     /// Where pointers wait for their hashes, while an entry point that
-    /// makes many of them runs (see [`Outcome::batched`]).
-    batch: Option<Batch>,
+    /// makes many of them runs.
+    Batched(Batch),
+    /// What the rules noted on the way, for the explainer (never on the
+    /// pointer calls' path).
+    Traced(Box<Trace>),
 }
 
 impl Outcome {
@@ -29,8 +48,58 @@ impl Outcome {
     /// `BatchWriteItem` compares them with the unprocessed ones).
     pub(crate) fn batched() -> Self {
         Outcome {
-            batch: Some(Batch::default()),
+            mode: Mode::Batched(Batch::default()),
             ..Outcome::default()
+        }
+    }
+
+    /// An outcome whose rules note what they hash and where it came from.
+    pub(crate) fn traced() -> Self {
+        Outcome {
+            mode: Mode::Traced(Box::default()),
+            ..Outcome::default()
+        }
+    }
+
+    /// An empty outcome that traces when this one does: for rules that
+    /// gather part of their outcome apart and [`absorb`](Outcome::absorb) it.
+    pub(crate) fn sibling(&self) -> Self {
+        match self.mode {
+            Mode::Traced(_) => Outcome::traced(),
+            _ => Outcome::new(),
+        }
+    }
+
+    /// Moves the pointers, issues and notes of `other` to the end of this one.
+    pub(crate) fn absorb(&mut self, other: &mut Outcome) {
+        self.pointers.append(&mut other.pointers);
+        self.issues.append(&mut other.issues);
+        if let (Mode::Traced(mine), Mode::Traced(theirs)) = (&mut self.mode, &mut other.mode) {
+            mine.notes.append(&mut theirs.notes);
+        }
+    }
+
+    /// Whether the rules are being traced; rules note only then.
+    #[inline]
+    pub(crate) fn tracing(&self) -> bool {
+        matches!(self.mode, Mode::Traced(_))
+    }
+
+    /// Records a note for the explainer (nothing unless tracing).
+    pub(crate) fn note(&mut self, note: impl FnOnce() -> Note) {
+        if let Mode::Traced(trace) = &mut self.mode {
+            trace.notes.push(note());
+        }
+    }
+
+    /// The notes, for the explainer.
+    pub(crate) fn take_trace(&mut self) -> Trace {
+        match core::mem::take(&mut self.mode) {
+            Mode::Traced(trace) => *trace,
+            other => {
+                self.mode = other;
+                Trace::default()
+            }
         }
     }
 
@@ -48,9 +117,13 @@ impl Outcome {
             hash: PointerHash::PENDING,
             change_time: None,
         });
-        let batched = match &mut self.batch {
-            Some(batch) => batch.push(&mut self.pointers, index, components),
-            None => false,
+        let batched = match &mut self.mode {
+            Mode::Batched(batch) => batch.push(&mut self.pointers, index, components),
+            Mode::Traced(trace) => {
+                trace.notes.push(Note::hashed(components));
+                false
+            }
+            Mode::Alone => false,
         };
         if !batched {
             if let Some(pointer) = self.pointers.last_mut() {
@@ -71,8 +144,9 @@ impl Outcome {
 
     /// Gives every pointer its hash; what an entry point returns is settled.
     pub(crate) fn settle(mut self) -> Self {
-        if let Some(mut batch) = self.batch.take() {
+        if let Mode::Batched(batch) = &mut self.mode {
             batch.settle(&mut self.pointers);
+            self.mode = Mode::Alone;
         }
         self
     }

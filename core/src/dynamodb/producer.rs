@@ -9,7 +9,9 @@ use crate::issue::IssueCode;
 use crate::operation::DynamoDbWrite;
 use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::{Direction, Pointer};
+use crate::trace::Note;
 use crate::value::Value;
+use alloc::format;
 use alloc::vec::Vec;
 
 pub(crate) fn response_pointers(
@@ -25,7 +27,7 @@ pub(crate) fn response_pointers(
         config,
         consulted: false,
     };
-    let mut found = Outcome::new();
+    let mut found = out.sibling();
     match write {
         DynamoDbWrite::PutItem => writes.put(request, &at, &mut found),
         DynamoDbWrite::UpdateItem | DynamoDbWrite::DeleteItem => {
@@ -39,8 +41,7 @@ pub(crate) fn response_pointers(
     if writes.consulted {
         out.issues.extend_from_slice(config.issues());
     }
-    out.pointers.append(&mut found.pointers);
-    out.issues.append(&mut found.issues);
+    out.absorb(&mut found);
 }
 
 struct Writes<'c> {
@@ -125,11 +126,10 @@ impl Writes<'_> {
                     continue;
                 }
                 let request_at = table_at.index(i);
-                let mut one = Outcome::new();
+                let mut one = out.sibling();
                 self.batch_write(table, request, &request_at, &mut one);
                 one.pointers.retain(|p| !unprocessed.has_pointer(p));
-                out.pointers.append(&mut one.pointers);
-                out.issues.append(&mut one.issues);
+                out.absorb(&mut one);
             }
         }
     }
@@ -217,6 +217,11 @@ fn table<'v>(write: &'v Value<'v>, at: &Path<'_>, out: &mut Outcome) -> Option<&
 
 fn resolve_table<'v>(name: &'v str, at: &Path<'_>, out: &mut Outcome) -> Option<&'v str> {
     let table = table_name(name);
+    out.note(|| Note::Table {
+        given: name.into(),
+        from: format!("{at}"),
+        stream_arn: false,
+    });
     if table.is_none() {
         out.issue(
             IssueCode::TableNameInvalid,
