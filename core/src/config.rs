@@ -25,6 +25,7 @@ pub struct Config {
     issues: Vec<Issue>,
     /// The entries skipped, as given: the explainer tells how other
     /// libraries would have read them.
+    #[cfg(feature = "explain")]
     skipped: Vec<(String, Value<'static>)>,
 }
 
@@ -51,6 +52,7 @@ impl Config {
                 Config {
                     primary_keys: BTreeMap::new(),
                     issues: out.issues,
+                    #[cfg(feature = "explain")]
                     skipped: Vec::new(),
                 }
             }
@@ -61,6 +63,7 @@ impl Config {
     pub fn from_value(value: &Value) -> Config {
         let mut out = Outcome::new();
         let mut primary_keys = BTreeMap::new();
+        #[cfg(feature = "explain")]
         let mut skipped = Vec::new();
         match value.members() {
             None => out.issue(
@@ -78,6 +81,7 @@ impl Config {
                             primary_keys.insert(String::from(table), names);
                         }
                         _ => {
+                            #[cfg(feature = "explain")]
                             skipped.push((String::from(table), names.clone().into_owned()));
                             out.issue(
                             IssueCode::ConfigEntryInvalid,
@@ -95,6 +99,7 @@ impl Config {
         Config {
             primary_keys,
             issues: out.issues,
+            #[cfg(feature = "explain")]
             skipped,
         }
     }
@@ -115,6 +120,7 @@ impl Config {
     }
 
     /// The entries skipped as invalid, table name and value as given.
+    #[cfg(feature = "explain")]
     pub fn skipped(&self) -> &[(String, Value<'static>)] {
         &self.skipped
     }

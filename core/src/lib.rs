@@ -37,6 +37,7 @@ mod base64;
 pub mod config;
 pub mod dynamodb;
 mod event;
+#[cfg(feature = "explain")]
 pub mod explain;
 mod fields;
 pub mod hash;
@@ -57,6 +58,7 @@ mod trace;
 pub mod value;
 
 pub use config::Config;
+#[cfg(feature = "explain")]
 pub use explain::{compare, explain_event, explain_response};
 pub use hash::PointerHash;
 pub use issue::{Issue, IssueCode};
@@ -106,6 +108,7 @@ pub fn pointers_for_operation(
 }
 
 /// The rules of a call, gathered into `out` (plain, batched or traced).
+#[inline]
 pub(crate) fn operation_outcome(
     operation: Operation,
     request: &Value,

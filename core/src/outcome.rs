@@ -3,7 +3,10 @@
 use crate::hash::{Batch, PointerHash};
 use crate::issue::{Issue, IssueCode};
 use crate::pointer::{Direction, Pointer, PointerKind};
-use crate::trace::{Note, Trace};
+use crate::trace::Note;
+#[cfg(feature = "explain")]
+use crate::trace::Trace;
+#[cfg(feature = "explain")]
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::vec::Vec;
@@ -20,8 +23,9 @@ pub struct Outcome {
     mode: Mode,
 }
 
-/// One field for the two ways off the plain path, so that the plain path
-/// tests one discriminant as it did before tracing existed.
+/// One field for the ways off the plain path. Tracing exists only in
+/// builds with the `explain` feature: elsewhere the notes the rules take
+/// compile to nothing.
 // As large as the `Option<Batch>` it replaced: boxing the batch would
 // cost every event call an allocation.
 #[allow(clippy::large_enum_variant)]
@@ -34,6 +38,7 @@ enum Mode {
     Batched(Batch),
     /// What the rules noted on the way, for the explainer (never on the
     /// pointer calls' path).
+    #[cfg(feature = "explain")]
     Traced(Box<Trace>),
 }
 
@@ -54,6 +59,7 @@ impl Outcome {
     }
 
     /// An outcome whose rules note what they hash and where it came from.
+    #[cfg(feature = "explain")]
     pub(crate) fn traced() -> Self {
         Outcome {
             mode: Mode::Traced(Box::default()),
@@ -64,16 +70,18 @@ impl Outcome {
     /// An empty outcome that traces when this one does: for rules that
     /// gather part of their outcome apart and [`absorb`](Outcome::absorb) it.
     pub(crate) fn sibling(&self) -> Self {
-        match self.mode {
-            Mode::Traced(_) => Outcome::traced(),
-            _ => Outcome::new(),
+        if self.tracing() {
+            #[cfg(feature = "explain")]
+            return Outcome::traced();
         }
+        Outcome::new()
     }
 
     /// Moves the pointers, issues and notes of `other` to the end of this one.
     pub(crate) fn absorb(&mut self, other: &mut Outcome) {
         self.pointers.append(&mut other.pointers);
         self.issues.append(&mut other.issues);
+        #[cfg(feature = "explain")]
         if let (Mode::Traced(mine), Mode::Traced(theirs)) = (&mut self.mode, &mut other.mode) {
             mine.notes.append(&mut theirs.notes);
         }
@@ -82,17 +90,25 @@ impl Outcome {
     /// Whether the rules are being traced; rules note only then.
     #[inline]
     pub(crate) fn tracing(&self) -> bool {
-        matches!(self.mode, Mode::Traced(_))
+        #[cfg(feature = "explain")]
+        return matches!(self.mode, Mode::Traced(_));
+        #[cfg(not(feature = "explain"))]
+        false
     }
 
     /// Records a note for the explainer (nothing unless tracing).
+    #[inline]
     pub(crate) fn note(&mut self, note: impl FnOnce() -> Note) {
+        #[cfg(feature = "explain")]
         if let Mode::Traced(trace) = &mut self.mode {
             trace.notes.push(note());
         }
+        #[cfg(not(feature = "explain"))]
+        let _ = note;
     }
 
     /// The notes, for the explainer.
+    #[cfg(feature = "explain")]
     pub(crate) fn take_trace(&mut self) -> Trace {
         match core::mem::take(&mut self.mode) {
             Mode::Traced(trace) => *trace,
@@ -119,6 +135,7 @@ impl Outcome {
         });
         let batched = match &mut self.mode {
             Mode::Batched(batch) => batch.push(&mut self.pointers, index, components),
+            #[cfg(feature = "explain")]
             Mode::Traced(trace) => {
                 trace.notes.push(Note::hashed(components));
                 false

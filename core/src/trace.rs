@@ -1,6 +1,7 @@
 //! What the rules note while the explainer traces them: each component as
 //! it was given and where, next to the bytes that were hashed. The pointer
-//! calls never trace (see [`Outcome::traced`](crate::outcome::Outcome)).
+//! calls never trace, and builds without the `explain` feature compile the
+//! notes out.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -46,15 +47,18 @@ pub(crate) enum Note {
         from: String,
     },
     /// A pointer was made from these components.
+    #[cfg(feature = "explain")]
     Hashed(Vec<Vec<u8>>),
 }
 
+#[cfg(feature = "explain")]
 impl Note {
     pub(crate) fn hashed(components: &[&[u8]]) -> Note {
         Note::Hashed(components.iter().map(|c| c.to_vec()).collect())
     }
 }
 
+#[cfg(feature = "explain")]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Trace {
     pub notes: Vec<Note>,
