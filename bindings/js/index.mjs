@@ -10,5 +10,8 @@ export const {
   keepForSampling,
   settings,
   reloadEnvironment,
+  explainResponse,
+  explainEvent,
+  explain,
 } = api;
 export default api;

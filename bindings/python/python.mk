@@ -12,6 +12,8 @@ BENCHES += bench-python
 PYTHON ?= python3
 PY_DIR := bindings/python
 PY_PKG_WASM := $(PY_DIR)/span_autolink/span_autolink.wasm
+# The explainer's module, loaded only by explain().
+PY_PKG_EXPLAIN_WASM := $(PY_DIR)/span_autolink/span_autolink_explain.wasm
 PY_WHEELS := target/wheels
 PY_WHEEL := $(PY_WHEELS)/span_autolink-$(shell sed -n 's/^version = "\(.*\)"/\1/p' $(PY_DIR)/pyproject.toml)-py3-none-any.whl
 PY_VENV := target/py-venv
@@ -65,7 +67,7 @@ $(PY_VENV_LOW_STAMP): $(PY_DIR)/python.mk
 
 py-venv-low: $(PY_VENV_LOW_STAMP)
 
-py-package: $(PY_PKG_WASM) $(PY_VENV_STAMP)
+py-package: $(PY_PKG_WASM) $(PY_PKG_EXPLAIN_WASM) $(PY_VENV_STAMP)
 	rm -rf $(PY_DIR)/build $(PY_WHEEL) $(PY_PRECOMPILED)
 	PYTHONPATH=$(PY_DIR) $(PY) -m span_autolink precompile $(PY_PRECOMPILED)
 	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
@@ -78,6 +80,10 @@ py-package: $(PY_PKG_WASM) $(PY_VENV_STAMP)
 $(PY_PKG_WASM): wasm-abi $(JS_DIR)/node_modules/.installed
 	$(WASM_OPT) $(WASM_OPT_FLAGS) $(ABI_WASM) -o $@
 	@ls -l $@ | awk '{print "span_autolink.wasm after wasm-opt: " $$5 " bytes"}'
+
+$(PY_PKG_EXPLAIN_WASM): wasm-abi-explain $(JS_DIR)/node_modules/.installed
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $(ABI_EXPLAIN_WASM) -o $@
+	@ls -l $@ | awk '{print "span_autolink_explain.wasm after wasm-opt: " $$5 " bytes"}'
 
 # The tests import the installed wheel, never bindings/python: with the
 # newest supported wasmtime, then with the lowest (test-python-low).
