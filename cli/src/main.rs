@@ -5,6 +5,7 @@ mod explain;
 mod explain_text;
 mod failure;
 mod link;
+mod page;
 mod progress;
 mod serve;
 
@@ -32,6 +33,10 @@ enum Command {
         /// Writes the links and the unmatched pointers as JSON to this file.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Writes one self-contained HTML page to this file: each linked
+        /// trace's Span Links (Backward, Forward), and the unmatched pointers.
+        #[arg(long)]
+        html: Option<PathBuf>,
         /// Writes the traces here instead of standard output.
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
@@ -152,11 +157,13 @@ fn main() -> ExitCode {
         Command::Link {
             skew,
             report,
+            html,
             output,
             files,
         } => link::run(&link::LinkArgs {
             skew_nanos: skew,
             report,
+            html,
             output,
             files,
         }),
