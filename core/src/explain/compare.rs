@@ -158,15 +158,18 @@ fn why(
             ),
         );
     }
-    let rule = [p.rule, c.rule]
-        .into_iter()
-        .find(|r| {
-            !matches!(
-                r,
-                Rule::AsGiven | Rule::KeyNameGiven | Rule::KeyNameConfigured
-            )
-        })
-        .unwrap_or(Rule::AsGiven);
+    // A rule is behind the difference when the values would meet without
+    // it: one side's input as given is what the other side hashed (a key
+    // written into a notification without URL encoding). Otherwise the
+    // data differ.
+    let given = |x: &Component| x.given.clone().unwrap_or_else(|| x.value.clone());
+    let rule = if given(p) == c.value {
+        p.rule.as_str()
+    } else if p.value == given(c) || given(p) == given(c) {
+        c.rule.as_str()
+    } else {
+        "different_data"
+    };
     let message = match p.name {
         "table" => format!(
             "different tables: the producer wrote {:?}, the consumer's record is of {:?}",
@@ -194,7 +197,7 @@ fn why(
             describe(c)
         ),
     };
-    (rule.as_str(), message)
+    (rule, message)
 }
 
 fn summary(meet: bool, pairs: &[Pair], producer: &Report, consumer: &Report) -> String {

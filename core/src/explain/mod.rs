@@ -283,13 +283,13 @@ fn dynamodb_components(
             Note::Attribute {
                 name: attribute,
                 kind,
-                typed,
                 given,
                 from,
-            } if attribute.as_bytes() == name => Some((*kind, *typed, given, from)),
+                ..
+            } if attribute.as_bytes() == name => Some((*kind, given, from)),
             _ => None,
         });
-        let Some((kind, typed, given, from)) = attribute else {
+        let Some((kind, given, from)) = attribute else {
             out.push(component(
                 name_label,
                 name,
@@ -333,13 +333,6 @@ fn dynamodb_components(
             }
             _ => (Rule::AsGiven, None),
         };
-        let given_text = given_text.map(|text| {
-            if typed {
-                format!("{{\"{kind}\": \"{text}\"}}")
-            } else {
-                text
-            }
-        });
         let mut shown_value = component(value_label, value, given_text, from.clone(), rule);
         if kind == 'B' {
             shown_value.value = hex(value);

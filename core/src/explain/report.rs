@@ -104,7 +104,7 @@ pub struct Component {
     /// Whether `value` is hex of bytes that are not UTF-8.
     pub hex: bool,
     /// The input as given, when the rule changed it (`my+file.txt`,
-    /// `{"N": "1.50"}`, a table ARN); bytes as hex.
+    /// `1.50`, a table ARN, base64 text).
     pub given: Option<String>,
     /// Where in the input it was read (`Records[0].s3.object.key`).
     pub from: String,
@@ -378,7 +378,9 @@ pub struct Difference {
     pub name: &'static str,
     pub producer: String,
     pub consumer: String,
-    /// The rule behind the difference (`number_canonical`, `key_names`, ...).
+    /// The rule behind the difference: a [`Rule`] without which the values
+    /// would meet (`url_decoded`, ...), `key_names` when the sides hash
+    /// different key attributes, `different_data` when the inputs differ.
     pub rule: &'static str,
     pub message: String,
 }
