@@ -3,7 +3,7 @@
 #   make demo    producer and consumer pointers for sample AWS calls and events
 #   make test    every test suite that exists
 #   make build   everything the test suites load
-#   make bench   benchmarks against the Datadog libraries
+#   make bench   benchmarks against the Datadog libraries, and links surviving sampling
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
@@ -26,9 +26,9 @@ BENCHES :=
 -include bindings/python/python.mk
 -include harness/harness.mk
 
-BENCHES += bench-linker bench-redis
+BENCHES += bench-linker bench-redis bench-sampling
 
-.PHONY: all build test demo bench compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean cli bench-linker bench-redis wasm wasm-abi wasm-js wasm-abi-explain wasm-js-explain wasm-bindgen-cli
+.PHONY: all build test demo bench bench-sampling compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean cli bench-linker bench-redis wasm wasm-abi wasm-js wasm-abi-explain wasm-js-explain wasm-bindgen-cli
 
 all: build
 
@@ -81,6 +81,13 @@ bench-linker: cli
 BENCH_REDIS_REQUESTS ?= 600
 bench-redis: cli
 	$(CARGO) run --quiet --release -p span-autolink-bench-redis -- target/release/span-autolink target/bench-redis $(BENCH_REDIS_REQUESTS)
+
+# Survival of linked pairs under sampling at rates 0.01, 0.1 and 0.5,
+# independent against pointer sampling, through dd-trace-js and ddtrace and
+# Datadog's test agent (make test asserts the 0.1 case on 2,000 hops).
+SURVIVAL_HOPS ?= 20000
+bench-sampling: py-install js-e2e-package $(PY_AGENT_STAMP)
+	$(PY) bench/sampling/survival.py --hops $(SURVIVAL_HOPS)
 
 # The harness loads the shipped modules, so it runs after the packages (test-harness).
 test-rust:
