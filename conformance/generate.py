@@ -53,14 +53,14 @@ from decimal import Decimal
 from pathlib import Path
 
 
-from vectors import dynamodb, events, receive, s3, sampling, settings, success
+from vectors import dynamodb, events, receive, registry, s3, sampling, settings, success
 from vectors.common import CASES, DERIVATION, FIXTURES, ISSUE_CODES, ISSUE_CODES_NOT_EXPRESSIBLE
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "cases.json"
 SHARED_FIXTURES = HERE.parent.parent / "shared" / "fixtures" / "events"
 # Every family of cases, each a module of vectors/.
-FAMILIES = (s3, dynamodb, events, success, receive, sampling, settings)
+FAMILIES = (s3, dynamodb, registry, events, success, receive, sampling, settings)
 
 
 # --------------------------------------------------------------------------
@@ -68,7 +68,9 @@ FAMILIES = (s3, dynamodb, events, success, receive, sampling, settings)
 # --------------------------------------------------------------------------
 
 CASE_KEY_ORDER = ["name", "about", "datadog", "kind", "service", "operation", "config", "config_text",
-                  "request", "response", "event", "hash", "rate", "keep", "environment", "settings", "expect"]
+                  "request", "response", "event", "hash", "rate", "keep", "environment", "settings", "calls",
+                  "expect", "unknown_tables"]
+CALL_KEY_ORDER = ["service", "operation", "request", "response", "expect", "unknown_tables"]
 POINTER_KEYS = {"kind", "direction", "hash", "change_time"}
 
 
@@ -81,18 +83,22 @@ def validate(cases):
         assert c["about"].endswith(".") and "\n" not in c["about"], c["name"]
         assert set(c) <= set(CASE_KEY_ORDER), c["name"]
         assert not ("config" in c and "config_text" in c), c["name"]
-        assert c["kind"] in ("response", "event", "sampling", "settings"), c["name"]
+        assert c["kind"] in ("response", "event", "sampling", "settings", "sequence"), c["name"]
         if c["kind"] == "sampling":
             assert isinstance(c["keep"], bool) and isinstance(c["rate"], float), c["name"]
             continue
+        expects = [call["expect"] for call in c["calls"]] if c["kind"] == "sequence" else [c["expect"]]
+        for call in c.get("calls", []):
+            assert set(call) <= set(CALL_KEY_ORDER), c["name"]
         if c["datadog"] == "agrees":
-            assert c["expect"]["pointers"], f"{c['name']}: 'agrees' needs a pointer to agree on"
-        for p in c["expect"]["pointers"]:
+            assert any(e["pointers"] for e in expects), f"{c['name']}: 'agrees' needs a pointer to agree on"
+        for p in (p for e in expects for p in e["pointers"]):
             assert re.fullmatch(r"[0-9a-f]{32}", p["hash"]), c["name"]
             assert set(p) <= POINTER_KEYS, c["name"]
             assert "change_time" not in p or p["direction"] == "u", c["name"]
     assert len(cases) >= 110, len(cases)
-    covered = {code for c in cases if "expect" in c for code in c["expect"]["issues"]}
+    covered = {code for c in cases for e in ([c["expect"]] if "expect" in c else [])
+               + [call["expect"] for call in c.get("calls", [])] for code in e["issues"]}
     missing = ISSUE_CODES - ISSUE_CODES_NOT_EXPRESSIBLE - covered
     assert not missing, f"issue codes without a case: {sorted(missing)}"
 
@@ -100,7 +106,10 @@ def validate(cases):
 def render(cases) -> str:
     ordered = []
     for c in sorted(cases, key=lambda c: c["name"]):
-        ordered.append({k: c[k] for k in CASE_KEY_ORDER if k in c})
+        case = {k: c[k] for k in CASE_KEY_ORDER if k in c}
+        if "calls" in case:
+            case["calls"] = [{k: call[k] for k in CALL_KEY_ORDER if k in call} for call in case["calls"]]
+        ordered.append(case)
     text = json.dumps({"derivation": DERIVATION, "cases": ordered}, indent=1, ensure_ascii=False) + "\n"
     # Replace raw-number placeholders by their literal text.
     text = re.sub(r'"\\u0000RAWNUM:([^"\\]+)\\u0000"', r"\1", text)
@@ -233,6 +242,15 @@ def check_oracles(text: str) -> int:
         config = dd_load_config()
         return as_tuples(dd_extract(config, service, op, request, response))
 
+    def sequence(case):
+        # ddtrace learns nothing from the calls before: each call alone,
+        # with the case's configuration, the pointers concatenated.
+        got = []
+        for call in case["calls"]:
+            one = dict(call, **{k: case[k] for k in ("config", "config_text") if k in case})
+            got += producer(one)
+        return got
+
     def consumer(case):
         event = case["event"]
         return as_tuples(dl_span_pointers.calculate_span_pointers(parse_event_source(event), event, True))
@@ -247,13 +265,17 @@ def check_oracles(text: str) -> int:
     for case in cases:
         if case["kind"] in ("sampling", "settings"):  # not the Datadog libraries' business
             continue
-        lib = "ddtrace" if case["kind"] == "response" else "datadog_lambda"
+        lib = "ddtrace" if case["kind"] in ("response", "sequence") else "datadog_lambda"
         serializer_used[0] = False
-        got = producer(case) if case["kind"] == "response" else consumer(case)
+        if case["kind"] == "sequence":
+            got = sequence(case)
+        else:
+            got = producer(case) if case["kind"] == "response" else consumer(case)
         if serializer_used[0] and not have_boto3:
             skipped.append(case["name"])
             continue
-        want = [(p["kind"], p["direction"], p["hash"]) for p in case["expect"]["pointers"]]
+        expects = [call["expect"] for call in case["calls"]] if case["kind"] == "sequence" else [case["expect"]]
+        want = [(p["kind"], p["direction"], p["hash"]) for e in expects for p in e["pointers"]]
         marker = case["datadog"]
         ok = {"agrees": got == want, "differs": got != want, "n/a": got == []}[marker]
         checked[lib][marker] += 1

@@ -8,7 +8,8 @@ Reads target/compat/*.json, whichever exist: python.json (written by the
 Python suite, py-test/e2e, in `make test-python`) and node.json (the Node.js
 suite, js-test/e2e, in `make test-js`), in the shape
 py-test/e2e/e2e_support.py describes. Exits non-zero,
-and writes nothing, unless span-autolink links in every flow of every file
+and writes nothing, unless span-autolink links in every flow of every file,
+with the key-name setting and (for the flows that put items) without it,
 and, in every flow where a Datadog library links too, that library's hashes
 equal span-autolink's. Standard library only.
 """
@@ -92,7 +93,39 @@ def check(runs, directory=RESULTS):
                         f"{where}: {fid}: {lib} links, but with other hashes than span-autolink "
                         f"(producer {r['producer']} vs {ours['producer']}, consumer {r['consumer']} vs {ours['consumer']})"
                     )
+            problems += no_key_problems(where, fid, run["libraries"], results)
     return problems
+
+
+def no_key_problems(where, fid, libraries, results):
+    """What is wrong with a flow's results with no key setting (flows that put items)."""
+    problems = []
+    with_entry = [lib for lib in libraries if "no_key_setting" in results[lib]]
+    if not with_entry:
+        return problems
+    if len(with_entry) != len(libraries):
+        return [f"{where}: {fid}: no `no_key_setting` result for {', '.join(set(libraries) - set(with_entry))}"]
+    ours = results[OURS]["no_key_setting"]
+    for lib in libraries:
+        r = results[lib]["no_key_setting"]
+        judged = {"producer": r.get("producer"), "consumer": results[lib].get("consumer")}
+        if r.get("links") != links(judged):
+            problems.append(f"{where}: {fid}: {lib}: `no_key_setting.links` does not match its hashes")
+        elif lib == OURS and not r["links"]:
+            problems.append(f"{where}: {fid}: span-autolink does not link with no key setting ({r.get('why', 'no reason given')})")
+        elif lib != OURS and r["links"] and set(r["producer"]) != set(ours["producer"]):
+            problems.append(f"{where}: {fid}: {lib} links with no key setting, but with other hashes than span-autolink")
+    return problems
+
+
+def no_key_flows(run, lib):
+    """The flows of a run that put items, and how many of them link for `lib` with no key setting."""
+    flows = [f for f in run["flows"] if "no_key_setting" in f["results"].get(lib, {})]
+    return len(flows), sum(1 for f in flows if f["results"][lib]["no_key_setting"]["links"])
+
+
+def share(linked, total):
+    return f"{linked} of {total} ({100 * linked / total:.0f}%)" if total else "none run"
 
 
 def links(result):
@@ -124,6 +157,7 @@ def render(runs):
                 rows.append(flow["id"])
                 descriptions[flow["id"]] = flow.get("flow", "")
     by_run = [{flow["id"]: flow for flow in run["flows"]} for run in runs]
+    all_rows = list(rows)
     notes = []  # distinct emulator notes, numbered in order of appearance
 
     def note_number(text):
@@ -200,13 +234,24 @@ def render(runs):
     # Summary.
     out.append("## Summary")
     out.append("")
-    out.append("| library | flows | links | does not link |")
-    out.append("|---|---|---|---|")
+    out.append("| library | flows | links | does not link | no key setting: put flows that link |")
+    out.append("|---|---|---|---|---|")
     for run in runs:
         for lib in run["libraries"]:
             linked = sum(1 for f in run["flows"] if f["results"][lib]["links"])
             total = len(run["flows"])
-            out.append(f"| {language_name(run)}: {lib} | {total} | {linked} | {total - linked} |")
+            puts, puts_linked = no_key_flows(run, lib)
+            out.append(f"| {language_name(run)}: {lib} | {total} | {linked} | {total - linked} | {share(puts_linked, puts)} |")
+    out.append("")
+    out.append(
+        "**No key setting**: the flows that put items (PutItem, a BatchWriteItem `PutRequest`, a TransactWriteItems "
+        "`Put`, the document clients' and boto3's resource puts) computed again with no key-name setting at all "
+        "(`DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS` / `DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS` unset): span-autolink then "
+        "knows each table's key names only from the application's own calls (here the CreateTable of each table), "
+        "passed to it in order as its integrations pass them; the Datadog libraries give no pointer for a put "
+        "without that setting. The tracer suites (js-test/e2e/tracers, py-test/e2e) check the same with every "
+        "integration for tables known only from a GetItem, an UpdateItem or a DescribeTable."
+    )
     out.append("")
     out.append("Why the Datadog libraries do not link (a flow can have more than one reason):")
     out.append("")
@@ -227,21 +272,37 @@ def render(runs):
     out.append("")
 
     header = ["flow", "what"] + [f"{language_name(run)}: {lib}" for run, lib in columns]
-    for prefix, title in SECTIONS + [("", "Other flows")]:
-        section = [fid for fid in rows if fid.startswith(prefix)]
-        rows = [fid for fid in rows if not fid.startswith(prefix)]
-        if not section:
-            continue
+
+    def table(title, fids, cell_of):
+        """A section: a row per flow, a cell per run and library."""
         out.append(f"## {title}")
         out.append("")
         out.append("| " + " | ".join(header) + " |")
         out.append("|" + "---|" * len(header))
-        for fid in section:
+        for fid in fids:
             cells = [f"`{fid}`", cell_text(descriptions[fid])]
-            for run, lib in columns:
-                cells.append(cell(runs.index(run), lib, fid))
+            cells += [cell_of(runs.index(run), lib, fid) for run, lib in columns]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
+
+    for prefix, title in SECTIONS + [("", "Other flows")]:
+        section = [fid for fid in rows if fid.startswith(prefix)]
+        rows = [fid for fid in rows if not fid.startswith(prefix)]
+        if section:
+            table(title, section, cell)
+
+    def no_key_cell(run_index, lib, fid):
+        flow = by_run[run_index].get(fid)
+        r = flow["results"][lib].get("no_key_setting") if flow is not None else None
+        if r is None:
+            return "not run"
+        return cell_text("links" if r["links"] else f"**no**: {r.get('why', '')}")
+
+    put_flows = [
+        fid for fid in all_rows if any("no_key_setting" in flows.get(fid, {}).get("results", {}).get(OURS, {}) for flows in by_run)
+    ]
+    if put_flows:
+        table("DynamoDB puts with no key setting", put_flows, no_key_cell)
 
     if notes:
         out.append("## Where moto differs from AWS")

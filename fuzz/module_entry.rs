@@ -27,12 +27,16 @@ pub fn module(data: &[u8]) {
                 return;
             };
             let (config, input) = data.split_at(usize::from(n).min(data.len()));
-            interop::response(input, &interop::config(config))
+            // A fresh registry: what a call teaches is checked by the
+            // outcome of the same call (a transaction's update and put).
+            let mut registry = span_autolink::KeyRegistry::new();
+            interop::response(input, &interop::config(config), &mut registry)
         }
         1 => interop::event(data),
         _ => {
             let code = interop::operation(data);
-            assert!(code < 11 || code == interop::NO_OPERATION, "{code}");
+            let known = span_autolink::Operation::ALL.len() as u32;
+            assert!(code < known || code == interop::NO_OPERATION, "{code}");
             let _ = interop::keep_for_sampling(data, 0.5);
             let mut out = Vec::new();
             interop::settings(data, &mut out);
@@ -51,9 +55,10 @@ pub fn module(data: &[u8]) {
     // spaces: one line per result, valid UTF-8, hashes of 32 hex digits.
     let text = core::str::from_utf8(&out).expect("output is UTF-8");
     let lines: Vec<&str> = text.lines().collect();
+    let results = outcome.pointers.len() + outcome.issues.len();
     assert_eq!(
         lines.len(),
-        outcome.pointers.len() + outcome.issues.len(),
+        results + outcome.unknown_tables.len(),
         "{text}"
     );
     for (line, pointer) in lines.iter().zip(&outcome.pointers) {
@@ -65,7 +70,19 @@ pub fn module(data: &[u8]) {
         assert_eq!(fields.get(4).copied(), time.as_deref(), "{line}");
         assert!(fields.len() <= 5, "{line}");
     }
-    for line in &lines[outcome.pointers.len()..] {
+    for line in &lines[results..] {
+        // A table to look up: a name DynamoDB takes, which a put needed.
+        let table = line.strip_prefix("t ").expect(line);
+        assert!(
+            span_autolink::dynamodb::table::is_table_name(table),
+            "{line}"
+        );
+        assert!(outcome
+            .issues
+            .iter()
+            .any(|i| i.code == span_autolink::IssueCode::TableNotConfigured));
+    }
+    for line in &lines[outcome.pointers.len()..results] {
         let mut parts = line.splitn(3, ' ');
         assert_eq!(parts.next(), Some("i"), "{line}");
         assert!(parts.next().is_some_and(|code| !code.is_empty()), "{line}");

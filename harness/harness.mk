@@ -3,7 +3,8 @@
 # package fragments, whose shipped .wasm files and installed packages it uses.
 #
 #   make test-harness    robustness through wasmtime with fuel and memory limits,
-#                        1,000,000-call leak check, forced trap; both shipped modules
+#                        1,000,000-call leak check, forced trap; the conformance
+#                        cases; the key-name registry's bound; both shipped modules
 #   make test-identity   a seeded corpus through the native core, both shipped modules,
 #                        the installed Node.js package and the installed Python package,
 #                        compared byte for byte
@@ -18,7 +19,7 @@ IDENTITY := target/debug/identity
 .PHONY: test-harness test-identity
 
 test-harness: py-package js-package
-	$(CARGO) test -p span-autolink-harness --test robustness -- --test-threads 1 --nocapture
+	$(CARGO) test -p span-autolink-harness --test robustness --test conformance --test registry -- --test-threads 1 --nocapture
 
 # After test-python and test-js: they install the packages as users would.
 test-identity: test-python test-js

@@ -13,7 +13,22 @@ const ENV_ENABLED = 'DD_TRACE_AWS_ADD_SPAN_POINTERS';
 
 /** The cases of pointers (the sampling and settings cases apart). */
 function loadCases() {
-  return allCases().filter((c) => c.kind === 'response' || c.kind === 'event');
+  return allCases().filter((c) => c.kind === 'response' || c.kind === 'event' || c.kind === 'sequence');
+}
+
+/** A case's calls in order: a response or an event case is one call. */
+function stepsOf(c) {
+  return c.kind === 'sequence' ? c.calls : [c];
+}
+
+/** What each of a case's calls gives: `{pointers, issues}` as cases.json states it. */
+function expected(c) {
+  return stepsOf(c).map((step) => step.expect);
+}
+
+/** The tables each of a case's calls names for a DescribeTable lookup. */
+function expectedTables(c) {
+  return stepsOf(c).map((step) => step.unknown_tables || []);
 }
 
 function loadSamplingCases() {
@@ -66,14 +81,22 @@ function withEnv(api, env, fn) {
   }
 }
 
-/** The outcome of one conformance case through the JavaScript API. */
+/**
+ * The outcomes of a conformance case's calls through the JavaScript API, in
+ * order, starting from an instance that knows no table's key names; each
+ * as the integrations get it (with `unknownTables` where puts named tables
+ * to look up).
+ */
 function runCase(api, c, bytes) {
-  if (c.kind === 'event') return api.pointersForEvent(nativeBytes(c.event, bytes));
-  const request = nativeBytes(c.request, bytes);
-  const response = nativeBytes(c.response, bytes);
+  if (c.kind === 'event') return [api.pointersForEvent(nativeBytes(c.event, bytes))];
   const options = c.config !== undefined ? { dynamodbPrimaryKeys: c.config } : undefined;
   const env = { [ENV_KEYS]: c.config_text, [ENV_ENABLED]: undefined };
-  return withEnv(api, env, () => api.pointersForResponse(c.service, c.operation, request, response, options));
+  api.forgetTables();
+  return withEnv(api, env, () =>
+    stepsOf(c).map((step) =>
+      api.callOutcome(step.service, step.operation, nativeBytes(step.request, bytes), nativeBytes(step.response, bytes), options)
+    )
+  );
 }
 
 /** What a case compares: the pointers (change times as cases.json spells them), and the issue codes. */
@@ -101,4 +124,18 @@ function hash(...components) {
   return crypto.createHash('sha256').update(Buffer.concat(parts)).digest('hex').slice(0, 32);
 }
 
-module.exports = { loadCases, loadSamplingCases, loadSettingsCases, nativeBytes, withEnv, runCase, comparable, hash, ENV_KEYS, ENV_ENABLED };
+module.exports = {
+  loadCases,
+  loadSamplingCases,
+  loadSettingsCases,
+  stepsOf,
+  expected,
+  expectedTables,
+  nativeBytes,
+  withEnv,
+  runCase,
+  comparable,
+  hash,
+  ENV_KEYS,
+  ENV_ENABLED,
+};

@@ -258,7 +258,8 @@ test('a dd-trace style plugin hook (README): the shape dd-trace hands its aws-sd
     assert.deepEqual(s.links, [[S3_OBJECT, 'd', hash('photos', 'cat.jpg', 'abc')]]);
   }
   const s = span();
-  new Plugin('dynamodb').addSpanPointers(s, { request: { operation: 'putItem', params: { TableName: 'orders', Item: { id: { S: 'x' } } } } });
+  // A table no call of this process has shown (the earlier tests taught `orders`).
+  new Plugin('dynamodb').addSpanPointers(s, { request: { operation: 'putItem', params: { TableName: 'orders-unseen', Item: { id: { S: 'x' } } } } });
   assert.deepEqual(s.links, []);
   assert.equal(log.messages.length, 1);
   assert.equal(log.messages[0][2], 'table_not_configured');

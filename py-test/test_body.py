@@ -6,7 +6,7 @@ import io
 import time
 
 import span_autolink
-from helpers import s3_hash, triples
+from helpers import ddb_hash, s3_hash, triples
 
 WANT = [("aws.s3.object", "d", s3_hash("some-bucket", "some-key.data", "ab12ef34"))]
 
@@ -116,19 +116,35 @@ def test_a_response_body_is_never_touched():
     assert Untouchable.touched == []
 
 
-def test_calls_that_write_nothing_touch_nothing():
+def test_calls_no_rule_reads_touch_nothing():
     Untouchable.touched.clear()
     for service, operation in [
         ("s3", "GetObject"),
         ("s3", "ListObjectsV2"),
-        ("dynamodb", "GetItem"),
         ("dynamodb", "Query"),
+        ("dynamodb", "Scan"),
         ("sqs", "SendMessage"),
         ("lambda", "Invoke"),
     ]:
         outcome = span_autolink.pointers_for_response(service, operation, Untouchable(), Untouchable())
         assert outcome == span_autolink.Outcome((), ())
     assert Untouchable.touched == []
+
+
+def test_a_read_is_read_for_its_key_names_only():
+    """GetItem shows a table's key names (the names of its Key): only
+    TableName and Key are read of the request, and of the response only
+    what says it succeeded, never the item."""
+    Untouchable.touched.clear()
+    span_autolink.forget_tables()
+    request = {"TableName": "body-table", "Key": {"id": {"S": "x"}}, "ProjectionExpression": Untouchable()}
+    response = {"Item": Untouchable(), "ConsumedCapacity": Untouchable(), "ResponseMetadata": {"HTTPStatusCode": 200}}
+    assert span_autolink.pointers_for_response("dynamodb", "GetItem", request, response) == span_autolink.Outcome((), ())
+    assert Untouchable.touched == []
+    put = span_autolink.pointers_for_response(
+        "dynamodb", "PutItem", {"TableName": "body-table", "Item": {"id": {"S": "x"}, "blob": {"B": b"..."}}}, {}
+    )
+    assert triples(put) == [("aws.dynamodb.item", "d", ddb_hash("body-table", ("id", "x")))]
 
 
 def test_stream_item_images_are_not_serialized():

@@ -176,3 +176,48 @@ def test_a_trap_forgets_the_instances_configuration():
         assert [i.code for i in span_autolink.pointers_for_response("dynamodb", "PutItem", request, {}).issues] == [
             "table_not_configured"
         ]
+
+
+def test_what_one_thread_teaches_serves_every_thread():
+    """DynamoDB calls go to the one instance that keeps tables' key names,
+    whichever thread makes them, while other calls spread over the pool: a
+    GetItem in one thread gives every thread's later puts their pointers."""
+    span_autolink.forget_tables()
+    module = _runtime.runtime.loaded()
+    module.pool.extend(module.new_instance() for _ in range(4))  # several instances to spread over
+    # The pool lends its last instance first: after the GetItem, another
+    # one comes first; the put must still find what the GetItem taught.
+    get = {"TableName": "rotated-table", "Key": {"pk": {"S": "a"}}}
+    span_autolink.pointers_for_response("dynamodb", "GetItem", get, {})
+    module.pool.insert(0, module.pool.pop())
+    put = {"TableName": "rotated-table", "Item": {"pk": {"S": "b"}}}
+    assert triples(span_autolink.pointers_for_response("dynamodb", "PutItem", put, {})) == [
+        ("aws.dynamodb.item", "d", ddb_hash("rotated-table", ("pk", "b")))
+    ]
+    barrier = threading.Barrier(8)
+    taught = threading.Event()
+    got, want = [], []
+
+    def work(thread):
+        barrier.wait()
+        if thread == 0:
+            span_autolink.pointers_for_response(
+                "dynamodb", "GetItem", {"TableName": "threads-table", "Key": {"pk": {"S": "a"}}}, {}
+            )
+            taught.set()
+        taught.wait()
+        for i in range(100):
+            span_autolink.pointers_for_event(s3_event(f"b{thread}", f"k{i}", "e"))  # keeps the pool busy
+            key = f"{thread}-{i}"
+            outcome = span_autolink.pointers_for_response(
+                "dynamodb", "PutItem", {"TableName": "threads-table", "Item": {"pk": {"S": key}, "n": {"N": "1"}}}, {}
+            )
+            got.append(triples(outcome))
+            want.append([("aws.dynamodb.item", "d", ddb_hash("threads-table", ("pk", key)))])
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 800 and got == want

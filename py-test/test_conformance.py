@@ -1,5 +1,7 @@
 """Every case of conformance/cases.json, replayed through the public API:
-the same pointers, in order, and the same issue codes as the Rust tests."""
+the same pointers, in order, and the same issue codes as the Rust tests.
+A sequence's calls go one after the other; every case starts from an
+instance that knows no table's key names."""
 
 from decimal import Decimal
 
@@ -13,37 +15,56 @@ from helpers import codes, from_case, load_cases
 ALL_CASES = load_cases()
 SAMPLING = [c for c in ALL_CASES if c["kind"] == "sampling"]
 SETTINGS = [c for c in ALL_CASES if c["kind"] == "settings"]
-CASES = [c for c in ALL_CASES if c["kind"] in ("response", "event")]
+CASES = [c for c in ALL_CASES if c["kind"] in ("response", "event", "sequence")]
 
 
 def pointers(outcome):
     return [(p.kind, p.direction, p.hash, p.change_time) for p in outcome.pointers]
 
 
-def run_case(case, monkeypatch):
+def steps(case):
+    return case["calls"] if case["kind"] == "sequence" else [case]
+
+
+def run_case(case, monkeypatch, tables=None):
+    """The outcomes of the case's calls; with a list as ``tables``, each
+    call's tables to look up are appended to it (one list per call)."""
     if "config_text" in case:
         monkeypatch.setenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", case["config_text"])
     else:
         monkeypatch.delenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", raising=False)
     span_autolink.reload_environment()
-    if case["kind"] == "response":
-        return span_autolink.pointers_for_response(
-            case["service"],
-            case["operation"],
-            from_case(case["request"]),
-            from_case(case["response"]),
-            dynamodb_primary_keys=case.get("config"),
+    if case["kind"] == "event":
+        return [span_autolink.pointers_for_event(from_case(case["event"]))]
+    span_autolink.forget_tables()
+    outcomes = []
+    for step in steps(case):
+        named = []
+        outcomes.append(
+            span_autolink._pointers(
+                step["service"], step["operation"], from_case(step["request"]), from_case(step["response"]),
+                case.get("config"), None, named,
+            )
         )
-    return span_autolink.pointers_for_event(from_case(case["event"]))
+        if tables is not None:
+            tables.append(named)
+    return outcomes
+
+
+def got(outcomes):
+    return [(pointers(o), codes(o)) for o in outcomes]
 
 
 def expected(case):
-    ps = [(p["kind"], p["direction"], p["hash"], p.get("change_time")) for p in case["expect"]["pointers"]]
-    return ps, case["expect"]["issues"]
+    return [
+        ([(p["kind"], p["direction"], p["hash"], p.get("change_time")) for p in step["expect"]["pointers"]],
+         step["expect"]["issues"])
+        for step in steps(case)
+    ]
 
 
 def test_every_case_is_here():
-    assert len(ALL_CASES) == 272
+    assert len(ALL_CASES) == 295
     assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES)
 
 
@@ -64,9 +85,12 @@ def test_settings_case(case, environment):
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_case(case, monkeypatch):
-    outcome = run_case(case, monkeypatch)
-    assert (pointers(outcome), codes(outcome)) == expected(case)
-    for issue in outcome.issues:
+    tables = []
+    outcomes = run_case(case, monkeypatch, tables)
+    assert got(outcomes) == expected(case)
+    if case["kind"] != "event":
+        assert tables == [step.get("unknown_tables", []) for step in steps(case)]
+    for issue in (i for o in outcomes for i in o.issues):
         assert issue.message and "\n" not in issue.message
 
 
@@ -78,7 +102,7 @@ def test_every_case_through_wasmtimes_public_api(monkeypatch):
     _runtime.runtime.reset()
     try:
         assert _runtime.backend() == "wasmtime"
-        failures = [c["name"] for c in CASES if (lambda o: (pointers(o), codes(o)))(run_case(c, monkeypatch)) != expected(c)]
+        failures = [c["name"] for c in CASES if got(run_case(c, monkeypatch)) != expected(c)]
         assert failures == []
     finally:
         monkeypatch.delenv("SPAN_AUTOLINK_WASMTIME_API")
@@ -91,5 +115,4 @@ def test_cases_hold_when_the_configuration_changes_between_calls(monkeypatch):
     differs from what the instance holds: replaying the cases in reverse,
     twice, interleaves every configuration with every other."""
     for case in list(reversed(CASES)) * 2:
-        outcome = run_case(case, monkeypatch)
-        assert (pointers(outcome), codes(outcome)) == expected(case), case["name"]
+        assert got(run_case(case, monkeypatch)) == expected(case), case["name"]

@@ -80,6 +80,7 @@ def test_configurations_interleaved_with_calls_of_every_kind(monkeypatch):
             span_autolink.reload_environment()
             span_autolink.pointers_for_response("dynamodb", "PutItem", {"TableName": "orders", "Item": {"id": {"S": "1"}}}, {})
         case = rng.choice(CASES)
+        span_autolink.forget_tables()  # each case starts knowing no table
         if case["kind"] == "event":
             outcome = span_autolink.pointers_for_event(from_case(case["event"]))
         else:
@@ -366,6 +367,7 @@ def test_whatever_is_at_the_cache_path_the_first_call_answers(tmp_path, obstacle
 
 
 def test_a_configuration_that_shares_its_parts():
+    span_autolink.forget_tables()  # earlier tests' calls showed `orders`
     outcome = bounded(
         span_autolink.pointers_for_response, "dynamodb", "PutItem", {"TableName": "orders", "Item": {"id": {"S": "1"}}}, {},
         dynamodb_primary_keys={"orders": [shared(40)]},

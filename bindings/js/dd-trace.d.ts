@@ -1,7 +1,7 @@
 // Types of span-autolink/dd-trace (hand-written). No import of dd-trace:
 // the tracer and spans are taken structurally.
 
-import type { Issue, Options, Outcome } from './index';
+import type { Issue, LookupOptions, Options, Outcome } from './index';
 
 /** What the helpers need of a dd-trace span (dd-trace >= 5.26 has addSpanPointer). */
 export interface DdSpan {
@@ -22,7 +22,7 @@ export interface DdAwsResponse {
 /** dd-trace's own type of `hooks.request`: `(span?: Span, response?: anyObject) => any`. */
 export type DdRequestHook = (span?: any, response?: any) => void;
 
-export interface DdHookOptions extends Options {
+export interface DdHookOptions extends Options, LookupOptions {
   /**
    * Pointer sampling (0 to 1): a span whose pointer the core's keep rule
    * keeps at this rate asks dd-trace to keep its trace (manual keep) and
@@ -66,8 +66,11 @@ export function consumerRootSpan(tracer: any): any;
 /** Puts the outcome's pointers on a dd-trace span in place of the pointer links it has. Never throws. */
 export function addPointers(span: DdSpan | null | undefined, outcome: Outcome, options?: { pointerSampling?: number }): Outcome;
 
-/** The pointers of what dd-trace's aws-sdk plugin hands `hooks.request`. Never throws. */
-export function pointersForDdResponse(response: DdAwsResponse, options?: DdHookOptions): Outcome;
+/**
+ * The pointers of what dd-trace's aws-sdk plugin hands `hooks.request`
+ * (`span`, the call's, gives the region of a DescribeTable lookup). Never throws.
+ */
+export function pointersForDdResponse(response: DdAwsResponse, options?: DdHookOptions, span?: DdSpan): Outcome;
 
 /** The tag (value `'true'`) a span whose pointer asks to keep its trace carries, for a retention filter. */
 export const KEEP_TAG: 'span_autolink.keep';

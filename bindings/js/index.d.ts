@@ -36,6 +36,7 @@ export interface Issue {
     | 'key_escape_invalid'
     | 'key_not_utf8'
     | 'table_not_configured'
+    | 'key_config_conflict'
     | 'key_attribute_missing'
     | 'key_attribute_count'
     | 'key_value_type'
@@ -51,6 +52,8 @@ export interface Issue {
     | 'span_links_unsupported'
     | 'tracer_not_initialized'
     | 'no_active_span'
+    | 'key_lookup_pending'
+    | 'key_lookup_failed'
     | (string & {});
   message: string;
 }
@@ -70,6 +73,25 @@ export interface Options {
   dynamodbPrimaryKeys?: Record<string, string[]> | string;
   /** The DynamoDB stream a `GetRecords` read (its ARN names the table). */
   streamArn?: string;
+}
+
+/**
+ * What the tracer integrations may do for a put whose table's key names no
+ * call has shown (span-autolink learns them from CreateTable, DescribeTable
+ * and UpdateTable responses and from the keys of reads and updates).
+ */
+export interface LookupOptions {
+  /**
+   * Ask DynamoDB (DescribeTable, once per table at a time, off the request
+   * path): `true` with a client of the application's own
+   * `@aws-sdk/client-dynamodb` made with its default configuration, or the
+   * DynamoDB client to ask with (v3 `DynamoDBClient` or `DynamoDB`, or v2
+   * `AWS.DynamoDB`); `false` never. Default: the setting
+   * SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE. The put that starts a lookup gets
+   * no pointer and the issue `key_lookup_pending`; the puts after the
+   * answer link.
+   */
+  describeTable?: boolean | { send(command: any): Promise<any> } | { describeTable(input: { TableName: string }): any };
 }
 
 /** The settings read from the environment (the README lists the variables). */
@@ -145,6 +167,12 @@ export function settings(): Settings;
 
 /** Reads the settings' environment variables again; call it after changing them. */
 export function reloadEnvironment(): void;
+
+/**
+ * Forgets what the calls so far showed of DynamoDB tables' key names (for
+ * tests, or after tables were made again with other keys elsewhere). Never throws.
+ */
+export function forgetTables(): void;
 
 // -- the explainer -------------------------------------------------------------
 
@@ -304,5 +332,6 @@ declare const api: {
   explainResponse: typeof explainResponse;
   explainEvent: typeof explainEvent;
   explain: typeof explain;
+  forgetTables: typeof forgetTables;
 };
 export default api;

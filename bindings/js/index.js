@@ -56,6 +56,16 @@ function safely(f, what) {
  * @param {{dynamodbPrimaryKeys?: Record<string, string[]> | string, streamArn?: string}} [options]
  */
 function pointersForResponse(service, operation, request, response, options) {
+  const outcome = callOutcome(service, operation, request, response, options);
+  // The tables to look up are the integrations' business (callOutcome).
+  return outcome.unknownTables === undefined ? outcome : { pointers: outcome.pointers, issues: outcome.issues };
+}
+
+/**
+ * pointersForResponse's outcome, with `unknownTables` where puts needed key
+ * names no call showed: for the integrations' DescribeTable lookups.
+ */
+function callOutcome(service, operation, request, response, options) {
   return safely(() => {
     const streamArn = options == null ? undefined : options.streamArn;
     const params = typeof streamArn === 'string' ? { ...parametersOf(request), StreamArn: streamArn } : request;
@@ -149,6 +159,23 @@ const DEFAULT_SETTINGS = Object.freeze({
   describeTable: false,
   issues: Object.freeze([]),
 });
+
+/**
+ * Forgets what the calls so far showed of DynamoDB tables' key names (for
+ * tests, or after tables were made again with other keys elsewhere). Never
+ * throws.
+ */
+function forgetTables() {
+  try {
+    if (autolink.loadError === null) autolink.forgetTables();
+  } catch (error) {
+    try {
+      autolink.failure(error, 'call');
+    } catch (_) {
+      // The next call replaces the instance if it must.
+    }
+  }
+}
 
 /** Reads the settings' environment variables again; call it after changing them. */
 function reloadEnvironment() {
@@ -244,6 +271,9 @@ module.exports = {
   explainResponse,
   explainEvent,
   explain,
+  forgetTables,
 };
+// For span-autolink/opentelemetry and span-autolink/dd-trace only.
+Object.defineProperty(module.exports, 'callOutcome', { value: callOutcome, enumerable: false });
 // `import api from 'span-autolink'` in TypeScript without esModuleInterop.
 module.exports.default = module.exports;

@@ -13,5 +13,6 @@ export const {
   explainResponse,
   explainEvent,
   explain,
+  forgetTables,
 } = api;
 export default api;

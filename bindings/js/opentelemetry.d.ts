@@ -2,7 +2,7 @@
 // @opentelemetry/api: the shapes below are structural, so they accept the
 // API's Span and Link of any version >= 1.9 (where Span.addLink exists).
 
-import type { Outcome, Options, SpanLinkAttributes } from './index';
+import type { LookupOptions, Outcome, Options, SpanLinkAttributes } from './index';
 
 /** The all-zero span context of a pointer link (OpenTelemetry's INVALID_SPAN_CONTEXT). */
 export interface ZeroSpanContext {
@@ -60,7 +60,7 @@ export interface HookOptions {
   onOutcome?: (outcome: Outcome, span: any) => void;
 }
 
-export interface AwsSdkResponseHookOptions extends HookOptions, Options {
+export interface AwsSdkResponseHookOptions extends HookOptions, Options, LookupOptions {
   /** The stream ARN of DynamoDB Streams GetRecords calls, where the shard iterator does not say. */
   streamArn?: string;
   /** Another responseHook, called after ours with the same arguments. */

@@ -36,13 +36,14 @@ DERIVATION = (
 ISSUE_CODES = {
     "config_invalid", "config_entry_invalid", "field_missing", "field_invalid",
     "bucket_not_ascii", "etag_invalid", "key_escape_invalid", "key_not_utf8",
-    "table_not_configured", "key_attribute_missing", "key_attribute_count",
+    "table_not_configured", "key_config_conflict", "key_attribute_missing", "key_attribute_count",
     "key_value_type", "number_invalid", "number_out_of_range", "binary_invalid",
     "table_name_invalid", "stream_arn_invalid", "input_invalid", "response_not_successful",
-    "setting_invalid", "internal_error",
+    "setting_invalid", "internal_error", "key_lookup_pending", "key_lookup_failed",
 }
-# input_invalid needs text input and internal_error is never expected.
-ISSUE_CODES_NOT_EXPRESSIBLE = {"input_invalid", "internal_error"}
+# input_invalid needs text input; internal_error and the lookup codes come
+# from hosts and integrations only.
+ISSUE_CODES_NOT_EXPRESSIBLE = {"input_invalid", "internal_error", "key_lookup_pending", "key_lookup_failed"}
 
 
 # --------------------------------------------------------------------------
@@ -169,8 +170,18 @@ def _expect(pointers, issues):
     return {"pointers": list(pointers), "issues": list(issues)}
 
 
+def _unknown_tables(tables, issues):
+    """The tables a call's puts needed and nobody knew: written out by
+    hand, each once, and only where a put said table_not_configured."""
+    assert len(set(tables)) == len(tables), tables
+    assert not tables or "table_not_configured" in issues, (tables, issues)
+    for table in tables:
+        assert re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", table), table
+    return list(tables)
+
+
 def response_case(name, about, datadog, service, operation, request, response,
-                  pointers=(), issues=(), config=None, config_text=None):
+                  pointers=(), issues=(), config=None, config_text=None, unknown_tables=()):
     c = {"name": name, "about": about, "datadog": datadog, "kind": "response",
          "service": service, "operation": operation}
     assert config is None or config_text is None
@@ -181,6 +192,31 @@ def response_case(name, about, datadog, service, operation, request, response,
     c["request"] = request
     c["response"] = response
     c["expect"] = _expect(pointers, issues)
+    if unknown_tables:
+        c["unknown_tables"] = _unknown_tables(unknown_tables, issues)
+    CASES.append(c)
+
+
+def call(service, operation, request, response, pointers=(), issues=(), unknown_tables=()):
+    """One call of a sequence, and what it gives."""
+    c = {"service": service, "operation": operation, "request": request, "response": response,
+         "expect": _expect(pointers, issues)}
+    if unknown_tables:
+        c["unknown_tables"] = _unknown_tables(unknown_tables, issues)
+    return c
+
+
+def sequence_case(name, about, datadog, calls, config=None, config_text=None):
+    """Calls an application makes one after the other, on one registry of
+    learned key names (SPEC 9)."""
+    c = {"name": name, "about": about, "datadog": datadog, "kind": "sequence"}
+    assert config is None or config_text is None
+    if config is not None:
+        c["config"] = config
+    if config_text is not None:
+        c["config_text"] = config_text
+    assert len(calls) >= 1
+    c["calls"] = list(calls)
     CASES.append(c)
 
 

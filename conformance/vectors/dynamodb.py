@@ -123,7 +123,7 @@ def define():
         "n/a", "dynamodb", "PutItem",
         {"TableName": "orders", "Item": {"customerId": {"S": "c-1001"}, "orderId": {"N": "42"}}},
         {},
-        [], ["table_not_configured"])
+        [], ["table_not_configured"], unknown_tables=["orders"])
     response_case(
         "ddb_put_item_key_attribute_missing",
         "PutItem whose Item lacks a configured key attribute gives no pointer.",
@@ -206,12 +206,12 @@ def define():
         "ddb_batch_write_one_bad_write_others_kept",
         "A put on an unconfigured table gives an issue while the delete in the same batch keeps its pointer; ddtrace drops the whole batch.",
         "differs", "dynamodb", "BatchWriteItem",
-        {"RequestItems": {"sessions": [
-            {"PutRequest": {"Item": {"sessionId": {"S": "s-1"}}}},
-            {"DeleteRequest": {"Key": {"sessionId": {"S": "s-2"}}}},
-        ]}},
+        {"RequestItems": {
+            "carts": [{"PutRequest": {"Item": {"cartId": {"S": "c-1"}}}}],
+            "sessions": [{"DeleteRequest": {"Key": {"sessionId": {"S": "s-2"}}}}],
+        }},
         {},
-        [DDBD("sessions", ("sessionId", "s-2"))], ["table_not_configured"])
+        [DDBD("sessions", ("sessionId", "s-2"))], ["table_not_configured"], unknown_tables=["carts"])
     response_case(
         "ddb_batch_write_issues_in_request_order",
         "Issues come one per failing write in request order.",
@@ -221,7 +221,7 @@ def define():
             {"DeleteRequest": {"Key": {}}},
         ]}},
         {},
-        [], ["table_not_configured", "key_attribute_count"])
+        [], ["table_not_configured", "key_attribute_count"], unknown_tables=["sessions"])
     response_case(
         "ddb_batch_write_neither_put_nor_delete",
         "A write request with neither PutRequest nor DeleteRequest gives no pointer.",
@@ -283,7 +283,7 @@ def define():
                         "UpdateExpression": "SET a = :a", "ExpressionAttributeValues": {":a": {"N": "1"}}}},
         ]},
         {},
-        [DDBD("some-table", ("some-key", "some-value"))], ["table_not_configured"])
+        [DDBD("some-table", ("some-key", "some-value"))], ["table_not_configured"], unknown_tables=["sessions"])
     response_case(
         "ddb_transact_unknown_item_kind",
         "A transact item with none of Put, Update, Delete, ConditionCheck gives no pointer.",
@@ -654,7 +654,7 @@ def define():
         {"TableName": "users", "Item": {"id": {"S": "u-1"}}},
         {},
         [], ["config_entry_invalid", "table_not_configured"],
-        config={"users": "id", "orders": ["customerId", "orderId"]})
+        config={"users": "id", "orders": ["customerId", "orderId"]}, unknown_tables=["users"])
     response_case(
         "config_entry_three_names",
         "An entry with three names is invalid; ddtrace accepts it, so the other table's pointer agrees.",
@@ -727,7 +727,7 @@ def define():
         {"TableName": "orders", "Item": {"customerId": {"S": "c-7"}, "orderId": {"N": "7"}}},
         {},
         [], ["config_invalid", "table_not_configured"],
-        config_text='{"orders": ["customerId", "orderId"]')
+        config_text='{"orders": ["customerId", "orderId"]', unknown_tables=["orders"])
     response_case(
         "config_text_not_an_object",
         "Configuration text that is JSON but not an object is invalid.",
@@ -735,7 +735,7 @@ def define():
         {"TableName": "users", "Item": {"id": {"S": "u-1"}}},
         {},
         [], ["config_invalid", "table_not_configured"],
-        config_text='[["users", ["id"]]]')
+        config_text='[["users", ["id"]]]', unknown_tables=["users"])
     response_case(
         "config_not_an_object",
         "A configuration that is a list instead of an object is invalid.",
@@ -743,7 +743,7 @@ def define():
         {"TableName": "users", "Item": {"id": {"S": "u-1"}}},
         {},
         [], ["config_invalid", "table_not_configured"],
-        config=["users", "id"])
+        config=["users", "id"], unknown_tables=["users"])
     response_case(
         "config_not_consulted_for_s3",
         "An invalid configuration is not reported by an S3 call, which does not consult it.",

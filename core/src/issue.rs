@@ -27,8 +27,12 @@ pub enum IssueCode {
     KeyEscapeInvalid,
     /// A URL-encoded S3 key whose decoded bytes are not UTF-8.
     KeyNotUtf8,
-    /// A PutItem (or put request) on a table whose key attribute names are not configured.
+    /// A PutItem (or put request) on a table whose key attribute names are
+    /// known from no source: neither what the service said nor the configuration.
     TableNotConfigured,
+    /// The configuration names other key attributes for a table than the
+    /// service said it has; the service's names are used.
+    KeyConfigConflict,
     /// A configured key attribute is absent from the item.
     KeyAttributeMissing,
     /// A primary key with zero or more than two attributes.
@@ -61,6 +65,12 @@ pub enum IssueCode {
     /// A handler wrapper found no active span to put the pointers on
     /// (integrations only).
     NoActiveSpan,
+    /// A put gave no pointer while the integration asks DynamoDB for its
+    /// table's key names (DescribeTable, opt-in; integrations only).
+    KeyLookupPending,
+    /// An integration could not ask DynamoDB for a table's key names, or
+    /// its last lookup failed (integrations only).
+    KeyLookupFailed,
 }
 
 impl IssueCode {
@@ -73,11 +83,13 @@ impl IssueCode {
                 | IssueCode::SpanLinksUnsupported
                 | IssueCode::TracerNotInitialized
                 | IssueCode::NoActiveSpan
+                | IssueCode::KeyLookupPending
+                | IssueCode::KeyLookupFailed
         )
     }
 
     /// Every code, in declaration order.
-    pub const ALL: [IssueCode; 24] = [
+    pub const ALL: [IssueCode; 27] = [
         IssueCode::ConfigInvalid,
         IssueCode::ConfigEntryInvalid,
         IssueCode::FieldMissing,
@@ -87,6 +99,7 @@ impl IssueCode {
         IssueCode::KeyEscapeInvalid,
         IssueCode::KeyNotUtf8,
         IssueCode::TableNotConfigured,
+        IssueCode::KeyConfigConflict,
         IssueCode::KeyAttributeMissing,
         IssueCode::KeyAttributeCount,
         IssueCode::KeyValueType,
@@ -102,6 +115,8 @@ impl IssueCode {
         IssueCode::SpanLinksUnsupported,
         IssueCode::TracerNotInitialized,
         IssueCode::NoActiveSpan,
+        IssueCode::KeyLookupPending,
+        IssueCode::KeyLookupFailed,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -115,6 +130,7 @@ impl IssueCode {
             IssueCode::KeyEscapeInvalid => "key_escape_invalid",
             IssueCode::KeyNotUtf8 => "key_not_utf8",
             IssueCode::TableNotConfigured => "table_not_configured",
+            IssueCode::KeyConfigConflict => "key_config_conflict",
             IssueCode::KeyAttributeMissing => "key_attribute_missing",
             IssueCode::KeyAttributeCount => "key_attribute_count",
             IssueCode::KeyValueType => "key_value_type",
@@ -130,6 +146,8 @@ impl IssueCode {
             IssueCode::SpanLinksUnsupported => "span_links_unsupported",
             IssueCode::TracerNotInitialized => "tracer_not_initialized",
             IssueCode::NoActiveSpan => "no_active_span",
+            IssueCode::KeyLookupPending => "key_lookup_pending",
+            IssueCode::KeyLookupFailed => "key_lookup_failed",
         }
     }
 }

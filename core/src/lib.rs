@@ -9,7 +9,9 @@
 //! Two entry points: [`pointers_for_response`] for a successful AWS call and
 //! [`pointers_for_event`] for a Lambda event. Both take plain values
 //! ([`Value`]) and never fail: input they cannot use gives no pointer and an
-//! [`Issue`] that says why.
+//! [`Issue`] that says why. An application's calls in order go through
+//! [`pointers_for_call`], which keeps what they show of DynamoDB tables' key
+//! names in a [`KeyRegistry`], so that puts need no configuration.
 //!
 //! ```
 //! use span_autolink::{pointers_for_response, Config, Value};
@@ -58,6 +60,7 @@ mod trace;
 pub mod value;
 
 pub use config::Config;
+pub use dynamodb::registry::{KeyRegistry, KeySource, TableKeys};
 #[cfg(feature = "explain")]
 pub use explain::{compare, explain_event, explain_response};
 pub use hash::PointerHash;
@@ -78,6 +81,9 @@ pub use value::Value;
 /// and `response` its output (or the JavaScript v2 SDK's response, whose
 /// output sits under `data`). A call that did not succeed gives no pointer
 /// and the issue `response_not_successful`; any other call gives nothing.
+///
+/// This call keeps nothing: a put's key names come from `config` only.
+/// [`pointers_for_call`] learns them from the calls before.
 pub fn pointers_for_response(
     service: &str,
     operation: &str,
@@ -100,11 +106,40 @@ pub fn pointers_for_operation(
     response: &Value,
     config: &Config,
 ) -> Outcome {
+    const NOTHING_LEARNED: KeyRegistry = KeyRegistry::new();
+    pointers_with_registry(operation, request, response, config, &NOTHING_LEARNED)
+}
+
+/// The pointers of one of an application's calls, in the order it made
+/// them: `registry` first learns what the call shows of its tables' key
+/// names ([`KeyRegistry::observe`]), then puts take their key names from
+/// it, and from `config` for tables it does not know (SPEC 9).
+pub fn pointers_for_call(
+    operation: Operation,
+    request: &Value,
+    response: &Value,
+    config: &Config,
+    registry: &mut KeyRegistry,
+) -> Outcome {
+    registry.observe(operation, request, response);
+    pointers_with_registry(operation, request, response, config, registry)
+}
+
+/// [`pointers_for_call`] with the call already observed: for hosts that
+/// must learn apart from computing the pointers (the WebAssembly module
+/// learns outside its call arena, whose memory a call gives back).
+pub fn pointers_with_registry(
+    operation: Operation,
+    request: &Value,
+    response: &Value,
+    config: &Config,
+    registry: &KeyRegistry,
+) -> Outcome {
     let start = match operation {
         Operation::Receive(_) => Outcome::batched(),
         _ => Outcome::new(),
     };
-    operation_outcome(operation, request, response, config, start)
+    operation_outcome(operation, request, response, config, registry, start)
 }
 
 /// The rules of a call, gathered into `out` (plain, batched or traced).
@@ -114,8 +149,12 @@ pub(crate) fn operation_outcome(
     request: &Value,
     response: &Value,
     config: &Config,
+    registry: &KeyRegistry,
     mut out: Outcome,
 ) -> Outcome {
+    if !operation.gives_pointers() {
+        return out;
+    }
     if let Operation::Receive(receive) = operation {
         if success::succeeded(response, &mut out) {
             receive::response_pointers(receive, request, response, &mut out);
@@ -127,10 +166,10 @@ pub(crate) fn operation_outcome(
     }
     match operation {
         Operation::S3(write) => s3::producer::response_pointers(write, request, response, &mut out),
-        Operation::DynamoDb(write) => {
-            dynamodb::producer::response_pointers(write, request, response, config, &mut out)
-        }
-        Operation::Receive(_) => {}
+        Operation::DynamoDb(write) => dynamodb::producer::response_pointers(
+            write, request, response, config, registry, &mut out,
+        ),
+        Operation::Receive(_) | Operation::KeyNames(_) => {}
     }
     out
 }

@@ -1,6 +1,7 @@
-//! Which AWS calls give pointers, however an SDK spells the service and
-//! the operation: the writes that make a producer pointer, and the reads
-//! of a worker outside Lambda that make consumer pointers.
+//! Which AWS calls the rules read, however an SDK spells the service and
+//! the operation: the writes that make a producer pointer, the reads of a
+//! worker outside Lambda that make consumer pointers, and the DynamoDB
+//! calls that show a table's key names (SPEC 9) without writing anything.
 
 /// An S3 call that creates an object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,11 +34,27 @@ pub enum Receive {
     StreamRecords,
 }
 
+/// A DynamoDB call that writes no item but shows a table's key names: in
+/// the `KeySchema` of its response, or as the names of a `Key` in its
+/// request (`registry.rs`). It gives no pointer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyNamesCall {
+    CreateTable,
+    DescribeTable,
+    UpdateTable,
+    /// Says that a table is gone, with whatever key names it had.
+    DeleteTable,
+    GetItem,
+    BatchGetItem,
+    TransactGetItems,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operation {
     S3(S3Write),
     DynamoDb(DynamoDbWrite),
     Receive(Receive),
+    KeyNames(KeyNamesCall),
 }
 
 /// The services whose calls give pointers.
@@ -68,9 +85,12 @@ const UPDATE: Operation = Operation::DynamoDb(DynamoDbWrite::UpdateItem);
 const DELETE: Operation = Operation::DynamoDb(DynamoDbWrite::DeleteItem);
 const BATCH: Operation = Operation::DynamoDb(DynamoDbWrite::BatchWriteItem);
 const TRANSACT: Operation = Operation::DynamoDb(DynamoDbWrite::TransactWriteItems);
+const GET: Operation = Operation::KeyNames(KeyNamesCall::GetItem);
+const BATCH_GET: Operation = Operation::KeyNames(KeyNamesCall::BatchGetItem);
+const TRANSACT_GET: Operation = Operation::KeyNames(KeyNamesCall::TransactGetItems);
 
 /// Each service's calls by their API names.
-const OPERATIONS: [(Service, &str, Operation); 16] = [
+const OPERATIONS: [(Service, &str, Operation); 26] = [
     (Service::S3, "PutObject", Operation::S3(S3Write::PutObject)),
     (
         Service::S3,
@@ -96,6 +116,32 @@ const OPERATIONS: [(Service, &str, Operation); 16] = [
     (Service::DynamoDb, "BatchWrite", BATCH),
     (Service::DynamoDb, "TransactWrite", TRANSACT),
     (
+        Service::DynamoDb,
+        "CreateTable",
+        Operation::KeyNames(KeyNamesCall::CreateTable),
+    ),
+    (
+        Service::DynamoDb,
+        "DescribeTable",
+        Operation::KeyNames(KeyNamesCall::DescribeTable),
+    ),
+    (
+        Service::DynamoDb,
+        "UpdateTable",
+        Operation::KeyNames(KeyNamesCall::UpdateTable),
+    ),
+    (
+        Service::DynamoDb,
+        "DeleteTable",
+        Operation::KeyNames(KeyNamesCall::DeleteTable),
+    ),
+    (Service::DynamoDb, "GetItem", GET),
+    (Service::DynamoDb, "BatchGetItem", BATCH_GET),
+    (Service::DynamoDb, "TransactGetItems", TRANSACT_GET),
+    (Service::DynamoDb, "Get", GET),
+    (Service::DynamoDb, "BatchGet", BATCH_GET),
+    (Service::DynamoDb, "TransactGet", TRANSACT_GET),
+    (
         Service::Sqs,
         "ReceiveMessage",
         Operation::Receive(Receive::SqsMessages),
@@ -114,7 +160,7 @@ const OPERATIONS: [(Service, &str, Operation); 16] = [
 
 impl Operation {
     /// Every operation, each at the place of its [`code`](Operation::code).
-    pub const ALL: [Operation; 11] = [
+    pub const ALL: [Operation; 18] = [
         Operation::S3(S3Write::PutObject),
         Operation::S3(S3Write::CompleteMultipartUpload),
         Operation::S3(S3Write::CopyObject),
@@ -126,7 +172,28 @@ impl Operation {
         Operation::Receive(Receive::SqsMessages),
         Operation::Receive(Receive::KinesisRecords),
         Operation::Receive(Receive::StreamRecords),
+        Operation::KeyNames(KeyNamesCall::CreateTable),
+        Operation::KeyNames(KeyNamesCall::DescribeTable),
+        Operation::KeyNames(KeyNamesCall::UpdateTable),
+        Operation::KeyNames(KeyNamesCall::DeleteTable),
+        GET,
+        BATCH_GET,
+        TRANSACT_GET,
     ];
+
+    /// Whether the call can give a pointer; the others only teach a
+    /// table's key names ([`Operation::KeyNames`]).
+    pub fn gives_pointers(self) -> bool {
+        !matches!(self, Operation::KeyNames(_))
+    }
+
+    /// Whether the call reads or teaches the key names of DynamoDB tables
+    /// ([`KeyRegistry`](crate::KeyRegistry)): every DynamoDB call the rules
+    /// read. A host that keeps several instances sends these to one, so
+    /// that what one call taught serves the next.
+    pub fn uses_key_names(self) -> bool {
+        matches!(self, Operation::DynamoDb(_) | Operation::KeyNames(_))
+    }
 
     /// A number for the operation, for hosts that name a call once and
     /// then send the number instead of the service and operation names.
@@ -145,7 +212,7 @@ impl Operation {
     /// `DynamoDB Streams`); `operation` as the API (`PutObject`), the
     /// JavaScript v2 SDK (`putObject`) or the v3 SDK (`PutObjectCommand`)
     /// spells it, and the DynamoDB document clients' names (`put`,
-    /// `PutCommand`). Anything else gives no pointer: `None`.
+    /// `PutCommand`). Anything else is no call the rules read: `None`.
     pub fn parse(service: &str, operation: &str) -> Option<Operation> {
         let (_, service) = SERVICES
             .iter()
@@ -219,7 +286,17 @@ mod tests {
             Some(Operation::DynamoDb(DynamoDbWrite::TransactWriteItems))
         );
         assert_eq!(Operation::parse("s3", "put"), None);
-        assert_eq!(Operation::parse("dynamodb", "get"), None);
+        assert_eq!(
+            Operation::parse("dynamodb", "get"),
+            Some(Operation::KeyNames(KeyNamesCall::GetItem))
+        );
+        assert_eq!(
+            Operation::parse("DynamoDB", "DescribeTableCommand"),
+            Some(Operation::KeyNames(KeyNamesCall::DescribeTable))
+        );
+        assert_eq!(Operation::parse("dynamodb", "Query"), None);
+        assert_eq!(Operation::parse("dynamodb", "scan"), None);
+        assert_eq!(Operation::parse("s3", "GetItem"), None);
         let streams = Some(Operation::Receive(Receive::StreamRecords));
         assert_eq!(
             Operation::parse("DynamoDB Streams", "GetRecordsCommand"),
@@ -251,7 +328,20 @@ mod tests {
             assert_eq!(Operation::parse(spelling, name), Some(operation));
             assert!(Operation::ALL.contains(&operation), "{spelling} {name}");
         }
-        assert_eq!(Operation::from_code(11), None);
+        assert_eq!(Operation::from_code(18), None);
+        let teaching = Operation::ALL
+            .iter()
+            .filter(|o| !o.gives_pointers())
+            .count();
+        assert_eq!(teaching, 7);
+        let put_object = Operation::parse("s3", "PutObject").unwrap();
+        assert!(!put_object.uses_key_names() && put_object.gives_pointers());
+        let put_item = Operation::parse("dynamodb", "PutItem").unwrap();
+        assert!(put_item.uses_key_names() && put_item.gives_pointers());
+        let get_item = Operation::parse("dynamodb", "GetItem").unwrap();
+        assert!(get_item.uses_key_names() && !get_item.gives_pointers());
+        let stream = Operation::parse("dynamodbstreams", "GetRecords").unwrap();
+        assert!(!stream.uses_key_names());
         assert_eq!(Operation::from_code(u8::MAX), None);
     }
 }

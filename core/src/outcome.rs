@@ -9,6 +9,7 @@ use crate::trace::Trace;
 #[cfg(feature = "explain")]
 use alloc::boxed::Box;
 use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::{self, Write as _};
 
@@ -18,6 +19,10 @@ use core::fmt::{self, Write as _};
 pub struct Outcome {
     pub pointers: Vec<Pointer>,
     pub issues: Vec<Issue>,
+    /// Tables whose key names a put needed and no source gave
+    /// (`table_not_configured`), each once: a host that may ask DynamoDB
+    /// (DescribeTable, opt-in) asks for these. Only names DynamoDB takes.
+    pub unknown_tables: Vec<String>,
     /// How pointers get their hashes: at once, batched (see
     /// [`Outcome::batched`]), or at once and traced for the explainer.
     mode: Mode,
@@ -81,6 +86,9 @@ impl Outcome {
     pub(crate) fn absorb(&mut self, other: &mut Outcome) {
         self.pointers.append(&mut other.pointers);
         self.issues.append(&mut other.issues);
+        for table in other.unknown_tables.drain(..) {
+            self.unknown_table(&table);
+        }
         #[cfg(feature = "explain")]
         if let (Mode::Traced(mine), Mode::Traced(theirs)) = (&mut self.mode, &mut other.mode) {
             mine.notes.append(&mut theirs.notes);
@@ -146,6 +154,15 @@ impl Outcome {
             if let Some(pointer) = self.pointers.last_mut() {
                 pointer.hash = PointerHash::of(components);
             }
+        }
+    }
+
+    /// Notes a table whose key names a put needed and nobody knows.
+    pub(crate) fn unknown_table(&mut self, table: &str) {
+        if crate::dynamodb::table::is_table_name(table)
+            && !self.unknown_tables.iter().any(|t| t == table)
+        {
+            self.unknown_tables.push(String::from(table));
         }
     }
 

@@ -7,7 +7,7 @@
 //! beside the rules, and `tests/properties.rs` checks that the rules give
 //! the same outcome on a projected input as on the whole one.
 
-use crate::operation::{DynamoDbWrite, Operation, Receive, S3Write};
+use crate::operation::{DynamoDbWrite, KeyNamesCall, Operation, Receive, S3Write};
 use crate::value::Value;
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -82,10 +82,34 @@ const TRANSACT: Projection = Fields(&[(
         ("Put", PUT),
         ("Update", KEYED),
         ("Delete", KEYED),
-        // Only its presence matters: it writes nothing.
-        ("ConditionCheck", NOTHING),
+        // It writes nothing; its `Key` shows the table's key names.
+        ("ConditionCheck", KEYED),
     ])),
 )]);
+
+// The calls that show a table's key names (SPEC 9): `KeySchema` in a
+// table description, or the names of a request's `Key`.
+const KEY_SCHEMA: Projection = Each(&Fields(&[("AttributeName", All), ("KeyType", All)]));
+const TABLE: Projection = Fields(&[("TableName", All), ("KeySchema", KEY_SCHEMA)]);
+const TABLE_DESCRIPTION: Projection = Fields(&[
+    ("TableDescription", TABLE),
+    ("data", Fields(&[("TableDescription", TABLE)])),
+    ERROR,
+    V2_ERROR,
+    STATUS,
+    V3_STATUS,
+]);
+const DESCRIBED_TABLE: Projection = Fields(&[
+    ("Table", TABLE),
+    ("data", Fields(&[("Table", TABLE)])),
+    ERROR,
+    V2_ERROR,
+    STATUS,
+    V3_STATUS,
+]);
+// `RequestItems` maps table names to `{Keys, ...}`: names no projection can list.
+const BATCH_GET: Projection = Fields(&[("RequestItems", All)]);
+const TRANSACT_GET: Projection = Fields(&[("TransactItems", Each(&Fields(&[("Get", KEYED)])))]);
 
 const SQS_MESSAGES: Projection = Each(&Fields(&[("Body", All)]));
 const RECEIVED_MESSAGES: Projection = Fields(&[
@@ -182,6 +206,13 @@ impl Operation {
             Operation::Receive(Receive::SqsMessages) => (&NOTHING, &RECEIVED_MESSAGES),
             Operation::Receive(Receive::KinesisRecords) => (&NOTHING, &RECEIVED_KINESIS_RECORDS),
             Operation::Receive(Receive::StreamRecords) => (&STREAM_ARN, &RECEIVED_STREAM_RECORDS),
+            Operation::KeyNames(
+                KeyNamesCall::CreateTable | KeyNamesCall::UpdateTable | KeyNamesCall::DeleteTable,
+            ) => (&NOTHING, &TABLE_DESCRIPTION),
+            Operation::KeyNames(KeyNamesCall::DescribeTable) => (&NOTHING, &DESCRIBED_TABLE),
+            Operation::KeyNames(KeyNamesCall::GetItem) => (&KEYED, &SUCCESS),
+            Operation::KeyNames(KeyNamesCall::BatchGetItem) => (&BATCH_GET, &SUCCESS),
+            Operation::KeyNames(KeyNamesCall::TransactGetItems) => (&TRANSACT_GET, &SUCCESS),
         };
         ResponseProjection { request, response }
     }

@@ -13,12 +13,7 @@ use crate::value::Value;
 /// (`ResponseMetadata.HTTPStatusCode` in botocore, `$metadata.httpStatusCode`
 /// in the JavaScript v3 SDK), or a JavaScript v2 response with an `error`.
 pub(crate) fn succeeded(response: &Value, out: &mut Outcome) -> bool {
-    let why = match response {
-        Value::Null => Some(Failure::NoResponse),
-        Value::Object(_) => failure(response),
-        _ => None,
-    };
-    match why {
+    match why_not(response) {
         None => true,
         Some(why) => {
             let at = Path::Root;
@@ -42,6 +37,21 @@ pub(crate) fn succeeded(response: &Value, out: &mut Outcome) -> bool {
             }
             false
         }
+    }
+}
+
+/// Whether `response` is the output of a successful call, as
+/// [`succeeded`] judges it, reporting nothing: for calls that give no
+/// pointer and so no issue (what a failed call shows is not learned).
+pub(crate) fn is_success(response: &Value) -> bool {
+    why_not(response).is_none()
+}
+
+fn why_not<'v>(response: &'v Value<'v>) -> Option<Failure<'v>> {
+    match response {
+        Value::Null => Some(Failure::NoResponse),
+        Value::Object(_) => failure(response),
+        _ => None,
     }
 }
 

@@ -1,9 +1,12 @@
-//! Replays `conformance/cases.json`, the vectors every host replays.
+//! Replays `conformance/cases.json`, the vectors every host replays: each
+//! case with a registry of its own, as an application's calls in order.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use span_autolink::settings::Settings;
-use span_autolink::{keep, pointers_for_event, pointers_for_response, Config, Outcome, Value};
+use span_autolink::{
+    keep, pointers_for_call, pointers_for_event, Config, KeyRegistry, Operation, Outcome, Value,
+};
 
 #[derive(Deserialize)]
 struct File<'a> {
@@ -35,6 +38,26 @@ struct Case<'a> {
     /// A `settings` case: the environment, and what it sets.
     environment: Option<std::collections::BTreeMap<String, String>>,
     settings: Option<ExpectedSettings>,
+    /// A `sequence` case: calls made one after the other, each with its
+    /// own expectation.
+    #[serde(borrow)]
+    calls: Option<Vec<Call<'a>>>,
+    /// The tables a put needed and no source knew (`t` lines), when any.
+    #[serde(default)]
+    unknown_tables: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Call<'a> {
+    service: String,
+    operation: String,
+    #[serde(borrow)]
+    request: Option<&'a RawValue>,
+    #[serde(borrow)]
+    response: Option<&'a RawValue>,
+    expect: Expect,
+    #[serde(default)]
+    unknown_tables: Vec<String>,
 }
 
 #[derive(Deserialize, PartialEq, Debug)]
@@ -66,23 +89,76 @@ fn part(raw: Option<&RawValue>) -> Value<'_> {
     })
 }
 
-fn run(case: &Case<'_>) -> Outcome {
-    let (request, response, event) = (part(case.request), part(case.response), part(case.event));
-    let config = match (case.config, &case.config_text) {
+fn config(case: &Case<'_>) -> Config {
+    match (case.config, &case.config_text) {
         (Some(raw), _) => Config::from_value(&part(Some(raw))),
         (None, Some(text)) => Config::from_json(text),
         (None, None) => Config::new(),
-    };
+    }
+}
+
+/// One call through a registry, as a host's instance makes it.
+fn call(
+    service: &str,
+    operation: &str,
+    request: &Value,
+    response: &Value,
+    config: &Config,
+    registry: &mut KeyRegistry,
+) -> Outcome {
+    match Operation::parse(service, operation) {
+        Some(operation) => pointers_for_call(operation, request, response, config, registry),
+        None => Outcome::new(),
+    }
+}
+
+fn run(case: &Case<'_>) -> Outcome {
+    let (request, response, event) = (part(case.request), part(case.response), part(case.event));
     match case.kind.as_str() {
-        "response" => pointers_for_response(
+        "response" => call(
             case.service.as_deref().unwrap_or_default(),
             case.operation.as_deref().unwrap_or_default(),
             &request,
             &response,
-            &config,
+            &config(case),
+            &mut KeyRegistry::new(),
         ),
         "event" => pointers_for_event(&event),
         other => panic!("case {}: unknown kind {other}", case.name),
+    }
+}
+
+/// A sequence's calls on one registry; what differs, one line each.
+fn run_sequence(case: &Case<'_>, failures: &mut Vec<String>) {
+    let config = config(case);
+    let mut registry = KeyRegistry::new();
+    for (i, c) in case.calls.as_ref().unwrap().iter().enumerate() {
+        let (request, response) = (part(c.request), part(c.response));
+        let outcome = call(
+            &c.service,
+            &c.operation,
+            &request,
+            &response,
+            &config,
+            &mut registry,
+        );
+        let got = observed(&outcome);
+        if got != c.expect || outcome.unknown_tables != c.unknown_tables {
+            failures.push(format!(
+                "{} call {i} ({}):\n  expected {:?} {:?}\n  got      {:?} {:?}\n  messages {:?}",
+                case.name,
+                c.operation,
+                c.expect,
+                c.unknown_tables,
+                got,
+                outcome.unknown_tables,
+                outcome
+                    .issues
+                    .iter()
+                    .map(|i| &i.message)
+                    .collect::<Vec<_>>()
+            ));
+        }
     }
 }
 
@@ -140,10 +216,14 @@ fn every_case_matches() {
             }
             continue;
         }
+        if case.kind == "sequence" {
+            run_sequence(case, &mut failures);
+            continue;
+        }
         let outcome = run(case);
         let got = observed(&outcome);
         let expect = case.expect.as_ref().unwrap();
-        if &got != expect {
+        if &got != expect || outcome.unknown_tables != case.unknown_tables {
             failures.push(format!(
                 "{}:\n  expected {:?}\n  got      {:?}\n  messages {:?}",
                 case.name,
@@ -174,7 +254,13 @@ fn every_issue_code_is_covered() {
     let covered: std::collections::BTreeSet<String> = file
         .cases
         .iter()
-        .flat_map(|c| c.expect.iter().flat_map(|e| e.issues.iter().cloned()))
+        .flat_map(|c| {
+            let calls = c.calls.iter().flatten().map(|call| &call.expect);
+            c.expect
+                .iter()
+                .chain(calls)
+                .flat_map(|e| e.issues.iter().cloned())
+        })
         .collect();
     for code in span_autolink::IssueCode::ALL {
         // input_invalid needs text input no case holds; the others come

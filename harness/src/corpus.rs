@@ -409,6 +409,10 @@ impl Gen {
             "putItem",
             "UpdateItemCommand",
             "GetItem",
+            // Calls that teach a table's key names, or look alike and do not.
+            "DescribeTable",
+            "CreateTableCommand",
+            "Query",
         ];
         let op = *self.rng.pick(&ops);
         let (request, response) = match op.trim_end_matches("Command").to_ascii_lowercase().as_str()
@@ -457,6 +461,21 @@ impl Gen {
                     });
                 }
                 (json!({"TransactItems": list}), json!({}))
+            }
+            "describetable" | "createtable" => {
+                let table = self.table_name();
+                let mut schema = Vec::new();
+                for kind in ["HASH", "RANGE", "RANGE"].iter().take(self.rng.below(4)) {
+                    schema.push(json!({"AttributeName": self.rng.pick(ATTRS), "KeyType": kind}));
+                }
+                let description =
+                    json!({"TableName": table, "KeySchema": schema, "TableStatus": "ACTIVE"});
+                let field = if op.starts_with("Describe") {
+                    "Table"
+                } else {
+                    "TableDescription"
+                };
+                (json!({"TableName": table}), json!({ field: description }))
             }
             _ => (
                 json!({"TableName": self.table_name(), "Key": self.key_map(true)}),

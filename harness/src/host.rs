@@ -73,7 +73,7 @@ pub const CALLS: [&str; 4] = [
 ];
 
 /// The version of ABI.md this host is written from.
-const ABI_VERSION: u32 = 2;
+const ABI_VERSION: u32 = 3;
 
 /// Set in what an export returns when linear memory grew (ABI.md); this
 /// host reads memory afresh every time and only masks it off.
@@ -264,6 +264,16 @@ impl Host {
             .read(&self.store, moved as usize, &mut kept)
             .map_err(|e| e.to_string())?;
         Ok(kept)
+    }
+
+    /// Forgets what the calls so far taught of tables' key names
+    /// (`sa_forget_tables`).
+    pub fn forget_tables(&mut self) -> Result<(), String> {
+        self.exports
+            .instance
+            .get_typed_func::<(), ()>(&mut self.store, "sa_forget_tables")
+            .and_then(|f| f.call(&mut self.store, ()))
+            .map_err(|e| e.to_string())
     }
 
     /// The current size of linear memory, in bytes.

@@ -49,7 +49,9 @@ pub fn outcome_line(name: &str, outcome: &Outcome) -> String {
     line(name, &pointers, &codes)
 }
 
-/// Parses the module's output lines (`p kind dir hash [time]`, `i code message`).
+/// Parses the module's output lines (`p kind dir hash [time]`, `i code
+/// message`); the tables to look up (`t table`) are the conformance
+/// replay's to compare, not this line's.
 pub fn module_output_line(name: &str, output: &str) -> String {
     let mut pointers = Vec::new();
     let mut codes = Vec::new();
@@ -64,6 +66,7 @@ pub fn module_output_line(name: &str, output: &str) -> String {
                 pointers.push((kind, dir, hash, time));
             }
             Some("i") => codes.push(parts.next().unwrap_or_default().to_owned()),
+            Some("t") => {}
             _ => codes.push(format!("unparsable_line:{l}")),
         }
     }

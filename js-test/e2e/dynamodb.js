@@ -9,7 +9,10 @@
 // pointers (pointersForEvent) must equal the producer pointers
 // (pointersForResponse on the real request and output) for every write.
 // dd-trace and datadog-lambda-js run on the same calls and events; their
-// results are recorded, not asserted.
+// results are recorded, not asserted. Every flow that puts items is also
+// computed with no key-name setting at all: span-autolink then knows the
+// tables' key names only from the application's own calls (each table's
+// CreateTable), passed to it in order as an integration passes them.
 
 const assert = require('node:assert/strict');
 const { before, test } = require('node:test');
@@ -47,6 +50,21 @@ class DynamoWorld {
     this.streams = new streams.DynamoDBStreamsClient({ endpoint });
     this.streamArns = {};
     this.iterators = {};
+    this.fed = 0; // the calls passed to span-autolink with no key setting so far
+  }
+
+  /**
+   * Passes every DynamoDB call made since the last time to span-autolink,
+   * in order and with no key-name setting, as an integration does; answers
+   * each call's outcome.
+   */
+  feed() {
+    const outcomes = new Map();
+    for (const c of this.calls.slice(this.fed)) {
+      if (c.service === 'DynamoDB') outcomes.set(c, api.pointersForResponse(c.service, c.commandName, c.input, c.output));
+    }
+    this.fed = this.calls.length;
+    return outcomes;
   }
 
   async setUp() {
@@ -403,6 +421,14 @@ function whyDatadogMisses(f, calls, producer, consumer, ours, event) {
   return reasons.join('; ') || 'producer and consumer hashes differ';
 }
 
+/** Whether a recorded call puts an item (whose key names its request does not say). */
+function putsItems(c) {
+  if (c.commandName === 'PutItemCommand') return true;
+  if (c.commandName === 'BatchWriteItemCommand') return Object.values(c.input.RequestItems).flat().some((r) => r.PutRequest);
+  if (c.commandName === 'TransactWriteItemsCommand') return c.input.TransactItems.some((t) => t.Put);
+  return false;
+}
+
 const sameList = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const sorted = (list) => [...list].sort();
 
@@ -418,6 +444,12 @@ async function runFlow(world, f) {
   const ours = calls.flatMap((c) => e2e.hashes(api.pointersForResponse(c.service, c.commandName, c.input, c.output, { dynamodbPrimaryKeys: PRIMARY_KEYS }), 'd'));
   assert.deepEqual(ours, f.expect.map(([table, key]) => e2e.ddbHash(table, key)));
   const ddProducer = calls.flatMap((c) => e2e.ddTraceProducer(c, PRIMARY_KEYS));
+  // The same calls with no key setting: what the application's calls taught.
+  const fed = world.feed();
+  const puts = calls.some(putsItems);
+  const oursNoKeys = puts ? calls.flatMap((c) => e2e.hashes(fed.get(c), 'd')) : undefined;
+  if (puts) assert.deepEqual(oursNoKeys, ours);
+  const ddNoKeys = puts ? calls.flatMap((c) => e2e.ddTraceProducer(c, undefined)) : undefined;
 
   // Consumer: the stream records, one Lambda event for all the tables'
   // streams; moto's records, and the records as DynamoDB streams them (they
@@ -434,7 +466,7 @@ async function runFlow(world, f) {
   // The point of it all: every write's consumer meets its producer.
   assert.deepEqual(sorted(consumer), sorted(ours));
   if (!notes.length) assert.deepEqual(consumerEmulated, consumer);
-  return { calls, ours, ddProducer, event, emulated, notes, consumer, consumerEmulated };
+  return { calls, ours, ddProducer, oursNoKeys, ddNoKeys, event, emulated, notes, consumer, consumerEmulated };
 }
 
 /** Registers the DynamoDB tests; `ctx.endpoint` is moto's once the tests run. */
@@ -449,18 +481,21 @@ function suite(ctx) {
 
   for (const f of FLOWS) {
     recorder.test(`${f.id}: ${f.what}`, async () => {
-      const { calls, ours, ddProducer, event, emulated, notes, consumer, consumerEmulated } = await runFlow(world, f);
+      const { calls, ours, ddProducer, oursNoKeys, ddNoKeys, event, emulated, notes, consumer, consumerEmulated } = await runFlow(world, f);
       const ddConsumer = e2e.datadogLambdaConsumer(event);
+      const why = whyDatadogMisses(f, calls, ddProducer, ddConsumer, consumer, event);
       const entry = recorder.record(
         f.id,
         `DynamoDB ${f.what}, via the table's stream`,
         {
-          [e2e.OURS]: { producer: ours, consumer, consumerUnderEmulator: consumerEmulated },
+          [e2e.OURS]: { producer: ours, consumer, consumerUnderEmulator: consumerEmulated, producerNoKeySetting: oursNoKeys },
           [e2e.DATADOG]: {
             producer: ddProducer,
             consumer: ddConsumer,
             consumerUnderEmulator: e2e.datadogLambdaConsumer(emulated),
-            why: whyDatadogMisses(f, calls, ddProducer, ddConsumer, consumer, event),
+            why,
+            producerNoKeySetting: ddNoKeys,
+            whyNoKeySetting: ddNoKeys !== undefined && ddNoKeys.length < ours.length ? 'no producer pointer for a put without DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS' : why,
           },
         },
         notes

@@ -211,7 +211,9 @@ class Recorder {
   }
 
   /**
-   * results: { library: { producer, consumer, consumerUnderEmulator?, why? } }.
+   * results: { library: { producer, consumer, consumerUnderEmulator?, why?,
+   * producerNoKeySetting?, whyNoKeySetting? } }: the last two for a flow
+   * with puts, what the producer computes with no key-name setting at all.
    * Works out `links`; returns the entry.
    */
   record(id, flow, results, emulatorNotes = []) {
@@ -221,6 +223,11 @@ class Recorder {
       const out = { producer: [...r.producer], consumer: [...r.consumer] };
       out.links = links(out.producer, out.consumer);
       if (!out.links) out.why = r.why || 'producer and consumer hashes differ';
+      if (r.producerNoKeySetting !== undefined) {
+        const producer = [...r.producerNoKeySetting];
+        out.no_key_setting = { producer, links: links(producer, out.consumer) };
+        if (!out.no_key_setting.links) out.no_key_setting.why = r.whyNoKeySetting || 'producer and consumer hashes differ';
+      }
       if (emulatorNotes.length) {
         const under = [...r.consumerUnderEmulator];
         out.under_emulator = { consumer: under, links: links(out.producer, under) };

@@ -21,6 +21,14 @@ node.json in the same shape, and docs/compatibility.py reads both):
         "emulator_notes": ["optional: where moto's delivery differs from AWS's", ...],
        }]}
 
+A flow that puts items (PutItem, a BatchWriteItem PutRequest, a
+TransactWriteItems Put, the document clients' and resource API's puts)
+also has, for each library, ``"no_key_setting": {"producer": [hash, ...],
+"links": bool, "why": "..."}``: the producer hashes with no key-name
+setting at all (span-autolink knowing the tables' key names only from the
+application's own calls, here the CreateTable of each table), judged
+against the same consumer hashes.
+
 ``producer`` are the hashes the producer side computed on the real request
 and response, in request order; ``consumer`` the hashes the consumer side
 computed on the Lambda event. A library ``links`` when both lists are
@@ -71,6 +79,141 @@ def wait_until_serving(url, timeout=15.0):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+class CountingProxy:
+    """A loopback HTTP proxy to ``target`` (moto) that counts the DynamoDB
+    calls through it by operation (the X-Amz-Target header): what the
+    service received, counted apart from the code under test. A context
+    manager; ``endpoint`` is its URL."""
+
+    def __init__(self, target):
+        import http.client
+        import http.server
+        import threading
+        import urllib.parse
+
+        upstream = urllib.parse.urlsplit(target)
+        counts = self.counts = {}
+        lock = threading.Lock()
+
+        class Forward(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                operation = self.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
+                with lock:
+                    counts[operation] = counts.get(operation, 0) + 1
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=30)
+                try:
+                    connection.request("POST", self.path, body, dict(self.headers.items()))
+                    answer = connection.getresponse()
+                    data = answer.read()
+                    self.send_response(answer.status)
+                    for name, value in answer.getheaders():
+                        if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                            self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                finally:
+                    connection.close()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+        self.server.daemon_threads = True
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def count(self, operation):
+        return self.counts.get(operation, 0)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+def read_stream(aws, arn):
+    """Every record of a table's stream so far (its one shard, from the start)."""
+    streams = aws.client("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    return streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+
+
+class NoKeySetting:
+    """Four tables, each known to span-autolink from one kind of call the
+    application made: made by it (CreateTable seen), only read (GetItem),
+    only updated (UpdateItem), only described (DescribeTable); the last
+    three made where span-autolink does not see it (another process, or
+    before what it learned is forgotten). The twin of js-test/e2e/tracers'
+    NoKeySetting."""
+
+    def __init__(self, prefix):
+        self.keys = {
+            f"{prefix}-created": [("pk", "S"), ("sk", "N")],
+            f"{prefix}-read": [("id", "S")],
+            f"{prefix}-updated": [("account", "S"), ("entry", "N")],
+            f"{prefix}-described": [("sku", "S")],
+        }
+        self.tables = list(self.keys)
+        # The items the teaching calls write: the UpdateItem's (teach).
+        updated = self.tables[2]
+        self.taught = {updated: [self.item_of(updated, 0)[1]]}
+
+    def create(self, ddb, table):
+        """Makes the table with a stream; answers its stream ARN."""
+        keys = self.keys[table]
+        return ddb.create_table(
+            TableName=table,
+            KeySchema=[{"AttributeName": n, "KeyType": "HASH" if i == 0 else "RANGE"} for i, (n, _) in enumerate(keys)],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in keys],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )["TableDescription"]["LatestStreamArn"]
+
+    def teach(self, ddb):
+        """Shows the read, updated and described tables, each through its kind of call."""
+        _, read, updated, described = self.tables
+        ddb.get_item(TableName=read, Key={"id": {"S": "nobody"}})
+        item, _ = self.item_of(updated, 0)
+        ddb.update_item(
+            TableName=updated,
+            Key={"account": item["account"], "entry": item["entry"]},
+            UpdateExpression="SET note = :n",
+            ExpressionAttributeValues={":n": {"S": "x"}},
+        )
+        ddb.describe_table(TableName=described)
+
+    def item_of(self, table, n):
+        """The typed item ``n`` of a table and its pointer's hash (SPEC 4)."""
+        item, key = {"note": {"S": f"item {n}"}}, {}
+        for name, kind in self.keys[table]:
+            value = str(n) if kind == "N" else f"{name}-{n} ü+%"
+            item[name] = {kind: value}
+            key[name] = value
+        return item, ddb_hash(table, key)
+
+    def put_all(self, ddb, table):
+        """PutItem, a BatchWriteItem of two puts, a TransactWriteItems put:
+        [(operation, hashes of the items it wrote)]."""
+        (one, h1), (two, h2), (three, h3), (four, h4) = (self.item_of(table, n) for n in (1, 2, 3, 4))
+        ddb.put_item(TableName=table, Item=one)
+        ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": two}}, {"PutRequest": {"Item": three}}]})
+        ddb.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": four}}])
+        return [("PutItem", [h1]), ("BatchWriteItem", [h2, h3]), ("TransactWriteItems", [h4])]
+
+    def streamed(self, table):
+        """The hashes a table's stream records carry after ``put_all``."""
+        return sorted(set(self.taught.get(table, [])) | {self.item_of(table, n)[1] for n in (1, 2, 3, 4)})
 
 
 # -- hashes, computed independently (SPEC section 1) -------------------------
@@ -408,8 +551,9 @@ class Recorder:
         self._ids = set()
 
     def record(self, id, flow, results, emulator_notes=()):
-        """results: {library: {"producer", "consumer", ["consumer_under_emulator"], ["why"]}}.
-        Works out ``links``; returns the entry."""
+        """results: {library: {"producer", "consumer", ["consumer_under_emulator"], ["why"],
+        ["producer_no_key_setting"], ["why_no_key_setting"]}}, the last two for a
+        flow with puts. Works out ``links``; returns the entry."""
         assert id not in self._ids, f"flow id {id} recorded twice"
         self._ids.add(id)
         entry = {"id": id, "flow": flow, "results": {}}
@@ -418,6 +562,11 @@ class Recorder:
             out["links"] = links(out["producer"], out["consumer"])
             if not out["links"]:
                 out["why"] = r.get("why") or "producer and consumer hashes differ"
+            if "producer_no_key_setting" in r:
+                producer = list(r["producer_no_key_setting"])
+                out["no_key_setting"] = {"producer": producer, "links": links(producer, out["consumer"])}
+                if not out["no_key_setting"]["links"]:
+                    out["no_key_setting"]["why"] = r.get("why_no_key_setting") or "producer and consumer hashes differ"
             if emulator_notes:
                 under = list(r["consumer_under_emulator"])
                 out["under_emulator"] = {"consumer": under, "links": links(out["producer"], under)}

@@ -11,10 +11,24 @@ aws.dynamodb span), with the hashes written out here from SPEC sections 1,
 
 import datetime
 import json
+import os
 import textwrap
+import time
 
+import pytest
 from ddtrace_support import LAMBDA_CONSUMER, clear, pointer_links, received_spans, run_child
-from e2e_support import ddb_hash, notifying_bucket, sqs_lambda_event, std_hash, stream_lambda_event
+from e2e_support import (
+    CountingProxy,
+    NoKeySetting,
+    ddb_hash,
+    notifying_bucket,
+    read_stream,
+    sqs_lambda_event,
+    std_hash,
+    stream_lambda_event,
+)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 QUEUE = "e2e-dd-s3"
 BUCKET = "e2e-dd-bucket"
@@ -67,6 +81,65 @@ PRODUCER = textwrap.dedent(
     records = streams.get_records(ShardIterator=it)["Records"]
     out["records"] = json.loads(json.dumps(records, default=lambda v: v.timestamp() if hasattr(v, "timestamp") else v.decode("latin-1")))
     out["stream_arn"] = arn
+    tracer.shutdown()
+    print(json.dumps(out))
+    """
+)
+
+# No key names configured but for one table, where they are wrong; tables
+# known from the calls (e2e_support.NoKeySetting), and the opt-in lookup
+# with the application's client, through a counting proxy.
+NO_KEYS_PRODUCER = textwrap.dedent(
+    """
+    import json, sys, threading, time
+    sys.path.insert(0, %(here)r)
+    import ddtrace
+    ddtrace.patch(botocore=True)
+    import span_autolink.ddtrace as sad
+    outcomes = []
+    lock = threading.Lock()
+
+    def record(span, outcome):
+        with lock:
+            outcomes.append({"hashes": [p.hash for p in outcome.pointers], "codes": [i.code for i in outcome.issues],
+                             "messages": [i.message for i in outcome.issues]})
+
+    assert sad.instrument(describe_table=True, dynamodb_primary_keys={%(conflict)r: ["pk"]}, on_outcome=record)
+    import boto3
+    from ddtrace.trace import tracer
+    from e2e_support import NoKeySetting
+
+    tables = NoKeySetting(%(prefix)r)
+    ddb = boto3.client("dynamodb")
+    out = {"arns": {tables.tables[0]: tables.create(ddb, tables.tables[0])}}
+    tables.teach(ddb)
+    out["puts"] = {table: tables.put_all(ddb, table) for table in tables.tables}
+
+    # A wrong setting: ["pk"] for a table DynamoDB says is keyed by pk and sk.
+    ddb.describe_table(TableName=%(conflict)r)
+    ddb.put_item(TableName=%(conflict)r, Item={"pk": {"S": "a"}, "sk": {"N": "1"}})
+    out["conflict"] = outcomes[-1]
+
+    # The lookup: 16 puts at once on a table no call of this process showed.
+    client = boto3.client("dynamodb", endpoint_url=%(proxy)r)
+    def put(n):
+        client.put_item(TableName=%(lookup)r, Item={"pk": {"S": "p-%%d" %% n}, "sk": {"N": str(n)}})
+    del outcomes[:]
+    threads = [threading.Thread(target=put, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out["concurrent"] = [o for o in outcomes if o["codes"] != [] or o["hashes"] != []]
+    for tries in range(100):
+        put(100 + tries)
+        if outcomes[-1]["hashes"]:
+            break
+        time.sleep(0.05)
+    out["later"] = []
+    for n in range(200, 205):
+        put(n)
+        out["later"].append(outcomes[-1]["hashes"])
     tracer.shutdown()
     print(json.dumps(out))
     """
@@ -140,3 +213,68 @@ def test_ddtrace_producer_worker_and_datadog_lambda_consumer(aws, agent):
     assert sorted(with_links) == sorted(
         [("aws.sqs", sorted(("u", h) for h in s3_hashes)), ("aws.dynamodb", expected_stream)]
     ), (with_links, [(s["name"], s.get("span_links"), s.get("meta", {}).get("_dd.span_links")) for s in spans])
+
+
+def test_ddtrace_with_no_key_setting_a_wrong_one_and_the_lookup(aws, agent):
+    """No key names configured: tables known from the application's calls
+    link (producer spans in the agent, datadog-lambda's consumer spans); a
+    wrong setting is corrected and reported; the opt-in lookup asks DynamoDB
+    once (counted by a proxy in front of moto) with the application's
+    client, the first put says so, the puts after the answer link."""
+    ddb = aws.client("dynamodb")
+    tables = NoKeySetting("e2e-dd-nokeys")
+    arns = {table: tables.create(ddb, table) for table in tables.tables[1:]}  # made elsewhere
+    conflict, lookup = "e2e-dd-nokeys-conflict", "e2e-dd-nokeys-lookup"
+    for table in (conflict, lookup):
+        ddb.create_table(
+            TableName=table,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    clear(agent)
+    with CountingProxy(os.environ["AWS_ENDPOINT_URL"]) as proxy:
+        source = NO_KEYS_PRODUCER % {
+            "here": HERE, "prefix": "e2e-dd-nokeys", "conflict": conflict, "lookup": lookup, "proxy": proxy.endpoint,
+        }
+        out = json.loads(run_child(source, agent).splitlines()[-1])
+        time.sleep(0.2)
+        assert proxy.count("DescribeTable") == 1
+        assert proxy.count("PutItem") >= 21
+    arns.update(out["arns"])
+
+    # Every put of the four tables carries its pointer, in the agent's spans.
+    spans = received_spans(agent)
+    expected = {op: [] for op in ("PutItem", "BatchWriteItem", "TransactWriteItems")}
+    for table in tables.tables:
+        for operation, hashes in out["puts"][table]:
+            expected[operation].append(sorted(hashes))
+    for operation, want in expected.items():
+        got = [sorted(l["ptr.hash"] for l in pointer_links(s)) for s in spans if s.get("meta", {}).get("aws.operation") == operation]
+        for hashes in want:
+            assert hashes in got, (operation, hashes, got)
+
+    # The wrong setting: the service's names, and the issue.
+    assert out["conflict"]["hashes"] == [ddb_hash(conflict, {"pk": "a", "sk": "1"})]
+    assert out["conflict"]["codes"] == ["key_config_conflict"]
+
+    # The lookup: one put asked, the others waited or linked; the later ones link.
+    asked = [o for o in out["concurrent"] if any("asked DynamoDB" in m for m in o["messages"])]
+    assert len(asked) == 1, out["concurrent"]
+    for o in out["concurrent"]:
+        assert o["codes"] in (["table_not_configured", "key_lookup_pending"], []), o
+    assert out["later"] == [[ddb_hash(lookup, {"pk": f"p-{n}", "sk": str(n)})] for n in range(200, 205)]
+
+    # datadog-lambda's consumer spans of each table's stream records.
+    clear(agent)
+    events = []
+    for table in tables.tables:
+        events.append(stream_lambda_event(read_stream(aws, arns[table]), arns[table]))
+    run_child(
+        LAMBDA_CONSUMER,
+        agent,
+        stdin=json.dumps(events),
+        extra_env={"AWS_LAMBDA_FUNCTION_NAME": "dd-consumer", "DD_FLUSH_TO_LOG": "false", "DD_LOCAL_TEST": "true"},
+    )
+    consumers = [sorted({l["ptr.hash"] for l in pointer_links(s)}) for s in received_spans(agent) if pointer_links(s)]
+    assert sorted(consumers) == sorted(tables.streamed(table) for table in tables.tables)

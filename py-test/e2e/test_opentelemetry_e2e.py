@@ -11,13 +11,26 @@ and the request-parameter stash is empty after every call, also those that
 raise."""
 
 import importlib
+import logging
 import os
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e_support import ddb_hash, drain, notifying_bucket, sqs_lambda_event, std_hash, stream_lambda_event
+from e2e_support import (
+    CountingProxy,
+    NoKeySetting,
+    ddb_hash,
+    drain,
+    notifying_bucket,
+    read_stream,
+    sqs_lambda_event,
+    std_hash,
+    stream_lambda_event,
+)
 
 otel_sdk = pytest.importorskip("opentelemetry.sdk.trace")
 from opentelemetry import trace  # noqa: E402
@@ -26,6 +39,7 @@ from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
+import span_autolink  # noqa: E402
 import span_autolink.opentelemetry as sa_otel  # noqa: E402
 
 QUEUE = "e2e-otel-s3"
@@ -268,9 +282,120 @@ def test_dynamodb_producer_and_consumers(otel, aws):
     assert stash_size() == 0
 
 
-def test_to_links_and_missing_add_link():
-    import span_autolink
+def test_dynamodb_with_no_key_setting(otel, aws):
+    """Four tables, each known from one kind of call (e2e_support.NoKeySetting),
+    no key names configured for any: every PutItem, BatchWriteItem put and
+    TransactWriteItems put carries its pointer, and the Lambda span of the
+    table's stream records links to them."""
+    exporter, module = otel
+    ddb = aws.client("dynamodb")
+    tables = NoKeySetting("e2e-otel-nokeys")
+    arns = {table: tables.create(ddb, table) for table in tables.tables[1:]}
+    span_autolink.forget_tables()  # those three were made elsewhere
+    arns[tables.tables[0]] = tables.create(ddb, tables.tables[0])
+    tables.teach(ddb)
+    for table in tables.tables:
+        exporter.clear()
+        for operation, hashes in tables.put_all(ddb, table):
+            assert_links(only_span(exporter, f"DynamoDB.{operation}"), "d", hashes)
+        records = read_stream(aws, arns[table])
+        exporter.clear()
+        span_id = invoke(module, stream_lambda_event(records, arns[table]))
+        links = pointer_links(exported_span(exporter, span_id))
+        assert {link["ptr.dir"] for link in links} == {"u"}
+        assert sorted({link["ptr.hash"] for link in links}) == tables.streamed(table), table
+    assert stash_size() == 0
 
+
+def test_the_opt_in_lookup(otel, aws, monkeypatch, caplog):
+    """SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE=true: however many puts on a
+    table nobody showed run at once, DynamoDB receives one DescribeTable
+    (counted by a proxy in front of moto); the first put says it asked, and
+    the puts after the answer link."""
+    exporter, _ = otel
+    table = "e2e-otel-nokeys-lookup"
+    ddb = aws.client("dynamodb")
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    span_autolink.forget_tables()  # made elsewhere
+    with CountingProxy(os.environ["AWS_ENDPOINT_URL"]) as proxy:
+        monkeypatch.setenv("SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE", "true")
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", proxy.endpoint)
+        span_autolink.reload_environment()
+        caplog.set_level(logging.DEBUG, logger="span_autolink")
+        try:
+            client = aws.client("dynamodb")
+
+            def put(n):
+                client.put_item(TableName=table, Item={"pk": {"S": f"p-{n}"}, "sk": {"N": str(n)}})
+
+            with ThreadPoolExecutor(16) as pool:
+                list(pool.map(put, range(16)))
+            said = [r.getMessage() for r in caplog.records if "key_lookup" in r.getMessage()]
+            assert len([m for m in said if "key_lookup_pending span-autolink asked DynamoDB" in m]) == 1, said
+            assert all("key_lookup_pending" in m for m in said), said
+            for tries in range(100):
+                exporter.clear()
+                put(100 + tries)
+                if pointer_links(only_span(exporter, "DynamoDB.PutItem")):
+                    break
+                time.sleep(0.05)
+            for n in range(200, 205):
+                exporter.clear()
+                put(n)
+                assert_links(only_span(exporter, "DynamoDB.PutItem"), "d", [ddb_hash(table, {"pk": f"p-{n}", "sk": str(n)})])
+            time.sleep(0.2)
+            assert proxy.count("DescribeTable") == 1
+            assert proxy.count("PutItem") >= 21
+        finally:
+            monkeypatch.undo()
+            span_autolink.reload_environment()
+
+
+def test_a_lookup_that_fails_is_told_and_not_tried_again(aws):
+    """The lookup's client reaches nothing (a loopback port nothing listens
+    on): the put that started it says it asked, the puts after it say that
+    it failed and when it is tried again, which is not before a minute."""
+    import socket
+
+    table = "e2e-otel-nokeys-unreachable"
+    ddb = aws.client("dynamodb")
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    span_autolink.forget_tables()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    unreachable = aws.client(
+        "dynamodb", endpoint_url=f"http://127.0.0.1:{port}", config=Config(retries={"max_attempts": 1}, connect_timeout=2)
+    )
+
+    def put(n):
+        params = {"TableName": table, "Item": {"pk": {"S": f"k{n}"}}}
+        result = ddb.put_item(**params)
+        outcome = sa_otel.pointers_for_call("dynamodb", "PutItem", params, result, describe_table=unreachable)
+        return [i.code for i in outcome.issues], [i.message for i in outcome.issues]
+
+    assert put(0)[0] == ["table_not_configured", "key_lookup_pending"]
+    for n in range(1, 200):
+        codes, messages = put(n)
+        if "key_lookup_failed" in codes:
+            break
+        time.sleep(0.05)
+    assert codes == ["table_not_configured", "key_lookup_failed"], messages
+    assert "EndpointConnectionError" in messages[1] and "asks again when a put needs it in" in messages[1]
+    assert int(messages[1].rsplit(" in ", 1)[1].split()[0]) >= 55
+
+
+def test_to_links_and_missing_add_link():
     event = {
         "Records": [
             {

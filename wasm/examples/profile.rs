@@ -1,5 +1,5 @@
 //! Where one call's time goes inside the module, natively.
-use span_autolink::{Config, Value};
+use span_autolink::{Config, KeyRegistry, Value};
 use std::time::Instant;
 
 fn time(label: &str, n: u32, mut f: impl FnMut()) {
@@ -16,10 +16,11 @@ fn time(label: &str, n: u32, mut f: impl FnMut()) {
 fn main() {
     let input = br#"{"service":"s3","operation":"PutObject","request":{"Bucket":"photo-uploads","Key":"albums/summer 2026/IMG (1) cafe.jpg"},"response":{"ETag":"\"9b2cf535f27731c974343645a3985328\""}}"#;
     let config = Config::new();
+    let mut registry = KeyRegistry::new();
     let mut out = Vec::new();
     let n = 1_000_000;
     time("whole call (parse, rules, output)", n, || {
-        let o = span_autolink_wasm::interop::response(input, &config);
+        let o = span_autolink_wasm::interop::response(input, &config, &mut registry);
         span_autolink_wasm::interop::write_outcome(&o, &mut out);
     });
     time("parse JSON into Value", n, || {

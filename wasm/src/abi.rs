@@ -6,7 +6,7 @@ use crate::instance::{self, answer_of};
 use crate::interop;
 
 /// Bumped whenever a function, a format or a rule of `ABI.md` changes.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 #[no_mangle]
 pub extern "C" fn sa_abi_version() -> u32 {
@@ -35,13 +35,13 @@ pub extern "C" fn sa_pointers_for_response(len: u32) -> u32 {
 
 #[no_mangle]
 pub extern "C" fn sa_pointers_for_event(len: u32) -> u32 {
-    answer_of(instance::call(len as usize, |input, _| {
+    answer_of(instance::call(len as usize, |input, _, _| {
         interop::event(input)
     }))
 }
 
-/// Input `SERVICE OPERATION`; the call's operation code, or 255 when it
-/// gives no pointer (no output).
+/// Input `SERVICE OPERATION`; the call's operation code, or 255 when no
+/// rule reads it (no output).
 #[no_mangle]
 pub extern "C" fn sa_operation(len: u32) -> u32 {
     instance::with(|i| interop::operation(instance::input_of(&i.input, len as usize)))
@@ -55,6 +55,13 @@ pub extern "C" fn sa_keep_for_sampling(len: u32, rate: f64) -> u32 {
         let hash = instance::input_of(&i.input, len as usize);
         u32::from(interop::keep_for_sampling(hash, rate))
     })
+}
+
+/// Forgets what the calls so far taught of DynamoDB tables' key names
+/// (no input, no output).
+#[no_mangle]
+pub extern "C" fn sa_forget_tables() {
+    instance::forget_tables()
 }
 
 /// Input: the environment's `NAME=VALUE` entries, each ended by NUL;

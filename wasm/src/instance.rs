@@ -1,10 +1,11 @@
 //! The state one module instance keeps between calls: the input and output
-//! buffers in linear memory, and the key-name configuration, which changes
-//! far less often than calls happen and so is set apart from them.
+//! buffers in linear memory, the key-name configuration, which changes
+//! far less often than calls happen and so is set apart from them, and the
+//! key names the calls so far showed (the core's `KeyRegistry`).
 
 use crate::arena;
 use span_autolink::limits::MAX_INPUT_BYTES;
-use span_autolink::{Config, Outcome};
+use span_autolink::{Config, KeyRegistry, Outcome};
 use std::cell::RefCell;
 
 /// Buffers larger than this are given back after the call that needed
@@ -22,6 +23,9 @@ pub struct Instance {
     pub input: Vec<u8>,
     pub output: Vec<u8>,
     pub config: Config,
+    /// What the calls so far showed of DynamoDB tables' key names. Its
+    /// blocks are the standard allocator's, never a call arena's.
+    pub registry: KeyRegistry,
     /// Linear memory's size in pages when a host last heard of it.
     pages: usize,
 }
@@ -88,18 +92,27 @@ pub fn configure(len: usize, f: impl FnOnce(&[u8]) -> Config) -> usize {
     })
 }
 
-/// Runs the pointer call `f` on the first `len` input bytes and the
-/// configuration, writes its outcome as the output, and returns the output
-/// length. Everything `f` allocates lives in the call arena. The output
-/// buffer is reused, so its address changes only when an output is longer
-/// than every earlier one, or after an outsized one.
-pub fn call(len: usize, f: impl FnOnce(&[u8], &Config) -> Outcome) -> usize {
+/// Runs the pointer call `f` on the first `len` input bytes, the
+/// configuration and the registry, writes its outcome as the output, and
+/// returns the output length. Everything `f` allocates lives in the call
+/// arena, but for what it teaches the registry (made with
+/// `arena::outside`). The output buffer is reused, so its address changes
+/// only when an output is longer than every earlier one, or after an
+/// outsized one.
+pub fn call(len: usize, f: impl FnOnce(&[u8], &Config, &mut KeyRegistry) -> Outcome) -> usize {
     with(|i| {
         give_back_outsized(&mut i.output);
-        let input = input_of(&i.input, len);
+        let Instance {
+            input,
+            config,
+            registry,
+            output,
+            ..
+        } = i;
+        let input = input_of(input, len);
         arena::scope(|| {
-            let outcome = f(input, &i.config);
-            arena::outside(|| crate::interop::write_outcome(&outcome, &mut i.output));
+            let outcome = f(input, config, registry);
+            arena::outside(|| crate::interop::write_outcome(&outcome, output));
             arena::discard(outcome);
         });
         if len > RETAINED {
@@ -107,6 +120,11 @@ pub fn call(len: usize, f: impl FnOnce(&[u8], &Config) -> Outcome) -> usize {
         }
         i.output.len()
     })
+}
+
+/// Forgets every table's key names the calls taught.
+pub fn forget_tables() {
+    with(|i| i.registry.clear())
 }
 
 /// An output buffer that an outsized answer grew is given back before

@@ -17,8 +17,8 @@ use span_autolink::settings::{Settings, VARIABLES};
 #[cfg(feature = "explain")]
 use span_autolink::{compare, explain_event, explain_response};
 use span_autolink::{
-    pointers_for_event, pointers_for_operation, pointers_for_response, unreadable_input, Config,
-    Operation, Outcome, Value,
+    pointers_for_event, pointers_with_registry, unreadable_input, Config, KeyRegistry, Operation,
+    Outcome, Value,
 };
 
 /// The tag in front of input in marshal format. JSON text never starts
@@ -27,8 +27,9 @@ pub const MARSHAL_TAG: &[u8] = b"\0m";
 
 /// An AWS call: in marshal format the tuple `(code, request, response)`
 /// written along the operation's projections, or JSON text
-/// `{"service", "operation", "request", "response"}`.
-pub fn response(input: &[u8], config: &Config) -> Outcome {
+/// `{"service", "operation", "request", "response"}`. What it shows of
+/// DynamoDB tables' key names goes into `registry` first.
+pub fn response(input: &[u8], config: &Config, registry: &mut KeyRegistry) -> Outcome {
     if input.len() > MAX_INPUT_BYTES {
         return unreadable_input("response call", TOO_LARGE);
     }
@@ -40,9 +41,7 @@ pub fn response(input: &[u8], config: &Config) -> Outcome {
         return match call {
             Ok((code, [request, response])) => {
                 let outcome = match Operation::from_code(code) {
-                    Some(operation) => {
-                        pointers_for_operation(operation, &request, &response, config)
-                    }
+                    Some(operation) => one_call(operation, &request, &response, config, registry),
                     None => Outcome::new(),
                 };
                 crate::arena::discard([request, response]);
@@ -57,15 +56,33 @@ pub fn response(input: &[u8], config: &Config) -> Outcome {
     };
     let text = |name: &str| call.get(name).and_then(Value::as_str).unwrap_or_default();
     let null = Value::Null;
-    let outcome = pointers_for_response(
-        text("service"),
-        text("operation"),
-        call.get("request").unwrap_or(&null),
-        call.get("response").unwrap_or(&null),
-        config,
-    );
+    let outcome = match Operation::parse(text("service"), text("operation")) {
+        Some(operation) => one_call(
+            operation,
+            call.get("request").unwrap_or(&null),
+            call.get("response").unwrap_or(&null),
+            config,
+            registry,
+        ),
+        None => Outcome::new(),
+    };
     crate::arena::discard(call);
     outcome
+}
+
+/// One call: learned from outside the call arena (the registry outlives
+/// the call), then its pointers.
+fn one_call(
+    operation: Operation,
+    request: &Value,
+    response: &Value,
+    config: &Config,
+    registry: &mut KeyRegistry,
+) -> Outcome {
+    if operation.uses_key_names() {
+        crate::arena::outside(|| registry.observe(operation, request, response));
+    }
+    pointers_with_registry(operation, request, response, config, registry)
 }
 
 /// A Lambda event: in marshal format written along the event projection,
@@ -174,8 +191,9 @@ pub fn config(input: &[u8]) -> Config {
 pub const NO_OPERATION: u32 = 0xff;
 
 /// `SERVICE OPERATION` to the operation's code, or [`NO_OPERATION`] when
-/// the call gives no pointer. Service names may have spaces (`DynamoDB
-/// Streams`); operation names do not.
+/// no rule reads the call: it neither gives a pointer nor shows a table's
+/// key names. Service names may have spaces (`DynamoDB Streams`);
+/// operation names do not.
 pub fn operation(input: &[u8]) -> u32 {
     core::str::from_utf8(input)
         .ok()
@@ -266,6 +284,12 @@ pub fn write_outcome(outcome: &Outcome, out: &mut Vec<u8>) {
         }
         out.push(b'\n');
     }
+    // Table names DynamoDB takes: ASCII letters, digits, `_.-`.
+    for table in &outcome.unknown_tables {
+        out.extend_from_slice(b"t ");
+        out.extend_from_slice(table.as_bytes());
+        out.push(b'\n');
+    }
 }
 
 #[cfg(test)]
@@ -281,7 +305,10 @@ mod tests {
     fn response_round_trip() {
         let input = br#"{"service":"s3","operation":"PutObject","request":{"Bucket":"some-bucket","Key":"some-key.data"},"response":{"ETag":"\"ab12ef34\""}}"#;
         let mut out = Vec::new();
-        write_outcome(&response(input, &Config::new()), &mut out);
+        write_outcome(
+            &response(input, &Config::new(), &mut KeyRegistry::new()),
+            &mut out,
+        );
         assert_eq!(out, b"p aws.s3.object d e721375466d4116ab551213fdea08413\n");
     }
 
@@ -303,14 +330,18 @@ mod tests {
     fn projected_response_round_trip() {
         let mut out = Vec::new();
         write_outcome(
-            &response(&put_object("\"ab12ef34\""), &Config::new()),
+            &response(
+                &put_object("\"ab12ef34\""),
+                &Config::new(),
+                &mut KeyRegistry::new(),
+            ),
             &mut out,
         );
         assert_eq!(out, b"p aws.s3.object d e721375466d4116ab551213fdea08413\n");
         for (input, what) in [
             (&b"\0m"[..], "not a tuple"),
             (b"\0mN", "not a tuple"),
-            (b"\0m)\x03i\x0b\0\0\0NN", "names no operation"),
+            (b"\0m)\x03i\x12\0\0\0NN", "names no operation"),
             (b"\0m)\x03u\x01\0\0\0xNN", "names no operation"),
             (
                 b"\0m)\x03i\0\0\0\0)\x01N)\x06NNNNNN",
@@ -318,7 +349,10 @@ mod tests {
             ),
             (b"\0m)\x03i\0\0\0\0N", "unexpected end"),
         ] {
-            write_outcome(&response(input, &Config::new()), &mut out);
+            write_outcome(
+                &response(input, &Config::new(), &mut KeyRegistry::new()),
+                &mut out,
+            );
             let text = text(&out);
             assert!(
                 text.starts_with("i input_invalid ") && text.contains(what),
@@ -326,12 +360,22 @@ mod tests {
             );
         }
         // A call without a response is read, and did not succeed.
-        write_outcome(&response(b"\0m)\x03i\0\0\0\0NN", &Config::new()), &mut out);
+        write_outcome(
+            &response(
+                b"\0m)\x03i\0\0\0\0NN",
+                &Config::new(),
+                &mut KeyRegistry::new(),
+            ),
+            &mut out,
+        );
         assert!(text(&out).starts_with("i response_not_successful "));
         // Bytes after the call.
         let mut trailing = put_object("e");
         trailing.push(b'N');
-        write_outcome(&response(&trailing, &Config::new()), &mut out);
+        write_outcome(
+            &response(&trailing, &Config::new(), &mut KeyRegistry::new()),
+            &mut out,
+        );
         assert!(text(&out).contains("trailing bytes"));
     }
 
@@ -377,9 +421,9 @@ mod tests {
             marshal.extend(b"{0");
             marshal.extend(std::iter::repeat(b'0').take(k));
             marshal.extend(b"0)\x04NNNN");
-            let named = summary(&response(json.as_bytes(), &config));
+            let named = summary(&response(json.as_bytes(), &config, &mut KeyRegistry::new()));
             assert_eq!(
-                summary(&response(&marshal, &config)),
+                summary(&response(&marshal, &config, &mut KeyRegistry::new())),
                 named,
                 "{k} maps deep"
             );
@@ -428,7 +472,10 @@ mod tests {
     fn messages_stay_on_one_line() {
         let input = b"{\"service\":\"dynamodb\",\"operation\":\"PutItem\",\"request\":{\"TableName\":\"a\\nb\",\"Item\":{}},\"response\":{}}";
         let mut out = Vec::new();
-        write_outcome(&response(input, &Config::new()), &mut out);
+        write_outcome(
+            &response(input, &Config::new(), &mut KeyRegistry::new()),
+            &mut out,
+        );
         let text = text(&out);
         assert_eq!(text.lines().count(), 1, "{text}");
         assert!(text.starts_with("i table_not_configured "));
@@ -442,7 +489,10 @@ mod tests {
         let huge = vec![b' '; MAX_INPUT_BYTES + 1];
         write_outcome(&event(&huge), &mut out);
         assert!(text(&out).contains("larger than 32 MiB"));
-        write_outcome(&response(&huge, &Config::new()), &mut out);
+        write_outcome(
+            &response(&huge, &Config::new(), &mut KeyRegistry::new()),
+            &mut out,
+        );
         assert!(text(&out).contains("larger than 32 MiB"));
     }
 
@@ -455,11 +505,54 @@ mod tests {
         assert_eq!(config(b"  \n").issues(), &[]);
     }
 
+    /// A call teaches the registry the key names a later put uses, and a
+    /// put on a table nobody knows names it on a `t` line.
+    #[test]
+    fn learned_key_names_and_unknown_tables() {
+        let mut registry = KeyRegistry::new();
+        let config = Config::new();
+        let put = br#"{"service":"dynamodb","operation":"PutItem","request":{"TableName":"some-table","Item":{"some-key":{"S":"some-value"},"other":{"N":"1"}}},"response":{}}"#;
+        let mut out = Vec::new();
+        write_outcome(&response(put, &config, &mut registry), &mut out);
+        let first = text(&out);
+        assert!(first.starts_with("i table_not_configured "), "{first}");
+        assert!(first.ends_with("\nt some-table\n"), "{first}");
+        let get = br#"{"service":"dynamodb","operation":"GetItem","request":{"TableName":"some-table","Key":{"some-key":{"S":"x"}}},"response":{}}"#;
+        write_outcome(&response(get, &config, &mut registry), &mut out);
+        assert_eq!(out, b"");
+        write_outcome(&response(put, &config, &mut registry), &mut out);
+        assert_eq!(
+            text(&out),
+            "p aws.dynamodb.item d 7f1aee721472bcb48701d45c7c7f7821\n"
+        );
+        // The same call as both packages write it: (code, (TableName, Key), (...)).
+        let code = Operation::parse("dynamodb", "GetItem").unwrap().code();
+        let marshal = [
+            &[0, b'm', b')', 3, b'i', code, 0, 0, 0, b')', 2][..],
+            &u("marshalled"),
+            b"{",
+            &u("id"),
+            &u("x"),
+            b"0)\x04NNNN",
+        ]
+        .concat();
+        write_outcome(&response(&marshal, &config, &mut registry), &mut out);
+        assert_eq!(out, b"");
+        assert_eq!(
+            registry
+                .learned("marshalled")
+                .map(|(names, _)| names.to_vec()),
+            Some(vec![String::from("id")])
+        );
+    }
+
     #[test]
     fn operations() {
         assert_eq!(operation(b"s3 PutObjectCommand"), 0);
         assert_eq!(operation(b"DynamoDB Streams GetRecordsCommand"), 10);
         assert_eq!(operation(b"s3 GetObject"), NO_OPERATION);
+        assert_eq!(operation(b"DynamoDB Query"), NO_OPERATION);
+        assert_eq!(operation(b"DynamoDB GetItemCommand"), 15);
         assert_eq!(operation(b"s3"), NO_OPERATION);
         assert_eq!(operation(b"\xff PutObject"), NO_OPERATION);
     }

@@ -51,6 +51,11 @@ pub fn keep_for_sampling(len: u32, rate: f64) -> u32 {
     abi::sa_keep_for_sampling(len, rate)
 }
 
+#[wasm_bindgen(js_name = forgetTables)]
+pub fn forget_tables() {
+    abi::sa_forget_tables()
+}
+
 #[wasm_bindgen]
 pub fn settings(len: u32) -> u32 {
     abi::sa_settings(len)

@@ -803,7 +803,7 @@ pub(crate) mod tests {
             ),
             (b")\x02i\0\0\0\0N".to_vec(), "2 members"),
             (b"N".to_vec(), "not a tuple"),
-            (b")\x03i\x0b\0\0\0NN".to_vec(), "names no operation"),
+            (b")\x03i\x12\0\0\0NN".to_vec(), "names no operation"),
             (b")\x03NNN".to_vec(), "names no operation"),
         ] {
             let error = read_call(&data, put_projections).unwrap_err();

@@ -37,6 +37,14 @@ pub fn file(walkers: &Walkers) -> String {
         }
         let value = match &c.value {
             Value::Number(n) => n.to_string(),
+            Value::Numbers(items) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Value::Text(t) => literal(t),
             Value::Texts(items) => format!(
                 "[\n{}  ]",

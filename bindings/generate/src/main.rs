@@ -72,8 +72,9 @@ fn projections_json(walkers: &Walkers) -> String {
         .iter()
         .map(|(operation, request, response)| {
             format!(
-                "    {{\"code\": {}, \"operation\": \"{operation:?}\", \"request\": {}, \"response\": {}}}",
+                "    {{\"code\": {}, \"operation\": \"{operation:?}\", \"key_names\": {}, \"request\": {}, \"response\": {}}}",
                 operation.code(),
+                operation.uses_key_names(),
                 request.projection.to_json(),
                 response.projection.to_json()
             )
@@ -145,6 +146,7 @@ pub struct Constant {
 
 pub enum Value {
     Number(usize),
+    Numbers(Vec<usize>),
     Text(&'static str),
     Texts(Vec<&'static str>),
 }
@@ -190,6 +192,17 @@ pub fn constants() -> Vec<Constant> {
                 span_autolink::IssueCode::ALL
                     .iter()
                     .map(|c| c.as_str())
+                    .collect(),
+            ),
+        ),
+        constant(
+            "KEY_NAME_CALLS",
+            Some("codes of the calls that read or teach DynamoDB key names: one instance serves them"),
+            Value::Numbers(
+                span_autolink::Operation::ALL
+                    .iter()
+                    .filter(|o| o.uses_key_names())
+                    .map(|o| usize::from(o.code()))
                     .collect(),
             ),
         ),

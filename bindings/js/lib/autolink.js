@@ -11,7 +11,7 @@ const { ModuleInstance } = require('./instance');
 const { Writer, BOUNDS, MODULE_FAILED } = require('./writer');
 const { Reader } = require('./reader');
 
-const NO_OPERATION = 255; // what the module answers for a call no rule reads
+const NO_OPERATION = 255; // what the module answers for a call no rule reads: it neither points nor teaches
 const OPERATIONS_KEPT = 4096; // callers that invent operation names must not grow the cache forever
 // Values in a key-name configuration given as an object: far more than
 // tables and key names of any account.
@@ -69,6 +69,12 @@ class Autolink {
     w.begin();
     generated.event(w, event, 0);
     return this.inModule(() => this.reader.outcome(this.instance.call('pointersForEvent', w.length())));
+  }
+
+  /** Forgets what the calls so far taught of DynamoDB tables' key names. */
+  forgetTables() {
+    this.instance.checkAbandoned();
+    this.inModule(() => this.instance.glue.forgetTables());
   }
 
   keepForSampling(hash, rate) {

@@ -17,7 +17,7 @@
 // switch). Nothing here throws into the tracer or the handler (SPEC 6).
 
 const autolink = require('../index');
-const { withIssue, describe, report, streamArnOf, keptByPointer } = require('./hooks');
+const { withIssue, describe, report, streamArnOf, keptByPointer, withLookups } = require('./hooks');
 
 // dd-trace's tag for a manual keep (ext/tags MANUAL_KEEP): sampling priority user-keep.
 const MANUAL_KEEP = 'manual.keep';
@@ -26,8 +26,10 @@ const MANUAL_KEEP = 'manual.keep';
 const KEEP_TAG = 'span_autolink.keep';
 
 // dd-trace names a v3 command by its class, first letter lowered ('putObject').
-// The operations whose answer can hold a pointer, and their service; the
-// rest of a service's calls are left alone without entering the module.
+// The operations the rules read, and their service: those whose answer can
+// hold a pointer, and the DynamoDB calls that show a table's key names (so
+// that later puts need no configuration). The rest of a service's calls are
+// left alone without entering the module.
 const SERVICE_OF = {
   putObject: 's3',
   copyObject: 's3',
@@ -43,6 +45,16 @@ const SERVICE_OF = {
   delete: 'dynamodb',
   batchWrite: 'dynamodb',
   transactWrite: 'dynamodb',
+  getItem: 'dynamodb',
+  batchGetItem: 'dynamodb',
+  transactGetItems: 'dynamodb',
+  createTable: 'dynamodb',
+  describeTable: 'dynamodb',
+  updateTable: 'dynamodb',
+  deleteTable: 'dynamodb',
+  get: 'dynamodb',
+  batchGet: 'dynamodb',
+  transactGet: 'dynamodb',
   receiveMessage: 'sqs',
 };
 
@@ -55,9 +67,12 @@ const NO_POINTER_API = Object.freeze({
  * The pointers of one call as dd-trace's aws-sdk plugin hands it to
  * `hooks.request`: `response.request.{operation, params}`, and the output
  * under `data` (SDK v2) or spread into `response` (v3), `error` for a call
- * that failed (which gives no pointer: `response_not_successful`).
+ * that failed (which gives no pointer: `response_not_successful`). A put on
+ * a table no call has shown starts a DescribeTable lookup where
+ * `options.describeTable` (or the setting) asks for one; `span`, the call's,
+ * gives its region.
  */
-function pointersForDdResponse(response, options) {
+function pointersForDdResponse(response, options, span) {
   const request = response !== null && typeof response === 'object' ? response.request : undefined;
   if (request === null || typeof request !== 'object') return { pointers: [], issues: [] };
   const { operation, params } = request;
@@ -67,7 +82,18 @@ function pointersForDdResponse(response, options) {
   }
   const service = typeof operation === 'string' && Object.prototype.hasOwnProperty.call(SERVICE_OF, operation) ? SERVICE_OF[operation] : undefined;
   if (service === undefined) return { pointers: [], issues: [] };
-  return autolink.pointersForResponse(service, operation, params, outputOf(response), options);
+  return withLookups(autolink.callOutcome(service, operation, params, outputOf(response), options), options, regionOf(span));
+}
+
+/** The region dd-trace tagged the call's span with, if any. */
+function regionOf(span) {
+  try {
+    const tags = span.context()._tags;
+    const region = tags['aws.region'];
+    return typeof region === 'string' ? region : undefined;
+  } catch (_) {
+    return undefined;
+  }
 }
 
 // v2: the AWS.Response itself (output in `data`, `error` on failure). v3:
@@ -136,6 +162,7 @@ function addChangeTime(span, attributes) {
  * A `hooks.request` for dd-trace's aws-sdk plugin.
  *
  * @param {{dynamodbPrimaryKeys?: object|string, streamArn?: string,
+ *   describeTable?: boolean|object,
  *   onOutcome?: (outcome: object, span: object) => void,
  *   request?: (span: object, response: object) => void}} [options]
  *   `request`: another hook, called after ours.
@@ -144,7 +171,7 @@ function makeRequestHook(options) {
   const { onOutcome, request: next, ...callOptions } = options || {};
   return function spanAutolinkRequestHook(span, response) {
     try {
-      report(onOutcome, addPointers(span, pointersForDdResponse(response, callOptions), callOptions), span);
+      report(onOutcome, addPointers(span, pointersForDdResponse(response, callOptions, span), callOptions), span);
     } catch (_) {
       // Never into the tracer.
     }
@@ -164,8 +191,8 @@ function tracerConfig(tracer) {
  * them: `instrument(require('dd-trace').init())`. Call it after init().
  *
  * @param {object} tracer dd-trace's tracer
- * @param {{dynamodbPrimaryKeys?: object|string, onOutcome?: Function,
- *   awsSdk?: object}} [options] `awsSdk`: the rest of the aws-sdk plugin's
+ * @param {{dynamodbPrimaryKeys?: object|string, describeTable?: boolean|object,
+ *   onOutcome?: Function, awsSdk?: object}} [options] `awsSdk`: the rest of the aws-sdk plugin's
  *   configuration (`tracer.use('aws-sdk', awsSdk)`), whose `hooks.request`
  *   still runs, after ours.
  * @returns {{issues: object[]}} what could not be done

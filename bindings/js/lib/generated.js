@@ -744,7 +744,14 @@ function request7_1_2_5(w, v, d) {
 
 function request7_1_2_6(w, v, d) {
   if (!w.isRecord(v)) return w.whole(v, d);
-  w.tuple(0, d);
+  w.tuple(2, d);
+  let x;
+  x = v["TableName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["Key"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
 }
 
 function response7(w, v, d) {
@@ -1151,8 +1158,752 @@ function response10_11(w, v, d) {
   else w.whole(x, d + 1);
 }
 
+function request11(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response11(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(6, d);
+  let x;
+  x = v["TableDescription"];
+  if (w.skipped(x)) w.none();
+  else response11_1(w, x, d + 1);
+  x = v["data"];
+  if (w.skipped(x)) w.none();
+  else response11_4(w, x, d + 1);
+  x = v["Error"];
+  if (w.skipped(x)) w.none();
+  else response11_8(w, x, d + 1);
+  x = v["error"];
+  if (w.skipped(x)) w.none();
+  else response11_9(w, x, d + 1);
+  x = v["ResponseMetadata"];
+  if (w.skipped(x)) w.none();
+  else response11_10(w, x, d + 1);
+  x = v["$metadata"];
+  if (w.skipped(x)) w.none();
+  else response11_11(w, x, d + 1);
+}
+
+function response11_1(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["TableName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeySchema"];
+  if (w.skipped(x)) w.none();
+  else response11_1_2(w, x, d + 1);
+}
+
+function response11_1_2(w, v, d) {
+  if (!Array.isArray(v)) return w.whole(v, d);
+  const n = w.list(v, d);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (w.skipped(x)) w.none();
+    else response11_1_2_3(w, x, d + 1);
+  }
+  w.listEnd();
+}
+
+function response11_1_2_3(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["AttributeName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeyType"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response11_4(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["TableDescription"];
+  if (w.skipped(x)) w.none();
+  else response11_4_5(w, x, d + 1);
+}
+
+function response11_4_5(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["TableName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeySchema"];
+  if (w.skipped(x)) w.none();
+  else response11_4_5_6(w, x, d + 1);
+}
+
+function response11_4_5_6(w, v, d) {
+  if (!Array.isArray(v)) return w.whole(v, d);
+  const n = w.list(v, d);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (w.skipped(x)) w.none();
+    else response11_4_5_6_7(w, x, d + 1);
+  }
+  w.listEnd();
+}
+
+function response11_4_5_6_7(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["AttributeName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeyType"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response11_8(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response11_9(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response11_10(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["HTTPStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response11_11(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["httpStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function request12(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response12(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(6, d);
+  let x;
+  x = v["Table"];
+  if (w.skipped(x)) w.none();
+  else response12_1(w, x, d + 1);
+  x = v["data"];
+  if (w.skipped(x)) w.none();
+  else response12_4(w, x, d + 1);
+  x = v["Error"];
+  if (w.skipped(x)) w.none();
+  else response12_8(w, x, d + 1);
+  x = v["error"];
+  if (w.skipped(x)) w.none();
+  else response12_9(w, x, d + 1);
+  x = v["ResponseMetadata"];
+  if (w.skipped(x)) w.none();
+  else response12_10(w, x, d + 1);
+  x = v["$metadata"];
+  if (w.skipped(x)) w.none();
+  else response12_11(w, x, d + 1);
+}
+
+function response12_1(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["TableName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeySchema"];
+  if (w.skipped(x)) w.none();
+  else response12_1_2(w, x, d + 1);
+}
+
+function response12_1_2(w, v, d) {
+  if (!Array.isArray(v)) return w.whole(v, d);
+  const n = w.list(v, d);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (w.skipped(x)) w.none();
+    else response12_1_2_3(w, x, d + 1);
+  }
+  w.listEnd();
+}
+
+function response12_1_2_3(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["AttributeName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeyType"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response12_4(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["Table"];
+  if (w.skipped(x)) w.none();
+  else response12_4_5(w, x, d + 1);
+}
+
+function response12_4_5(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["TableName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeySchema"];
+  if (w.skipped(x)) w.none();
+  else response12_4_5_6(w, x, d + 1);
+}
+
+function response12_4_5_6(w, v, d) {
+  if (!Array.isArray(v)) return w.whole(v, d);
+  const n = w.list(v, d);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (w.skipped(x)) w.none();
+    else response12_4_5_6_7(w, x, d + 1);
+  }
+  w.listEnd();
+}
+
+function response12_4_5_6_7(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["AttributeName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeyType"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response12_8(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response12_9(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response12_10(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["HTTPStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response12_11(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["httpStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function request13(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response13(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(6, d);
+  let x;
+  x = v["TableDescription"];
+  if (w.skipped(x)) w.none();
+  else response13_1(w, x, d + 1);
+  x = v["data"];
+  if (w.skipped(x)) w.none();
+  else response13_4(w, x, d + 1);
+  x = v["Error"];
+  if (w.skipped(x)) w.none();
+  else response13_8(w, x, d + 1);
+  x = v["error"];
+  if (w.skipped(x)) w.none();
+  else response13_9(w, x, d + 1);
+  x = v["ResponseMetadata"];
+  if (w.skipped(x)) w.none();
+  else response13_10(w, x, d + 1);
+  x = v["$metadata"];
+  if (w.skipped(x)) w.none();
+  else response13_11(w, x, d + 1);
+}
+
+function response13_1(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["TableName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeySchema"];
+  if (w.skipped(x)) w.none();
+  else response13_1_2(w, x, d + 1);
+}
+
+function response13_1_2(w, v, d) {
+  if (!Array.isArray(v)) return w.whole(v, d);
+  const n = w.list(v, d);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (w.skipped(x)) w.none();
+    else response13_1_2_3(w, x, d + 1);
+  }
+  w.listEnd();
+}
+
+function response13_1_2_3(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["AttributeName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeyType"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response13_4(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["TableDescription"];
+  if (w.skipped(x)) w.none();
+  else response13_4_5(w, x, d + 1);
+}
+
+function response13_4_5(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["TableName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeySchema"];
+  if (w.skipped(x)) w.none();
+  else response13_4_5_6(w, x, d + 1);
+}
+
+function response13_4_5_6(w, v, d) {
+  if (!Array.isArray(v)) return w.whole(v, d);
+  const n = w.list(v, d);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (w.skipped(x)) w.none();
+    else response13_4_5_6_7(w, x, d + 1);
+  }
+  w.listEnd();
+}
+
+function response13_4_5_6_7(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["AttributeName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeyType"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response13_8(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response13_9(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response13_10(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["HTTPStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response13_11(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["httpStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function request14(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response14(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(6, d);
+  let x;
+  x = v["TableDescription"];
+  if (w.skipped(x)) w.none();
+  else response14_1(w, x, d + 1);
+  x = v["data"];
+  if (w.skipped(x)) w.none();
+  else response14_4(w, x, d + 1);
+  x = v["Error"];
+  if (w.skipped(x)) w.none();
+  else response14_8(w, x, d + 1);
+  x = v["error"];
+  if (w.skipped(x)) w.none();
+  else response14_9(w, x, d + 1);
+  x = v["ResponseMetadata"];
+  if (w.skipped(x)) w.none();
+  else response14_10(w, x, d + 1);
+  x = v["$metadata"];
+  if (w.skipped(x)) w.none();
+  else response14_11(w, x, d + 1);
+}
+
+function response14_1(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["TableName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeySchema"];
+  if (w.skipped(x)) w.none();
+  else response14_1_2(w, x, d + 1);
+}
+
+function response14_1_2(w, v, d) {
+  if (!Array.isArray(v)) return w.whole(v, d);
+  const n = w.list(v, d);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (w.skipped(x)) w.none();
+    else response14_1_2_3(w, x, d + 1);
+  }
+  w.listEnd();
+}
+
+function response14_1_2_3(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["AttributeName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeyType"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response14_4(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["TableDescription"];
+  if (w.skipped(x)) w.none();
+  else response14_4_5(w, x, d + 1);
+}
+
+function response14_4_5(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["TableName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeySchema"];
+  if (w.skipped(x)) w.none();
+  else response14_4_5_6(w, x, d + 1);
+}
+
+function response14_4_5_6(w, v, d) {
+  if (!Array.isArray(v)) return w.whole(v, d);
+  const n = w.list(v, d);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (w.skipped(x)) w.none();
+    else response14_4_5_6_7(w, x, d + 1);
+  }
+  w.listEnd();
+}
+
+function response14_4_5_6_7(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["AttributeName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["KeyType"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response14_8(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response14_9(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response14_10(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["HTTPStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response14_11(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["httpStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function request15(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["TableName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["Key"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response15(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(4, d);
+  let x;
+  x = v["Error"];
+  if (w.skipped(x)) w.none();
+  else response15_1(w, x, d + 1);
+  x = v["error"];
+  if (w.skipped(x)) w.none();
+  else response15_2(w, x, d + 1);
+  x = v["ResponseMetadata"];
+  if (w.skipped(x)) w.none();
+  else response15_3(w, x, d + 1);
+  x = v["$metadata"];
+  if (w.skipped(x)) w.none();
+  else response15_4(w, x, d + 1);
+}
+
+function response15_1(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response15_2(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response15_3(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["HTTPStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response15_4(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["httpStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function request16(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["RequestItems"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response16(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(4, d);
+  let x;
+  x = v["Error"];
+  if (w.skipped(x)) w.none();
+  else response16_1(w, x, d + 1);
+  x = v["error"];
+  if (w.skipped(x)) w.none();
+  else response16_2(w, x, d + 1);
+  x = v["ResponseMetadata"];
+  if (w.skipped(x)) w.none();
+  else response16_3(w, x, d + 1);
+  x = v["$metadata"];
+  if (w.skipped(x)) w.none();
+  else response16_4(w, x, d + 1);
+}
+
+function response16_1(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response16_2(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response16_3(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["HTTPStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response16_4(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["httpStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function request17(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["TransactItems"];
+  if (w.skipped(x)) w.none();
+  else request17_1(w, x, d + 1);
+}
+
+function request17_1(w, v, d) {
+  if (!Array.isArray(v)) return w.whole(v, d);
+  const n = w.list(v, d);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (w.skipped(x)) w.none();
+    else request17_1_2(w, x, d + 1);
+  }
+  w.listEnd();
+}
+
+function request17_1_2(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["Get"];
+  if (w.skipped(x)) w.none();
+  else request17_1_2_3(w, x, d + 1);
+}
+
+function request17_1_2_3(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(2, d);
+  let x;
+  x = v["TableName"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+  x = v["Key"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response17(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(4, d);
+  let x;
+  x = v["Error"];
+  if (w.skipped(x)) w.none();
+  else response17_1(w, x, d + 1);
+  x = v["error"];
+  if (w.skipped(x)) w.none();
+  else response17_2(w, x, d + 1);
+  x = v["ResponseMetadata"];
+  if (w.skipped(x)) w.none();
+  else response17_3(w, x, d + 1);
+  x = v["$metadata"];
+  if (w.skipped(x)) w.none();
+  else response17_4(w, x, d + 1);
+}
+
+function response17_1(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response17_2(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(0, d);
+}
+
+function response17_3(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["HTTPStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
+function response17_4(w, v, d) {
+  if (!w.isRecord(v)) return w.whole(v, d);
+  w.tuple(1, d);
+  let x;
+  x = v["httpStatusCode"];
+  if (w.skipped(x)) w.none();
+  else w.whole(x, d + 1);
+}
+
 module.exports = {
-  ABI_VERSION: 2,
+  ABI_VERSION: 3,
   MAX_DEPTH: 128,
   MAX_INPUT_BYTES: 33554432,
   MAX_LIST_ITEMS: 1000000,
@@ -1173,6 +1924,7 @@ module.exports = {
     "key_escape_invalid",
     "key_not_utf8",
     "table_not_configured",
+    "key_config_conflict",
     "key_attribute_missing",
     "key_attribute_count",
     "key_value_type",
@@ -1188,7 +1940,11 @@ module.exports = {
     "span_links_unsupported",
     "tracer_not_initialized",
     "no_active_span",
+    "key_lookup_pending",
+    "key_lookup_failed",
   ],
+  /** Codes of the calls that read or teach DynamoDB key names: one instance serves them. */
+  KEY_NAME_CALLS: [3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16, 17],
   SETTING_VARIABLES: [
     "SPAN_AUTOLINK_ENABLED",
     "DD_TRACE_AWS_ADD_SPAN_POINTERS",
@@ -1214,5 +1970,12 @@ module.exports = {
     [request8, response8],
     [request9, response9],
     [request10, response10],
+    [request11, response11],
+    [request12, response12],
+    [request13, response13],
+    [request14, response14],
+    [request15, response15],
+    [request16, response16],
+    [request17, response17],
   ],
 };

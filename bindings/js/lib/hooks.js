@@ -2,10 +2,14 @@
 
 // What the tracer integrations (opentelemetry.js, dd-trace.js) share: an
 // issue added to an outcome, a caller's callback that may throw, the
-// stream ARN of a DynamoDB Streams GetRecords call, and the pointer
-// sampling decision.
+// stream ARN of a DynamoDB Streams GetRecords call, the pointer sampling
+// decision, and the DescribeTable lookups of tables no call has shown
+// (one set per process, whichever integration asks).
 
 const autolink = require('../index');
+const { TableLookups } = require('./lookups');
+
+const lookups = new TableLookups(autolink);
 
 /** The outcome with one more issue (a new object: outcomes may be frozen). */
 function withIssue(outcome, issue) {
@@ -64,4 +68,26 @@ function keptByPointer(outcome, options) {
   }
 }
 
-module.exports = { withIssue, describe, report, streamArnOf, keptByPointer };
+/**
+ * A call's outcome as an integration reports it. Where its puts named
+ * tables whose key names no call has shown (`unknownTables`) and lookups
+ * are on (`options.describeTable`: true, or a DynamoDB client to use; else
+ * the setting SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE), each table's
+ * DescribeTable lookup starts, or is told of, in an issue. `region`: the
+ * call's, for a client made for the lookup.
+ */
+function withLookups(outcome, options, region) {
+  if (outcome === null || typeof outcome !== 'object' || outcome.unknownTables === undefined) return outcome;
+  const plain = { pointers: outcome.pointers, issues: outcome.issues };
+  try {
+    const option = options != null ? options.describeTable : undefined;
+    const on = option === undefined || option === null ? autolink.settings().describeTable === true : option !== false;
+    if (!on) return plain;
+    const client = option !== null && typeof option === 'object' ? option : undefined;
+    return lookups.lookUp(outcome, client, typeof region === 'string' ? region : undefined);
+  } catch (_) {
+    return plain;
+  }
+}
+
+module.exports = { withIssue, describe, report, streamArnOf, keptByPointer, withLookups, lookups };

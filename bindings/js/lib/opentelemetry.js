@@ -12,7 +12,7 @@
 // the outcome, handed to `onOutcome` where the caller asked for it.
 
 const autolink = require('../index');
-const { withIssue, describe, report, streamArnOf, keptByPointer } = require('./hooks');
+const { withIssue, describe, report, streamArnOf, keptByPointer, withLookups } = require('./hooks');
 
 // Set on a span whose pointer asks to keep its trace (pointer sampling), for
 // a tail-sampling stage: OpenTelemetry's head decision is made before the
@@ -73,9 +73,13 @@ function addLinks(span, outcome, options) {
  * The outcome of one call as @opentelemetry/instrumentation-aws-sdk hands it
  * to its responseHook: `response.request.serviceName` ('S3', 'DynamoDB',
  * 'SQS', 'DynamoDBStreams', 'Kinesis'), `commandName` ('PutObject'),
- * `commandInput`, and `response.data`, the command's output. The
+ * `commandInput`, `region`, and `response.data`, the command's output. The
  * instrumentation calls the hook for successful calls only; a failed one
- * given here anyway gives no pointer (`response_not_successful`).
+ * given here anyway gives no pointer (`response_not_successful`). Every
+ * DynamoDB call is passed on: reads and table descriptions teach the key
+ * names later puts use. A put on a table no call has shown starts a
+ * DescribeTable lookup where `options.describeTable` (or the setting) asks
+ * for one.
  */
 function pointersForAwsSdkResponse(response, options) {
   const request = response !== null && typeof response === 'object' ? response.request : undefined;
@@ -87,13 +91,14 @@ function pointersForAwsSdkResponse(response, options) {
   if (typeof serviceName === 'string' && serviceName.toLowerCase() === 'dynamodbstreams' && commandName === 'GetRecords') {
     return autolink.pointersForGetRecords(data, { ...options, streamArn: streamArnOf(commandInput, options) });
   }
-  return autolink.pointersForResponse(serviceName, commandName, commandInput, data, options);
+  return withLookups(autolink.callOutcome(serviceName, commandName, commandInput, data, options), options, request.region);
 }
 
 /**
  * A responseHook for @opentelemetry/instrumentation-aws-sdk.
  *
  * @param {{dynamodbPrimaryKeys?: object|string, streamArn?: string,
+ *   describeTable?: boolean|object,
  *   onOutcome?: (outcome: object, span: object) => void,
  *   responseHook?: (span: object, info: object) => void}} [options]
  *   `responseHook`: another hook, called after ours (with the same arguments).

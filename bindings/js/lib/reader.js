@@ -4,12 +4,16 @@
 //
 //   p KIND DIRECTION HASH[ CHANGE_TIME]
 //   i CODE MESSAGE
+//   t TABLE
 //
 // Pointer lines are ASCII and read by their bytes: a single pointer's hash
 // is decoded on its own; from a second field on, the output is decoded
 // once and each field is a slice of it. Kinds are whatever the module
 // writes; the few seen are kept, so that every pointer of a kind shares
-// one string. Issue lines, after the pointers, are UTF-8.
+// one string. Issue lines, after the pointers, are UTF-8. Table lines, last,
+// name the tables whose key names a put needed and no call showed: they go
+// to the integrations' lookups as `unknownTables`, which the public API
+// leaves out of what it answers.
 
 const latin1Slice =
   Buffer.prototype.latin1Slice ||
@@ -25,7 +29,7 @@ class Reader {
     this.kinds = []; // the kinds seen, each compared by its bytes
   }
 
-  /** The `len` output bytes of the last call as `{pointers, issues}`. */
+  /** The `len` output bytes of the last call as `{pointers, issues[, unknownTables]}`. */
   outcome(len) {
     const pointers = [];
     const issues = [];
@@ -62,6 +66,7 @@ class Reader {
       }
       at = stop + 1;
     }
+    let unknownTables;
     if (at < end) {
       // Issues come after every pointer; their messages are UTF-8.
       const lines = b.toString('utf8', at, end);
@@ -69,18 +74,22 @@ class Reader {
       while (from < lines.length) {
         let stop = lines.indexOf('\n', from);
         if (stop < 0) stop = lines.length;
-        if (lines.charCodeAt(from) === 0x69 /* i */) {
+        const tag = lines.charCodeAt(from);
+        if (tag === 0x69 /* i */) {
           const space = lines.indexOf(' ', from + 2);
           const codeEnd = space < 0 || space > stop ? stop : space;
           issues.push({
             code: lines.slice(from + 2, codeEnd),
             message: codeEnd < stop ? lines.slice(codeEnd + 1, stop) : '',
           });
+        } else if (tag === 0x74 /* t */ && stop > from + 2) {
+          if (unknownTables === undefined) unknownTables = [];
+          unknownTables.push(lines.slice(from + 2, stop));
         }
         from = stop + 1;
       }
     }
-    return { pointers, issues };
+    return unknownTables === undefined ? { pointers, issues } : { pointers, issues, unknownTables };
   }
 
   /** The kind whose bytes start at `from` (up to a space), as one string per kind. */

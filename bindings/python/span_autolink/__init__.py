@@ -48,6 +48,7 @@ __all__ = [
     "explain",
     "explain_event",
     "explain_response",
+    "forget_tables",
     "keep_for_sampling",
     "pointers_for_event",
     "pointers_for_get_records",
@@ -63,7 +64,7 @@ __version__ = "0.2.0"
 
 
 CHANGE_TIME_ATTRIBUTE = "span_autolink.change_time"
-_NO_OPERATION = 255  # what the module answers for a call no rule reads
+_NO_OPERATION = 255  # what the module answers for a call no rule reads: it neither points nor teaches
 _OPERATIONS_KEPT = 4096  # callers inventing operation names must not grow the cache forever
 
 # What a call answers when even building an answer fails (no stack left).
@@ -86,6 +87,7 @@ class _Autolink:
         from . import _generated, _runtime, _values
 
         self.walkers = _generated
+        self.keyed = _generated.KEY_NAME_CALLS
         self.encode = _values.encode
         self.bound = _values.Bound
         self.runtime = _runtime.runtime
@@ -121,7 +123,7 @@ class _Autolink:
         self.operations[(service, operation)] = code
         return code
 
-    def response(self, data: bytes, config: bytes) -> bytes:
+    def response(self, code: int, data: bytes, config: bytes) -> bytes:
         def call(inst: Any) -> bytes:
             if inst.config != config:
                 inst.config = None  # unknown until sa_configure returns
@@ -130,8 +132,22 @@ class _Autolink:
             out: bytes = inst.roundtrip("sa_pointers_for_response", data)
             return out
 
-        out: bytes = self.runtime.using(call)
+        # DynamoDB calls go to the instance that keeps tables' key names.
+        out: bytes = (self.runtime.using_keyed if code in self.keyed else self.runtime.using)(call)
         return out
+
+    def code(self, service: Any, operation: Any) -> int:
+        """The call's operation code (255: no rule reads it, or the names
+        are not text), asked of the module once per spelling; the settings
+        must be read first."""
+        if type(service) is not str or type(operation) is not str:
+            service, operation = _name(service), _name(operation)
+            if service is None or operation is None:
+                return _NO_OPERATION
+        code = self.operations.get((service, operation))
+        if code is None:
+            code = self.operation(service, operation)
+        return code
 
     def failure(self, error: BaseException, what: str) -> Outcome:
         """The outcome of a call that raised: a bound, the module, or the caller's value."""
@@ -191,33 +207,59 @@ def pointers_for_response(
     ``{"S": "x"}`` or boto3's plain ones). Only the fields the rules read
     are looked at: an S3 ``Body`` is never touched.
 
-    ``dynamodb_primary_keys`` (``{"orders": ["customerId", "orderId"]}``, or
-    that as JSON text) names the key attributes of tables written with
-    PutItem, instead of the environment's. ``stream_arn`` is the DynamoDB
-    stream a ``GetRecords`` read.
+    Pass every DynamoDB call, reads included: the key names of a table,
+    which a PutItem needs and does not say, are learned from CreateTable,
+    DescribeTable and UpdateTable responses and from the ``Key`` of reads,
+    updates and deletes. ``dynamodb_primary_keys``
+    (``{"orders": ["customerId", "orderId"]}``, or that as JSON text) names
+    them for tables no call has shown, instead of the environment's.
+    ``stream_arn`` is the DynamoDB stream a ``GetRecords`` read.
     """
+    return _pointers(service, operation, request, response, dynamodb_primary_keys, stream_arn, None)
+
+
+def _pointers(
+    service: Any,
+    operation: Any,
+    request: Any,
+    response: Any,
+    keys: Any,
+    stream_arn: Optional[str],
+    tables: Optional[List[str]],
+) -> Outcome:
+    """``pointers_for_response``; with a list as ``tables``, the tables whose
+    key names its puts needed and no call has shown go into it (for the
+    integrations' lookups)."""
     try:
         a = _autolink
         current = a.settings or a.current_settings()
         if not current.enabled:
             return EMPTY
-        if type(service) is not str or type(operation) is not str:
-            service, operation = _name(service), _name(operation)  # type: ignore[assignment]
-            if service is None or operation is None:
-                return EMPTY
-        code = a.operations.get((service, operation))
-        if code is None:
-            code = a.operation(service, operation)
+        code = a.code(service, operation)
         if code == _NO_OPERATION:
             return EMPTY
         walk_request, walk_response = a.walkers.CALLS[code]
         if stream_arn is not None:
             request = {**(request if isinstance(request, Mapping) else {}), "StreamArn": stream_arn}
         data = a.encode((code, walk_request(request), walk_response(response)))
-        config = a.config if dynamodb_primary_keys is None else _config_text(dynamodb_primary_keys)
-        return a.reader.outcome(a.response(data, config))
+        config = a.config if keys is None else _config_text(keys)
+        out = a.response(code, data, config)
+        if tables is not None:
+            tables += a.reader.tables(out)
+        return a.reader.outcome(out)
     except Exception as e:
         return _answer(e, "request or response")
+
+
+def _reads(service: Any, operation: Any) -> bool:
+    """Whether a rule reads the call (an integration keeps its parameters
+    for its response then); never raises."""
+    try:
+        a = _autolink
+        a.settings or a.current_settings()
+        return a.code(service, operation) != _NO_OPERATION
+    except Exception:
+        return False
 
 
 def pointers_for_event(event: Any) -> Outcome:
@@ -325,6 +367,18 @@ def settings() -> Settings:
         return _autolink.settings or _autolink.current_settings()
     except Exception:
         return Settings()
+
+
+def forget_tables() -> None:
+    """Forgets what the calls so far showed of DynamoDB tables' key names
+    (for tests, or after tables were made again with other keys
+    elsewhere). Never raises."""
+    try:
+        a = _autolink
+        a.settings or a.current_settings()
+        a.runtime.using_keyed(lambda inst: inst.call("sa_forget_tables"))
+    except Exception:
+        pass  # the instance that failed is replaced, and knows nothing
 
 
 def reload_environment() -> None:

@@ -8,7 +8,7 @@
 
 from collections.abc import Mapping
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 MAX_DEPTH = 128
 MAX_INPUT_BYTES = 33554432
 MAX_LIST_ITEMS = 1000000
@@ -27,6 +27,7 @@ ISSUE_CODES = (
     "key_escape_invalid",
     "key_not_utf8",
     "table_not_configured",
+    "key_config_conflict",
     "key_attribute_missing",
     "key_attribute_count",
     "key_value_type",
@@ -42,7 +43,10 @@ ISSUE_CODES = (
     "span_links_unsupported",
     "tracer_not_initialized",
     "no_active_span",
+    "key_lookup_pending",
+    "key_lookup_failed",
 )
+KEY_NAME_CALLS = frozenset((3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16, 17))  # codes of the calls that read or teach DynamoDB key names: one instance serves them
 SETTING_VARIABLES = (
     "SPAN_AUTOLINK_ENABLED",
     "DD_TRACE_AWS_ADD_SPAN_POINTERS",
@@ -526,7 +530,7 @@ def request7_1_2_6(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ()
+    return (g("TableName"), g("Key"))
 
 
 def response7(v):
@@ -815,6 +819,526 @@ def response10_11(v):
     return (g("httpStatusCode"),)
 
 
+def request11(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response11(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("TableDescription")) is None else response11_1(x)), (None if (x := g("data")) is None else response11_4(x)), (None if (x := g("Error")) is None else response11_8(x)), (None if (x := g("error")) is None else response11_9(x)), (None if (x := g("ResponseMetadata")) is None else response11_10(x)), (None if (x := g("$metadata")) is None else response11_11(x)))
+
+
+def response11_1(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("TableName"), (None if (x := g("KeySchema")) is None else response11_1_2(x)))
+
+
+def response11_1_2(v):
+    if type(v) is not list:
+        return other_list(v, response11_1_2)
+    if len(v) > MAX_LIST_ITEMS:
+        too_many_items()
+    return [None if x is None else response11_1_2_3(x) for x in v]
+
+
+def response11_1_2_3(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("AttributeName"), g("KeyType"))
+
+
+def response11_4(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("TableDescription")) is None else response11_4_5(x)),)
+
+
+def response11_4_5(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("TableName"), (None if (x := g("KeySchema")) is None else response11_4_5_6(x)))
+
+
+def response11_4_5_6(v):
+    if type(v) is not list:
+        return other_list(v, response11_4_5_6)
+    if len(v) > MAX_LIST_ITEMS:
+        too_many_items()
+    return [None if x is None else response11_4_5_6_7(x) for x in v]
+
+
+def response11_4_5_6_7(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("AttributeName"), g("KeyType"))
+
+
+def response11_8(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response11_9(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response11_10(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("HTTPStatusCode"),)
+
+
+def response11_11(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("httpStatusCode"),)
+
+
+def request12(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response12(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("Table")) is None else response12_1(x)), (None if (x := g("data")) is None else response12_4(x)), (None if (x := g("Error")) is None else response12_8(x)), (None if (x := g("error")) is None else response12_9(x)), (None if (x := g("ResponseMetadata")) is None else response12_10(x)), (None if (x := g("$metadata")) is None else response12_11(x)))
+
+
+def response12_1(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("TableName"), (None if (x := g("KeySchema")) is None else response12_1_2(x)))
+
+
+def response12_1_2(v):
+    if type(v) is not list:
+        return other_list(v, response12_1_2)
+    if len(v) > MAX_LIST_ITEMS:
+        too_many_items()
+    return [None if x is None else response12_1_2_3(x) for x in v]
+
+
+def response12_1_2_3(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("AttributeName"), g("KeyType"))
+
+
+def response12_4(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("Table")) is None else response12_4_5(x)),)
+
+
+def response12_4_5(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("TableName"), (None if (x := g("KeySchema")) is None else response12_4_5_6(x)))
+
+
+def response12_4_5_6(v):
+    if type(v) is not list:
+        return other_list(v, response12_4_5_6)
+    if len(v) > MAX_LIST_ITEMS:
+        too_many_items()
+    return [None if x is None else response12_4_5_6_7(x) for x in v]
+
+
+def response12_4_5_6_7(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("AttributeName"), g("KeyType"))
+
+
+def response12_8(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response12_9(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response12_10(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("HTTPStatusCode"),)
+
+
+def response12_11(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("httpStatusCode"),)
+
+
+def request13(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response13(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("TableDescription")) is None else response13_1(x)), (None if (x := g("data")) is None else response13_4(x)), (None if (x := g("Error")) is None else response13_8(x)), (None if (x := g("error")) is None else response13_9(x)), (None if (x := g("ResponseMetadata")) is None else response13_10(x)), (None if (x := g("$metadata")) is None else response13_11(x)))
+
+
+def response13_1(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("TableName"), (None if (x := g("KeySchema")) is None else response13_1_2(x)))
+
+
+def response13_1_2(v):
+    if type(v) is not list:
+        return other_list(v, response13_1_2)
+    if len(v) > MAX_LIST_ITEMS:
+        too_many_items()
+    return [None if x is None else response13_1_2_3(x) for x in v]
+
+
+def response13_1_2_3(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("AttributeName"), g("KeyType"))
+
+
+def response13_4(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("TableDescription")) is None else response13_4_5(x)),)
+
+
+def response13_4_5(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("TableName"), (None if (x := g("KeySchema")) is None else response13_4_5_6(x)))
+
+
+def response13_4_5_6(v):
+    if type(v) is not list:
+        return other_list(v, response13_4_5_6)
+    if len(v) > MAX_LIST_ITEMS:
+        too_many_items()
+    return [None if x is None else response13_4_5_6_7(x) for x in v]
+
+
+def response13_4_5_6_7(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("AttributeName"), g("KeyType"))
+
+
+def response13_8(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response13_9(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response13_10(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("HTTPStatusCode"),)
+
+
+def response13_11(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("httpStatusCode"),)
+
+
+def request14(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response14(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("TableDescription")) is None else response14_1(x)), (None if (x := g("data")) is None else response14_4(x)), (None if (x := g("Error")) is None else response14_8(x)), (None if (x := g("error")) is None else response14_9(x)), (None if (x := g("ResponseMetadata")) is None else response14_10(x)), (None if (x := g("$metadata")) is None else response14_11(x)))
+
+
+def response14_1(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("TableName"), (None if (x := g("KeySchema")) is None else response14_1_2(x)))
+
+
+def response14_1_2(v):
+    if type(v) is not list:
+        return other_list(v, response14_1_2)
+    if len(v) > MAX_LIST_ITEMS:
+        too_many_items()
+    return [None if x is None else response14_1_2_3(x) for x in v]
+
+
+def response14_1_2_3(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("AttributeName"), g("KeyType"))
+
+
+def response14_4(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("TableDescription")) is None else response14_4_5(x)),)
+
+
+def response14_4_5(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("TableName"), (None if (x := g("KeySchema")) is None else response14_4_5_6(x)))
+
+
+def response14_4_5_6(v):
+    if type(v) is not list:
+        return other_list(v, response14_4_5_6)
+    if len(v) > MAX_LIST_ITEMS:
+        too_many_items()
+    return [None if x is None else response14_4_5_6_7(x) for x in v]
+
+
+def response14_4_5_6_7(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("AttributeName"), g("KeyType"))
+
+
+def response14_8(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response14_9(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response14_10(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("HTTPStatusCode"),)
+
+
+def response14_11(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("httpStatusCode"),)
+
+
+def request15(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("TableName"), g("Key"))
+
+
+def response15(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("Error")) is None else response15_1(x)), (None if (x := g("error")) is None else response15_2(x)), (None if (x := g("ResponseMetadata")) is None else response15_3(x)), (None if (x := g("$metadata")) is None else response15_4(x)))
+
+
+def response15_1(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response15_2(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response15_3(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("HTTPStatusCode"),)
+
+
+def response15_4(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("httpStatusCode"),)
+
+
+def request16(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("RequestItems"),)
+
+
+def response16(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("Error")) is None else response16_1(x)), (None if (x := g("error")) is None else response16_2(x)), (None if (x := g("ResponseMetadata")) is None else response16_3(x)), (None if (x := g("$metadata")) is None else response16_4(x)))
+
+
+def response16_1(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response16_2(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response16_3(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("HTTPStatusCode"),)
+
+
+def response16_4(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("httpStatusCode"),)
+
+
+def request17(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("TransactItems")) is None else request17_1(x)),)
+
+
+def request17_1(v):
+    if type(v) is not list:
+        return other_list(v, request17_1)
+    if len(v) > MAX_LIST_ITEMS:
+        too_many_items()
+    return [None if x is None else request17_1_2(x) for x in v]
+
+
+def request17_1_2(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("Get")) is None else request17_1_2_3(x)),)
+
+
+def request17_1_2_3(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("TableName"), g("Key"))
+
+
+def response17(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ((None if (x := g("Error")) is None else response17_1(x)), (None if (x := g("error")) is None else response17_2(x)), (None if (x := g("ResponseMetadata")) is None else response17_3(x)), (None if (x := g("$metadata")) is None else response17_4(x)))
+
+
+def response17_1(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response17_2(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return ()
+
+
+def response17_3(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("HTTPStatusCode"),)
+
+
+def response17_4(v):
+    if type(v) is not dict and not isinstance(v, Mapping):
+        return other_object(v)
+    g = v.get
+    return (g("httpStatusCode"),)
+
+
 # The event's walker.
 EVENT = event
 # By operation code: the request's and the response's walkers.
@@ -830,4 +1354,11 @@ CALLS = (
     (request8, response8),
     (request9, response9),
     (request10, response10),
+    (request11, response11),
+    (request12, response12),
+    (request13, response13),
+    (request14, response14),
+    (request15, response15),
+    (request16, response16),
+    (request17, response17),
 )

@@ -14,6 +14,7 @@ EXPORTS = (
     "sa_keep_for_sampling",
     "sa_settings",
     "sa_setting_variables",
+    "sa_forget_tables",
     "sa_test_trap",
 )
 

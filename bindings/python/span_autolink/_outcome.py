@@ -4,7 +4,11 @@ The module writes one line per result (``wasm/ABI.md``, "Output"):
 
     p KIND DIRECTION HASH[ CHANGE_TIME]
     i CODE MESSAGE
+    t TABLE
     s NAME VALUE
+
+A ``t`` line names a table whose key names a put needed and no call has
+shown: the integrations' DescribeTable lookups read them (``tables``).
 
 Kinds and directions are whatever the module writes; the few seen are
 kept, so every pointer of a kind shares one string.
@@ -139,6 +143,15 @@ class Reader:
                 code, _, message = line[2:].decode("utf-8", "replace").partition(" ")
                 issues.append(_new(Issue, (code, message)))
         return _new(Outcome, (tuple(pointers), tuple(issues)))
+
+
+    @staticmethod
+    def tables(out: bytes) -> List[str]:
+        """The tables of the ``t`` lines, which come last."""
+        at = 0 if out[:2] == b"t " else out.find(b"\nt ") + 1
+        if at == 0 and out[:2] != b"t ":
+            return []
+        return [line[2:].decode("ascii", "replace") for line in out[at:].split(b"\n") if line[:2] == b"t "]
 
 
 def settings(out: bytes, environment: Dict[str, str]) -> Settings:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 from ._host import EXPORTS, GREW, HostError, Trap
 
-_NO_ARGUMENT = ("sa_abi_version", "sa_output", "sa_setting_variables", "sa_test_trap")
+_NO_ARGUMENT = ("sa_abi_version", "sa_output", "sa_setting_variables", "sa_forget_tables", "sa_test_trap")
 
 
 class PublicApi:

@@ -6,9 +6,12 @@ Nothing here knows a pointer rule. An instance serves one call at a time:
 callers take an idle one from the pool and put it back afterwards
 (``list.pop`` and ``append`` are atomic), so concurrent threads never
 share one, and the pool grows to the largest number of simultaneous
-callers. After ``os.fork()`` the child makes instances of its own from the
-inherited compiled module. An instance that trapped is closed and never
-reused.
+callers. DynamoDB calls are the exception: an instance keeps what the calls
+it served showed of tables' key names, so they all go to one instance, one
+at a time (``using_keyed``), and what one call taught serves the next in
+any thread. After ``os.fork()`` the child makes instances of its own from
+the inherited compiled module. An instance that trapped is closed and
+never reused.
 """
 
 from __future__ import annotations
@@ -116,6 +119,9 @@ class Module:
         self.source = source  # where the compiled module came from: "precompiled", "cache" or "compiled"
         self.pid = os.getpid()
         self.pool: List[Any] = []
+        # The one instance that serves DynamoDB calls, and whose turn it is.
+        self.keyed: Optional[Any] = None
+        self.keyed_lock = allocate_lock()
 
     @classmethod
     def load(cls, wasm_path: str) -> "Module":
@@ -175,6 +181,30 @@ class Runtime:
             inst = pool.pop()
         except IndexError:
             inst = module.new_instance()
+        result = self._run(inst, work)
+        if inst.store is not None:
+            pool.append(inst)
+        return result
+
+    def using_keyed(self, work: Callable[[Any], T]) -> T:
+        """``work(instance)`` on the instance that serves DynamoDB calls,
+        which keeps what they showed of tables' key names; one caller at a
+        time. An instance whose call raised is replaced (and what it knew
+        with it)."""
+        module = self.module or self.loaded()
+        with module.keyed_lock:
+            inst = module.keyed
+            if inst is None:
+                inst = module.keyed = module.new_instance()
+            try:
+                return self._run(inst, work)
+            finally:
+                if inst.store is None:
+                    module.keyed = None
+
+    def _run(self, inst: Any, work: Callable[[Any], T]) -> T:
+        """``work(inst)``; an instance whose call raised, or whose memory
+        grew beyond what is kept, is closed (its ``store`` then is None)."""
         try:
             if self.trap_next:
                 self.trap_next = False
@@ -188,8 +218,6 @@ class Runtime:
             # Linear memory never shrinks: an instance an outsized input
             # grew goes, and its memory with it (ABI.md, "Buffers").
             inst.close()
-        else:
-            pool.append(inst)
         return result
 
     def after_fork_in_child(self) -> None:

@@ -76,7 +76,7 @@ KEEP_TAG = "span_autolink.keep"
 # ddtrace's endpoint prefixes that botocore names otherwise.
 _SERVICES = {"streams.dynamodb": "dynamodbstreams"}
 
-_state = {"installed": False, "keys": None, "on_outcome": None, "pointer_sampling": None}
+_state = {"installed": False, "keys": None, "on_outcome": None, "describe_table": None, "pointer_sampling": None}
 _lock = threading.Lock()
 
 
@@ -122,6 +122,9 @@ def _on_success(ctx: Any, result: Any) -> None:
             ctx.get_item("params"),
             result,
             dynamodb_primary_keys=_state["keys"],
+            describe_table=_state["describe_table"],
+            # The application's own client, which made this call.
+            client=ctx.get_item("instance"),
         )
         _report(_state["on_outcome"], span, add_pointers(span, outcome, pointer_sampling=_state["pointer_sampling"]))
     except Exception:
@@ -131,13 +134,18 @@ def _on_success(ctx: Any, result: Any) -> None:
 def instrument(
     *,
     dynamodb_primary_keys: Any = None,
+    describe_table: Any = None,
     on_outcome: Optional[OnOutcome] = None,
     pointer_sampling: Optional[float] = None,
 ) -> bool:
     """Makes every span of ddtrace's botocore integration carry our
     pointers (S3 and DynamoDB writes; a worker's SQS ReceiveMessage and
     DynamoDB Streams / Kinesis GetRecords), and switches ddtrace's own
-    pointers off. ``pointer_sampling``: the rate (0 to 1) of pointer
+    pointers off. Every DynamoDB call teaches the key names later puts
+    use; ``describe_table=True`` (or a client to ask with; None: the setting
+    SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE) lets a put on a table no call has
+    shown ask DynamoDB with the client that made the put, once per table,
+    off the request path. ``pointer_sampling``: the rate (0 to 1) of pointer
     sampling, instead of SPAN_AUTOLINK_POINTER_SAMPLING. Call it once, after
     ``ddtrace.patch(botocore=True)`` or under ``ddtrace-run``; again to
     change the options. Returns whether the hooks are installed."""
@@ -147,6 +155,7 @@ def instrument(
 
         with _lock:
             _state["keys"] = dynamodb_primary_keys
+            _state["describe_table"] = describe_table
             _state["on_outcome"] = on_outcome
             _state["pointer_sampling"] = pointer_sampling
             config.botocore["add_span_pointers"] = False

@@ -37,6 +37,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 import span_autolink as _sa
 from span_autolink import Issue, Outcome
 
+from . import _lookups
 from ._sampling import kept_by_pointer
 
 __all__ = [
@@ -68,19 +69,6 @@ _LINKS_UNSUPPORTED = Issue(
     "span_links_unsupported",
     "the span has no add_link (opentelemetry-api older than 1.23): no pointer link was added",
 )
-
-# The operations whose response hook needs the request's parameters.
-_NEEDS_PARAMS = {
-    ("s3", "PutObject"),
-    ("s3", "CopyObject"),
-    ("s3", "CompleteMultipartUpload"),
-    ("dynamodb", "PutItem"),
-    ("dynamodb", "UpdateItem"),
-    ("dynamodb", "DeleteItem"),
-    ("dynamodb", "BatchWriteItem"),
-    ("dynamodb", "TransactWriteItems"),
-    ("dynamodbstreams", "GetRecords"),
-}
 
 _warned = []
 
@@ -192,18 +180,45 @@ def pointers_for_call(
     *,
     dynamodb_primary_keys: Any = None,
     stream_arn: Optional[str] = None,
+    describe_table: Any = None,
+    client: Any = None,
+    region: Optional[str] = None,
 ) -> Outcome:
     """The pointers of one botocore call as its hooks see it (``service`` as
-    botocore's service name, ``result`` the response or error response)."""
+    botocore's service name, ``result`` the response or error response).
+    Every DynamoDB call teaches the key names later puts use. A put on a
+    table no call has shown starts a DescribeTable lookup where
+    ``describe_table`` (True, or the client to ask with; None: the setting
+    SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE) asks for one: with that client,
+    else ``client`` (the call's, where the integration has it), else one of
+    boto3's default session in ``region``."""
     if service == "sqs" and operation == "ReceiveMessage":
         return _sa.pointers_for_receive_message(result)
     if service == "dynamodbstreams" and operation == "GetRecords":
         return _sa.pointers_for_get_records(result, stream_arn=stream_arn or _stream_arn(params))
     if service == "kinesis" and operation == "GetRecords":
         return _sa.pointers_for_get_records(result)
-    return _sa.pointers_for_response(
-        service, operation, params if params is not None else {}, result, dynamodb_primary_keys=dynamodb_primary_keys
+    tables: List[str] = []
+    outcome = _sa._pointers(
+        service, operation, params if params is not None else {}, result, dynamodb_primary_keys, None, tables
     )
+    if tables:
+        try:
+            if _lookups.enabled(describe_table):
+                chosen = client if describe_table is None or describe_table is True else describe_table
+                outcome = _lookups.lookups.look_up(outcome, tables, chosen, region)
+        except Exception:
+            _log.debug("span-autolink: DescribeTable lookup failed to start", exc_info=True)
+    return outcome
+
+
+def _region(span: Any) -> Optional[str]:
+    """The region the botocore instrumentation put on the call's span."""
+    try:
+        region = span.attributes.get("cloud.region")
+        return region if isinstance(region, str) else None
+    except Exception:
+        return None
 
 
 def make_hooks(
@@ -212,6 +227,7 @@ def make_hooks(
     response_hook: Optional[Callable[..., Any]] = None,
     dynamodb_primary_keys: Any = None,
     stream_arn: Optional[str] = None,
+    describe_table: Any = None,
     on_outcome: Optional[OnOutcome] = None,
     pointer_sampling: Optional[float] = None,
     stash: Optional[_Stash] = None,
@@ -220,13 +236,16 @@ def make_hooks(
     ``BotocoreInstrumentor().instrument``, running the given hooks after
     ours. ``on_outcome(span, outcome)`` sees every call's outcome;
     ``pointer_sampling`` is the rate of pointer sampling, instead of
-    SPAN_AUTOLINK_POINTER_SAMPLING."""
+    SPAN_AUTOLINK_POINTER_SAMPLING. ``describe_table``: see
+    ``pointers_for_call`` (the hooks do not see the call's client: True asks
+    with boto3's default session)."""
     kept = stash if stash is not None else _Stash()
 
     def _request_hook(span: Any, service_name: str, operation_name: str, api_params: Any) -> None:
         stashed = False
         try:
-            if (service_name, operation_name) in _NEEDS_PARAMS:
+            # Every call a rule reads: writes, and the reads that teach key names.
+            if _sa._reads(service_name, operation_name):
                 kept.put(span, api_params)
                 stashed = True
         except Exception:
@@ -250,6 +269,8 @@ def make_hooks(
                 result,
                 dynamodb_primary_keys=dynamodb_primary_keys,
                 stream_arn=stream_arn,
+                describe_table=describe_table,
+                region=_region(span),
             )
             _report(on_outcome, span, add_links(span, outcome, pointer_sampling=pointer_sampling))
         except Exception:
@@ -270,19 +291,25 @@ response_hook=...)`` when you install the hooks yourself."""
 def instrument_botocore(
     *,
     dynamodb_primary_keys: Any = None,
+    describe_table: Any = None,
     on_outcome: Optional[OnOutcome] = None,
     pointer_sampling: Optional[float] = None,
     **kwargs: Any,
 ) -> Any:
     """``BotocoreInstrumentor().instrument(**kwargs)`` with our hooks, which
     run before any ``request_hook``/``response_hook`` given here. Returns
-    the instrumentor (``.uninstrument()`` undoes it)."""
+    the instrumentor (``.uninstrument()`` undoes it). ``describe_table``:
+    True (or a DynamoDB client to ask with) lets a put on a table no call
+    has shown ask DynamoDB for its key names, once per table, off the
+    request path; False never; None: the setting
+    SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE."""
     from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
 
     hooks = make_hooks(
         request_hook=kwargs.pop("request_hook", None),
         response_hook=kwargs.pop("response_hook", None),
         dynamodb_primary_keys=dynamodb_primary_keys,
+        describe_table=describe_table,
         on_outcome=on_outcome,
         pointer_sampling=pointer_sampling,
         stash=request_hook.stash,  # type: ignore[attr-defined]

@@ -4,4 +4,5 @@ pub(crate) mod consumer;
 pub(crate) mod key;
 pub mod number;
 pub(crate) mod producer;
+pub mod registry;
 pub mod table;

@@ -2,6 +2,7 @@
 //! order.
 
 use super::key::{item_pointer, key_map_pointer};
+use super::registry::{KeyRegistry, KeySource, TableKeys};
 use super::table::table_name;
 use crate::config::{Config, SETTING};
 use crate::fields::{required_array, required_object, required_str, sdk_output, wrong_type};
@@ -12,6 +13,7 @@ use crate::pointer::{Direction, Pointer};
 use crate::trace::Note;
 use crate::value::Value;
 use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 pub(crate) fn response_pointers(
@@ -19,12 +21,14 @@ pub(crate) fn response_pointers(
     request: &Value,
     response: &Value,
     config: &Config,
+    registry: &KeyRegistry,
     out: &mut Outcome,
 ) {
     let root = Path::Root;
     let at = root.field("request");
     let mut writes = Writes {
         config,
+        registry,
         consulted: false,
     };
     let mut found = out.sibling();
@@ -46,6 +50,7 @@ pub(crate) fn response_pointers(
 
 struct Writes<'c> {
     config: &'c Config,
+    registry: &'c KeyRegistry,
     consulted: bool,
 }
 
@@ -63,31 +68,37 @@ impl Writes<'_> {
 
     fn put_item(&mut self, table: &str, item: &Value, at: &Path<'_>, out: &mut Outcome) {
         self.consulted = true;
-        let Some(names) = self.config.key_names(table) else {
+        let Some(keys) = self.registry.resolve(table, self.config) else {
             let table = Quoted(table);
             out.issue(
                 IssueCode::TableNotConfigured,
                 at,
                 format_args!(
-                    "a put on table {table} needs the names of its key attributes: add {table} to {SETTING}, e.g. {{{table}: [\"partitionKey\", \"sortKey\"]}}"
+                    "a put on table {table} needs the names of its key attributes, and no call seen so far showed them: any read or update of the table (GetItem, UpdateItem, DeleteItem, BatchGetItem, TransactGetItems, a CreateTable, DescribeTable or UpdateTable response) teaches them, and so does the opt-in lookup (describeTable: true / describe_table=True, or SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE=true); or add {table} to {SETTING}, e.g. {{{table}: [\"partitionKey\", \"sortKey\"]}}"
                 ),
             );
+            out.unknown_table(table.0);
             return;
         };
+        if let Some(configured) = keys.overridden {
+            out.issue(
+                IssueCode::KeyConfigConflict,
+                at,
+                format_args!(
+                    "the configuration names {} as the key attributes of table {}, but DynamoDB said {} ({}); span-autolink uses DynamoDB's: correct {SETTING}",
+                    Names(configured),
+                    Quoted(table),
+                    Names(keys.names),
+                    keys.source.described()
+                ),
+            );
+        }
         let mut attributes: Vec<(&str, &Value, Path<'_>)> = Vec::with_capacity(2);
-        for name in names {
+        for name in keys.names {
             match item.get(name) {
                 Some(value) if !value.is_null() => attributes.push((name, value, at.field(name))),
                 _ => {
-                    out.issue(
-                        IssueCode::KeyAttributeMissing,
-                        at,
-                        format_args!(
-                            "the item has no attribute {}, which the configuration names as a key attribute of table {}; check {SETTING}",
-                            Quoted(name),
-                            Quoted(table)
-                        ),
-                    );
+                    missing_attribute(name, table, &keys, at, out);
                     return;
                 }
             }
@@ -110,7 +121,7 @@ impl Writes<'_> {
         let Some(request_items) = required_object(request, "RequestItems", at, out) else {
             return;
         };
-        let unprocessed = Unprocessed::of(response, self.config);
+        let unprocessed = Unprocessed::of(response, self.config, self.registry);
         let items_at = at.field("RequestItems");
         for (table_key, requests) in request_items.distinct_members() {
             let table_at = items_at.field(table_key);
@@ -185,6 +196,49 @@ impl Writes<'_> {
     }
 }
 
+fn missing_attribute(
+    name: &str,
+    table: &str,
+    keys: &TableKeys<'_>,
+    at: &Path<'_>,
+    out: &mut Outcome,
+) {
+    let (name, table) = (Quoted(name), Quoted(table));
+    match keys.source {
+        KeySource::Configuration => out.issue(
+            IssueCode::KeyAttributeMissing,
+            at,
+            format_args!(
+                "the item has no attribute {name}, which the configuration names as a key attribute of table {table}; check {SETTING}"
+            ),
+        ),
+        learned => out.issue(
+            IssueCode::KeyAttributeMissing,
+            at,
+            format_args!(
+                "the item has no attribute {name}, which is a key attribute of table {table} as {} showed it",
+                learned.described()
+            ),
+        ),
+    }
+}
+
+/// A list of key names in a message: `["pk", "sk"]`.
+struct Names<'a>(&'a [String]);
+
+impl core::fmt::Display for Names<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("[")?;
+        for (i, name) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", Quoted(name))?;
+        }
+        f.write_str("]")
+    }
+}
+
 /// `object.name` as an object, reported when it is anything else. A write
 /// request is itself checked to be an object first.
 fn object<'v>(
@@ -249,11 +303,12 @@ struct Unprocessed<'v> {
 const MAX_BATCH_WRITES: usize = 25;
 
 impl<'v> Unprocessed<'v> {
-    fn of(response: &'v Value<'v>, config: &Config) -> Self {
+    fn of(response: &'v Value<'v>, config: &Config, registry: &KeyRegistry) -> Self {
         let mut requests = Vec::new();
         let mut scratch = Outcome::new();
         let mut writes = Writes {
             config,
+            registry,
             consulted: false,
         };
         let at = Path::Root;

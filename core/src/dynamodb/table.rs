@@ -13,6 +13,16 @@ pub fn table_name(table_name: &str) -> Option<&str> {
     (!name.is_empty() && !name.contains('/')).then_some(name)
 }
 
+/// Whether DynamoDB takes `name` as a table name: 3 to 255 of
+/// `A-Za-z0-9_.-`. Only such names are learned or looked up, so that what
+/// a host is asked to look up is always a name it can send.
+pub fn is_table_name(name: &str) -> bool {
+    (3..=255).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
 /// The table of `arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL`,
 /// in any partition (`aws`, `aws-cn`, `aws-us-gov`, ...).
 pub fn stream_table(arn: &str) -> Option<&str> {
@@ -66,6 +76,16 @@ mod tests {
             table_name("arn:aws:dynamodb:us-east-1:123456789012:table/a/stream/x"),
             None
         );
+    }
+
+    #[test]
+    fn table_names_dynamodb_takes() {
+        for good in ["abc", "orders_2026.v1-x", &"t".repeat(255)] {
+            assert!(is_table_name(good), "{good}");
+        }
+        for bad in ["ab", "", "a b", "tä-ble", "a/b", "a:b", &"t".repeat(256)] {
+            assert!(!is_table_name(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -170,6 +170,8 @@ fn producer(
             }
             return;
         }
+        // Reads and table calls: no library makes a pointer.
+        Operation::KeyNames(_) => return,
         Operation::S3(write) => s3_producer(model, write, request, response),
         Operation::DynamoDb(write) => dynamodb_producer(model, write, request, response, config),
     }

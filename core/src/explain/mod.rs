@@ -37,7 +37,15 @@ pub fn explain_response(
     let parsed = Operation::parse(service, operation);
     let mut outcome = match parsed {
         Some(parsed) => {
-            crate::operation_outcome(parsed, request, response, config, Outcome::traced())
+            // The explainer learns no key names yet: only the configuration's.
+            crate::operation_outcome(
+                parsed,
+                request,
+                response,
+                config,
+                &crate::KeyRegistry::new(),
+                Outcome::traced(),
+            )
         }
         None => Outcome::traced(),
     };

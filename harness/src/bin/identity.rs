@@ -7,7 +7,9 @@
 //!   identity compare A.txt B.txt ...        identical, or name the first case that differs
 
 use serde_json::value::RawValue;
-use span_autolink::{pointers_for_event, pointers_for_response, Config, Value};
+use span_autolink::{
+    pointers_for_call, pointers_for_event, Config, KeyRegistry, Operation, Outcome, Value,
+};
 use span_autolink_harness::host::{Host, Limits};
 use span_autolink_harness::{corpus, render};
 use std::process::ExitCode;
@@ -48,6 +50,9 @@ fn run_native(corpus: &str, out: &str) -> Result<(), String> {
     let bytes = std::fs::read(corpus).map_err(|e| format!("{corpus}: {e}"))?;
     let corpus = Value::from_host_json(&bytes)?;
     let null = Value::Null;
+    // One registry for the whole corpus, as every other host keeps one
+    // instance's: what a case teaches serves the cases after it.
+    let mut registry = KeyRegistry::new();
     let mut lines = Vec::new();
     for case in corpus
         .get("cases")
@@ -61,13 +66,16 @@ fn run_native(corpus: &str, out: &str) -> Result<(), String> {
                 Some(c) => Config::from_value(c),
                 None => Config::new(),
             };
-            pointers_for_response(
-                &text(case, "service"),
-                &text(case, "operation"),
-                case.get("request").unwrap_or(&null),
-                case.get("response").unwrap_or(&null),
-                &config,
-            )
+            match Operation::parse(&text(case, "service"), &text(case, "operation")) {
+                Some(operation) => pointers_for_call(
+                    operation,
+                    case.get("request").unwrap_or(&null),
+                    case.get("response").unwrap_or(&null),
+                    &config,
+                    &mut registry,
+                ),
+                None => Outcome::new(),
+            }
         };
         lines.push(render::outcome_line(&text(case, "name"), &outcome));
     }

@@ -12,7 +12,8 @@
 const assert = require('node:assert/strict');
 const { after, before, describe, test } = require('node:test');
 const { hash } = require('../../helpers');
-const { KEYS, TABLE, PRIMARY_KEYS, World, startTestAgent, freePort, sleep } = require('./world');
+const { KEYS, TABLE, PRIMARY_KEYS, World, NoKeySetting, startTestAgent, startCountingProxy, freePort, sleep } = require('./world');
+const api = require('span-autolink');
 
 process.env.DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS = PRIMARY_KEYS;
 for (const [name, value] of Object.entries({
@@ -197,6 +198,104 @@ test('producer: a write that never reached a server (connection refused) carries
   assert.deepEqual(pointerLinks(span), []);
 });
 
+// Tables each known from one kind of call, no key setting (world.js).
+const noKeys = new NoKeySetting('e2e-dd-nokeys');
+const PUT_OPERATIONS = ['putItem', 'batchWriteItem', 'transactWriteItems'];
+
+describe('producer, no key setting: key names from the calls the application made', () => {
+  let saved;
+
+  before(async () => {
+    saved = process.env.DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS;
+    delete process.env.DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS;
+    api.reloadEnvironment();
+    await noKeys.setUp(world, api);
+  });
+
+  after(() => {
+    if (saved !== undefined) process.env.DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS = saved;
+    api.reloadEnvironment();
+  });
+
+  test('every PutItem, BatchWriteItem put and TransactWriteItems put carries its pointer, ours', async () => {
+    const expected = [];
+    await traced('e2e.nokeys.writes', async () => {
+      for (const table of noKeys.tables) {
+        for (const [command, name, hashes] of noKeys.puts(world, table)) {
+          await world.ddb.send(command);
+          expected.push([name[0].toLowerCase() + name.slice(1), hashes.map((h) => ({ dir: 'd', kind: 'aws.dynamodb.item', hash: h }))]);
+        }
+      }
+    });
+    const spans = await receivedSpans((all) => awsSpans(all, 'e2e.nokeys.writes', 'transactWriteItems').length === noKeys.tables.length);
+    const got = PUT_OPERATIONS.flatMap((op) => awsSpans(spans, 'e2e.nokeys.writes', op))
+      .sort((a, b) => a.start - b.start)
+      .map((s) => [s.meta['aws.operation'], pointerLinks(s)]);
+    assert.deepEqual(got, expected);
+  });
+
+  test('the opt-in lookup with the application client: one DescribeTable however many puts run at once; the first put says so, the puts after the answer link', async () => {
+    const table = 'e2e-dd-nokeys-lookup';
+    await world.streamedTable(table, [['pk', 'S'], ['sk', 'N']]);
+    api.forgetTables(); // made elsewhere: no call of this process shows it
+    const proxy = await startCountingProxy(world.moto.endpoint);
+    const client = new world.ddbsdk.DynamoDBClient({ endpoint: proxy.endpoint });
+    const outcomes = [];
+    const { instrument } = require('span-autolink/dd-trace');
+    assert.deepEqual(instrument(tracer, { describeTable: client, onOutcome: (o) => outcomes.push(o) }).issues, []);
+    const item = (n) => ({ pk: { S: `p-${n}` }, sk: { N: String(n) } });
+    try {
+      await traced('e2e.nokeys.lookup', () => Promise.all(Array.from({ length: 20 }, (_, n) => client.send(new world.ddbsdk.PutItemCommand({ TableName: table, Item: item(n) })))));
+      const puts = outcomes.filter((o) => o.issues.some((i) => i.code === 'table_not_configured'));
+      const first = puts.filter((o) => o.issues.some((i) => i.code === 'key_lookup_pending' && i.message.includes('asked DynamoDB')));
+      assert.equal(first.length, 1, JSON.stringify(outcomes.map((o) => o.issues)));
+      for (const o of puts) assert.deepEqual(o.issues.map((i) => i.code), ['table_not_configured', 'key_lookup_pending']);
+      let answered = false;
+      for (let tries = 0; tries < 100 && !answered; tries++) {
+        await client.send(new world.ddbsdk.PutItemCommand({ TableName: table, Item: item(100 + tries) }));
+        answered = outcomes.at(-1).pointers.length === 1;
+        if (!answered) await sleep(50);
+      }
+      assert.ok(answered, 'no put linked after the lookup');
+      for (let n = 200; n < 205; n++) {
+        await client.send(new world.ddbsdk.PutItemCommand({ TableName: table, Item: item(n) }));
+        assert.deepEqual(outcomes.at(-1).pointers.map((p) => p.hash), [hash(table, 'pk', `p-${n}`, 'sk', String(n))]);
+      }
+      await sleep(200);
+      assert.equal(proxy.count('DescribeTable'), 1);
+    } finally {
+      instrument(tracer);
+      await proxy.stop();
+    }
+  });
+
+  test('a lookup that fails is told to the puts after it, and not tried again for a minute', async () => {
+    const table = 'e2e-dd-nokeys-unreachable';
+    await world.streamedTable(table, [['pk', 'S']]);
+    api.forgetTables();
+    // The lookup's client reaches nothing: a loopback port nothing listens on.
+    const unreachable = new world.ddbsdk.DynamoDBClient({ endpoint: `http://127.0.0.1:${await freePort()}`, maxAttempts: 1 });
+    const outcomes = [];
+    const { instrument } = require('span-autolink/dd-trace');
+    instrument(tracer, { describeTable: unreachable, onOutcome: (o) => outcomes.push(o) });
+    try {
+      await world.ddb.send(new world.ddbsdk.PutItemCommand({ TableName: table, Item: { pk: { S: 'a' } } }));
+      assert.deepEqual(outcomes.at(-1).issues.map((i) => i.code), ['table_not_configured', 'key_lookup_pending']);
+      let failed;
+      for (let tries = 0; tries < 100 && failed === undefined; tries++) {
+        await sleep(50);
+        await world.ddb.send(new world.ddbsdk.PutItemCommand({ TableName: table, Item: { pk: { S: `b${tries}` } } }));
+        failed = outcomes.at(-1).issues.find((i) => i.code === 'key_lookup_failed');
+      }
+      assert.ok(failed, JSON.stringify(outcomes.map((o) => o.issues)));
+      assert.match(failed.message, /ECONNREFUSED|connect/);
+      assert.match(failed.message, /asks again when a put needs it in (59|60) s/);
+    } finally {
+      instrument(tracer);
+    }
+  });
+});
+
 describe('consumer: a datadog-lambda-js handler wrapped with withPointers', () => {
   let handler;
   let withDefaults;
@@ -249,6 +348,15 @@ describe('consumer: a datadog-lambda-js handler wrapped with withPointers', () =
     assert.equal(carrier?.span_id, parent.span_id, 'the pointers are on the inferred span');
     assert.ok(links.every((l) => l.dir === 'u' && l.kind === 'aws.s3.object'));
     assert.deepEqual(links.map((l) => l.hash).sort(), [...expected].sort());
+  });
+
+  test('no key setting: the stream records of each table link to its puts', async () => {
+    for (const table of noKeys.tables) {
+      const records = (await world.getRecordsOutputs(noKeys.streamArns[table])).flatMap((o) => o.Records);
+      const { links } = await invoke(world.streamEvent(records, noKeys.streamArns[table]), `nokeys-${table}`);
+      assert.ok(links.every((l) => l.dir === 'u' && l.kind === 'aws.dynamodb.item'));
+      assert.deepEqual([...new Set(links.map((l) => l.hash))].sort(), noKeys.streamed(table), table);
+    }
   });
 
   for (const [variant, table, functionName, wrapped] of [

@@ -18,7 +18,7 @@ const { after, before, describe, test } = require('node:test');
 const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
 const { InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 const { hash } = require('../../helpers');
-const { KEYS, TABLE, PRIMARY_KEYS, World, freePort } = require('./world');
+const { KEYS, TABLE, PRIMARY_KEYS, World, NoKeySetting, freePort, startCountingProxy, sleep } = require('./world');
 const { ruleKeeps } = require('./keep-rule');
 
 // The Lambda instrumentation patches the handler module named by these two
@@ -36,7 +36,7 @@ provider.register();
 // What the README tells a user to write.
 const { AwsInstrumentation } = require('@opentelemetry/instrumentation-aws-sdk');
 const { AwsLambdaInstrumentation } = require('@opentelemetry/instrumentation-aws-lambda');
-const { awsSdkResponseHook, lambdaRequestHook, toLinks, addLinks, KEEP_ATTRIBUTE } = require('span-autolink/opentelemetry');
+const { awsSdkResponseHook, lambdaRequestHook, makeAwsSdkResponseHook, toLinks, addLinks, KEEP_ATTRIBUTE } = require('span-autolink/opentelemetry');
 const instrumentations = [new AwsInstrumentation({ responseHook: awsSdkResponseHook }), new AwsLambdaInstrumentation({ requestHook: lambdaRequestHook })];
 for (const instrumentation of instrumentations) {
   instrumentation.setTracerProvider(provider);
@@ -360,6 +360,114 @@ describe('DynamoDB: the five writes; stream records via GetRecords to a Lambda',
     );
     const fromApi = outputs.flatMap((o) => api.pointersForGetRecords(o, { streamArn }).pointers.map((p) => p.hash));
     assert.deepEqual(fromApi, written);
+  });
+});
+
+// -- no key setting ------------------------------------------------------------
+
+describe('DynamoDB with no key setting: key names from the calls the application made', () => {
+  const tables = new NoKeySetting('e2e-otel-nokeys');
+  const created = tables.tables[0];
+  let saved;
+
+  before(async () => {
+    saved = process.env.DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS;
+    delete process.env.DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS;
+    api.reloadEnvironment();
+    await tables.setUp(world, api);
+  });
+
+  after(() => {
+    if (saved !== undefined) process.env.DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS = saved;
+    api.reloadEnvironment();
+  });
+
+  test('every PutItem, BatchWriteItem put and TransactWriteItems put carries its pointer, and the stream records link to it', async () => {
+    for (const table of tables.tables) {
+      for (const [command, name, hashes] of tables.puts(world, table)) {
+        const from = mark();
+        await world.ddb.send(command);
+        const [span, ...more] = spansSince(from, `DynamoDB.${name}`);
+        assert.equal(more.length, 0);
+        assert.deepEqual(pointerLinks(span), hashes.map((h) => ({ dir: 'd', kind: 'aws.dynamodb.item', hash: h })), `${table} ${name}`);
+      }
+      const records = (await world.getRecordsOutputs(tables.streamArns[table])).flatMap((o) => o.Records);
+      const consumer = await lambdaSpan(world.streamEvent(records, tables.streamArns[table]), `nokeys-${table}`);
+      assert.ok(consumer.every((l) => l.dir === 'u' && l.kind === 'aws.dynamodb.item'));
+      assert.deepEqual([...new Set(consumer.map((l) => l.hash))].sort(), tables.streamed(table), table);
+    }
+  });
+
+  test('a setting that contradicts the service is reported, and the service key names give the pointer', async () => {
+    const outcomes = [];
+    const instrumentation = instrumentations[0];
+    instrumentation.setConfig({ responseHook: makeAwsSdkResponseHook({ dynamodbPrimaryKeys: { [created]: ['pk'] }, onOutcome: (o) => outcomes.push(o) }) });
+    try {
+      const five = tables.itemOf(created, 5);
+      const from = mark();
+      await world.ddb.send(new world.ddbsdk.PutItemCommand({ TableName: created, Item: five.item }));
+      assert.deepEqual(pointerLinks(spansSince(from, 'DynamoDB.PutItem')[0]), [{ dir: 'd', kind: 'aws.dynamodb.item', hash: five.hash }]);
+      assert.deepEqual(outcomes.at(-1).issues.map((i) => i.code), ['key_config_conflict']);
+    } finally {
+      instrumentation.setConfig({ responseHook: awsSdkResponseHook });
+    }
+  });
+
+  test('the opt-in lookup: one DescribeTable however many puts run at once; the first put says so, the puts after the answer link', async () => {
+    const table = 'e2e-otel-nokeys-lookup';
+    const streamArn = await world.streamedTable(table, [['pk', 'S'], ['sk', 'N']]);
+    api.forgetTables(); // made elsewhere: no call of this process shows it
+    const proxy = await startCountingProxy(world.moto.endpoint);
+    const env = { SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE: 'true', AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint };
+    const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    api.reloadEnvironment();
+    const outcomes = [];
+    const instrumentation = instrumentations[0];
+    instrumentation.setConfig({ responseHook: makeAwsSdkResponseHook({ onOutcome: (o) => outcomes.push(o) }) });
+    const item = (n) => ({ pk: { S: `p-${n}` }, sk: { N: String(n) } });
+    const h = (n) => hash(table, 'pk', `p-${n}`, 'sk', String(n));
+    try {
+      const client = new world.ddbsdk.DynamoDBClient({ endpoint: proxy.endpoint });
+      await Promise.all(Array.from({ length: 20 }, (_, n) => client.send(new world.ddbsdk.PutItemCommand({ TableName: table, Item: item(n) }))));
+      const first = outcomes.filter((o) => o.issues.some((i) => i.code === 'key_lookup_pending' && i.message.includes('asked DynamoDB')));
+      assert.equal(first.length, 1, JSON.stringify(outcomes.map((o) => o.issues)));
+      assert.deepEqual(first[0].issues.map((i) => i.code), ['table_not_configured', 'key_lookup_pending']);
+      // The lookup's own DescribeTable has a span and an empty outcome too.
+      const waiting = outcomes.filter((o) => o.issues.length > 0);
+      for (const o of waiting) assert.deepEqual(o.issues.map((i) => i.code), ['table_not_configured', 'key_lookup_pending']);
+      assert.equal(waiting.length + outcomes.filter((o) => o.pointers.length === 1).length, 20);
+      // The answer arrives off the request path; then every put links.
+      let answered = false;
+      for (let tries = 0; tries < 100 && !answered; tries++) {
+        const from = mark();
+        await client.send(new world.ddbsdk.PutItemCommand({ TableName: table, Item: item(100 + tries) }));
+        answered = pointerLinks(spansSince(from, 'DynamoDB.PutItem')[0]).length === 1;
+        if (!answered) await sleep(50);
+      }
+      assert.ok(answered, 'no put linked after the lookup');
+      const linked = [];
+      for (let n = 200; n < 205; n++) {
+        const from = mark();
+        await client.send(new world.ddbsdk.PutItemCommand({ TableName: table, Item: item(n) }));
+        assert.deepEqual(pointerLinks(spansSince(from, 'DynamoDB.PutItem')[0]), [{ dir: 'd', kind: 'aws.dynamodb.item', hash: h(n) }]);
+        linked.push(h(n));
+      }
+      await sleep(200);
+      assert.equal(proxy.count('DescribeTable'), 1);
+      assert.ok(proxy.count('PutItem') >= 26);
+      const records = (await world.getRecordsOutputs(streamArn)).flatMap((o) => o.Records);
+      const consumer = await lambdaSpan(world.streamEvent(records, streamArn), 'lookup-consumer');
+      for (const linkedHash of linked) assert.ok(consumer.some((l) => l.hash === linkedHash), linkedHash);
+    } finally {
+      instrumentation.setConfig({ responseHook: awsSdkResponseHook });
+      for (const [k, v] of Object.entries(previous)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      api.reloadEnvironment();
+      await proxy.stop();
+    }
   });
 });
 

@@ -11,9 +11,11 @@
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const http = require('node:http');
 const net = require('node:net');
 const path = require('node:path');
 const { ROOT, REGION, startMoto, useDummyAwsEnvironment, sleep, sqsLambdaEvent, streamLambdaEvent } = require('../emulator');
+const { hash } = require('../../helpers');
 
 // Keys a notification URL-encodes (space, `+`, `%`) and non-ASCII ones.
 const KEYS = ['plain.txt', 'my report.txt', 'a+b.txt', '100%.txt', 'café-日本-🎉.txt', 'dir/my file+(1)%20ü.txt'];
@@ -102,20 +104,17 @@ class World {
 
   // -- DynamoDB through Streams ---------------------------------------------
 
-  /** A table with a NEW_AND_OLD_IMAGES stream; answers its stream ARN. */
-  async streamedTable(table = TABLE) {
+  /**
+   * A table with a NEW_AND_OLD_IMAGES stream; answers its stream ARN.
+   * `keys`: [name, type] of the partition key, then of the sort key if any.
+   */
+  async streamedTable(table = TABLE, keys = [['customer', 'S'], ['order', 'N']]) {
     const { ddbsdk } = this;
     const created = await this.ddb.send(
       new ddbsdk.CreateTableCommand({
         TableName: table,
-        AttributeDefinitions: [
-          { AttributeName: 'customer', AttributeType: 'S' },
-          { AttributeName: 'order', AttributeType: 'N' },
-        ],
-        KeySchema: [
-          { AttributeName: 'customer', KeyType: 'HASH' },
-          { AttributeName: 'order', KeyType: 'RANGE' },
-        ],
+        AttributeDefinitions: keys.map(([name, type]) => ({ AttributeName: name, AttributeType: type })),
+        KeySchema: keys.map(([name], i) => ({ AttributeName: name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
         BillingMode: 'PAY_PER_REQUEST',
         StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
       })
@@ -146,6 +145,114 @@ class World {
   streamEvent(records, streamArn) {
     return streamLambdaEvent(records, streamArn);
   }
+}
+
+// -- no key setting ---------------------------------------------------------------
+
+/**
+ * Four tables, each known to span-autolink from one kind of call the
+ * application made: made by it (CreateTable seen), only read (GetItem),
+ * only updated (UpdateItem), only described (DescribeTable). The last three
+ * are made before what span-autolink learned is forgotten, as if another
+ * process had made them. Keys are [name, type], the partition key first, in
+ * ascending byte order (the order SPEC 4 hashes them in).
+ */
+class NoKeySetting {
+  constructor(prefix) {
+    this.keys = {
+      [`${prefix}-created`]: [['pk', 'S'], ['sk', 'N']],
+      [`${prefix}-read`]: [['id', 'S']],
+      [`${prefix}-updated`]: [['account', 'S'], ['entry', 'N']],
+      [`${prefix}-described`]: [['sku', 'S']],
+    };
+    this.tables = Object.keys(this.keys);
+    this.streamArns = {};
+    this.taught = {}; // table -> the hashes of the items its teaching call wrote
+  }
+
+  /** Makes the tables and shows each one through its kind of call; `api` is span-autolink's. */
+  async setUp(world, api) {
+    const [created, read, updated, described] = this.tables;
+    for (const table of [read, updated, described]) this.streamArns[table] = await world.streamedTable(table, this.keys[table]);
+    api.forgetTables();
+    this.streamArns[created] = await world.streamedTable(created, this.keys[created]);
+    const { GetItemCommand, UpdateItemCommand, DescribeTableCommand } = world.ddbsdk;
+    await world.ddb.send(new GetItemCommand({ TableName: read, Key: { id: { S: 'nobody' } } }));
+    const account = this.itemOf(updated, 0);
+    const key = { account: account.item.account, entry: account.item.entry };
+    await world.ddb.send(new UpdateItemCommand({ TableName: updated, Key: key, UpdateExpression: 'SET note = :n', ExpressionAttributeValues: { ':n': { S: 'x' } } }));
+    this.taught[updated] = [account.hash];
+    await world.ddb.send(new DescribeTableCommand({ TableName: described }));
+  }
+
+  /** The typed item `n` of a table (its key and one more attribute), and its pointer's hash from SPEC 4. */
+  itemOf(table, n) {
+    const item = { note: { S: `item ${n}` } };
+    const components = [table];
+    for (const [name, type] of this.keys[table]) {
+      const value = type === 'N' ? String(n) : `${name}-${n} ü+%`;
+      item[name] = { [type]: value };
+      components.push(name, value);
+    }
+    while (components.length < 5) components.push('');
+    return { item, hash: hash(...components) };
+  }
+
+  /** The three put calls on `table`: PutItem, a BatchWriteItem of two puts, a TransactWriteItems put; and their hashes, by call. */
+  puts(world, table) {
+    const { PutItemCommand, BatchWriteItemCommand, TransactWriteItemsCommand } = world.ddbsdk;
+    const [one, two, three, four] = [1, 2, 3, 4].map((n) => this.itemOf(table, n));
+    return [
+      [new PutItemCommand({ TableName: table, Item: one.item }), 'PutItem', [one.hash]],
+      [new BatchWriteItemCommand({ RequestItems: { [table]: [{ PutRequest: { Item: two.item } }, { PutRequest: { Item: three.item } }] } }), 'BatchWriteItem', [two.hash, three.hash]],
+      [new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: table, Item: four.item } }] }), 'TransactWriteItems', [four.hash]],
+    ];
+  }
+
+  /** The hashes a table's stream records carry after `puts`: the puts' and the teaching call's. */
+  streamed(table) {
+    const puts = [1, 2, 3, 4].map((n) => this.itemOf(table, n).hash);
+    return [...new Set([...(this.taught[table] || []), ...puts])].sort();
+  }
+}
+
+// -- a counting proxy in front of moto ---------------------------------------------
+
+/**
+ * A loopback HTTP proxy to `target` (moto) that counts the DynamoDB calls
+ * through it by operation (the X-Amz-Target header): what the service
+ * received, counted apart from the code under test. Resolves to
+ * `{ endpoint, count(operation), stop() }`.
+ */
+async function startCountingProxy(target) {
+  const counts = new Map();
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const operation = String(req.headers['x-amz-target'] || '').split('.').pop();
+    counts.set(operation, (counts.get(operation) || 0) + 1);
+    const forward = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      }
+    );
+    forward.on('error', (error) => {
+      res.writeHead(502);
+      res.end(String(error));
+    });
+    req.pipe(forward);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${server.address().port}`,
+    count: (operation) => counts.get(operation) || 0,
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections(); // the SDK keeps its connections alive
+      }),
+  };
 }
 
 // -- Datadog's test agent ------------------------------------------------------
@@ -214,4 +321,4 @@ async function startTestAgent() {
   return { url, port, traces, startSession, stop, log: () => log };
 }
 
-module.exports = { KEYS, TABLE, PRIMARY_KEYS, REGION, World, startTestAgent, freePort, sleep };
+module.exports = { KEYS, TABLE, PRIMARY_KEYS, REGION, World, NoKeySetting, startTestAgent, startCountingProxy, freePort, sleep };
