@@ -107,3 +107,35 @@ test('never throws', () => {
   const bad = api.explainResponse('dynamodb', 'PutItem', {}, {}, { dynamodbPrimaryKeys: '{not json' });
   assert.equal(bad.error.code, 'input_invalid');
 });
+
+test('key names learned from the calls before: source, rule, and the tracers that do not learn', () => {
+  const { GetItemCommand, PutItemCommand } = require('@aws-sdk/client-dynamodb');
+  const get = new GetItemCommand({ TableName: 'users', Key: { id: { S: 'u-0' } } });
+  const put = new PutItemCommand({ TableName: 'users', Item: { id: { S: 'u-1' }, name: { S: 'Ada' } } });
+  const calls = [{ service: 'dynamodb', operation: 'GetItemCommand', request: get, response: { Item: { id: { S: 'u-0' } } } }];
+  const report = api.explainResponse('dynamodb', 'PutItemCommand', put, {}, { calls });
+  assert.deepEqual(report.pointers.map((p) => p.hash), [hash('users', 'id', 'u-1', '', '')]);
+  assert.deepEqual(report.key_names[0], {
+    table: 'users',
+    names: ['id'],
+    source: 'learned',
+    learned_from: 'key',
+    fits: true,
+    note: report.key_names[0].note,
+  });
+  assert.equal(report.pointers[0].components[1].rule, 'key_name_learned');
+  const ddTrace = report.datadog.find((a) => a.library === 'dd-trace-js');
+  assert.deepEqual(ddTrace.pointers, []);
+  assert.ok(ddTrace.divergences.some((d) => d.rule === 'key_names_not_learned'), JSON.stringify(ddTrace));
+  // Without the call before: no pointer, and the reason.
+  const alone = api.explainResponse('dynamodb', 'PutItemCommand', put, {});
+  assert.deepEqual(alone.pointers, []);
+  assert.equal(alone.issues[0].code, 'table_not_configured');
+  assert.equal(alone.key_names[0].fits, false);
+  // Side by side with the stream record: they meet.
+  const comparison = api.explain(
+    { service: 'dynamodb', operation: 'PutItem', request: put, response: {}, calls },
+    { event: { Records: [streamRecord('users', { id: { S: 'u-1' } })] } },
+  );
+  assert.equal(comparison.meet, true, comparison.message);
+});

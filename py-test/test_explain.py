@@ -118,3 +118,47 @@ def test_never_raises():
     assert answer["error"]["code"] == "input_invalid"
     answer = span_autolink.explain({"event": Hostile()}, {"event": {}})
     assert set(answer) == {"error"} or "meet" in answer
+
+
+def test_key_names_learned_from_the_calls_before():
+    describe = {
+        "service": "dynamodb",
+        "operation": "DescribeTable",
+        "request": {"TableName": "orders"},
+        "response": {
+            "Table": {
+                "TableName": "orders",
+                "KeySchema": [
+                    {"AttributeName": "customerId", "KeyType": "HASH"},
+                    {"AttributeName": "orderId", "KeyType": "RANGE"},
+                ],
+            }
+        },
+    }
+    item = {"customerId": "c-1", "orderId": Decimal("42.0")}  # as boto3's resource layer hands them over
+    request = {"TableName": "orders", "Item": item}
+    report = span_autolink.explain_response("dynamodb", "PutItem", request, {}, calls=[describe])
+    assert [p["hash"] for p in report["pointers"]] == [std_hash("orders", "customerId", "c-1", "orderId", "42")]
+    names = report["key_names"][0]
+    assert (names["source"], names["learned_from"], names["names"], names["fits"]) == (
+        "learned",
+        "key_schema",
+        ["customerId", "orderId"],
+        True,
+    )
+    ddtrace = next(a for a in report["datadog"] if a["library"] == "dd-trace-py")
+    assert ddtrace["pointers"] == []
+    assert "key_names_not_learned" in [d["rule"] for d in ddtrace["divergences"]]
+    # An option that contradicts DynamoDB: DynamoDB's names, and the option cannot be right.
+    conflict = span_autolink.explain_response(
+        "dynamodb", "PutItem", request, {}, calls=[describe], dynamodb_primary_keys={"orders": ["customerId"]}
+    )
+    assert [i["code"] for i in conflict["issues"]] == ["key_config_conflict"]
+    assert [(k["source"], k["fits"]) for k in conflict["key_names"]] == [("learned", True), ("option", False)]
+    # The stream record of the item: they meet.
+    stream = {"Records": [stream_record("orders", {"customerId": {"S": "c-1"}, "orderId": {"N": "42"}})]}
+    comparison = span_autolink.explain(
+        {"service": "dynamodb", "operation": "PutItem", "request": request, "response": {}, "calls": [describe]},
+        {"event": stream},
+    )
+    assert comparison["meet"], comparison["message"]

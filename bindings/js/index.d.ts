@@ -187,6 +187,7 @@ export type Rule =
   | 'table_from_arn'
   | 'table_from_stream_arn'
   | 'key_name_configured'
+  | 'key_name_learned'
   | 'key_name_given'
   | 'no_sort_key';
 
@@ -243,6 +244,8 @@ export interface KeyNames {
   table: string;
   names: string[];
   source: 'setting' | 'option' | 'learned' | 'request' | 'record';
+  /** For learned names: `key_schema` (CreateTable, UpdateTable, DescribeTable) or `key` (a Key DynamoDB accepted). */
+  learned_from: 'key_schema' | 'key' | null;
   /** False when they cannot be right for the item written. */
   fits: boolean;
   note: string;
@@ -300,9 +303,24 @@ export interface ExplainFailure {
   error: Issue;
 }
 
+/** One of the application's calls before the one explained, whose key names puts learn. */
+export interface EarlierCall {
+  service: string;
+  operation: string;
+  request: unknown;
+  response: unknown;
+}
+
+/** How an explained call's key names are found: the option, and the calls before it. */
+export interface ExplainOptions {
+  dynamodbPrimaryKeys?: Record<string, string[]> | string;
+  /** The application's calls before this one, in order (DescribeTable, GetItem, ...): what they show of tables' key names is learned first. */
+  calls?: EarlierCall[];
+}
+
 /** A call or an event, as `explain` takes each side. */
 export type ExplainSide =
-  | { service: string; operation: string; request: unknown; response: unknown; dynamodbPrimaryKeys?: Record<string, string[]> | string }
+  | ({ service: string; operation: string; request: unknown; response: unknown } & ExplainOptions)
   | { event: unknown };
 
 /** Why an AWS call gives the pointers it gives (a module of its own, loaded at the first call). */
@@ -311,7 +329,7 @@ export function explainResponse(
   operation: string,
   request: unknown,
   response: unknown,
-  options?: { dynamodbPrimaryKeys?: Record<string, string[]> | string },
+  options?: ExplainOptions,
 ): Report | ExplainFailure;
 
 /** Why a Lambda event gives the pointers it gives. */

@@ -196,7 +196,11 @@ function reloadEnvironment() {
  * loaded at the first call: for debugging, not for every call. Never
  * throws: a failure is `{error: {code, message}}`.
  *
- * @param {{dynamodbPrimaryKeys?: Record<string, string[]> | string}} [options]
+ * `options.calls`: the application's calls before this one, in order
+ * (DescribeTable, GetItem, ...), whose key names puts learn, as the
+ * package's own instance learns them from the calls it sees.
+ *
+ * @param {{dynamodbPrimaryKeys?: Record<string, string[]> | string, calls?: {service: string, operation: string, request: unknown, response: unknown}[]}} [options]
  */
 function explainResponse(service, operation, request, response, options) {
   return explaining(() => explainer.ask(callRequest(service, operation, request, response, options)));
@@ -209,7 +213,7 @@ function explainEvent(event) {
 
 /**
  * Why two spans did or did not link. `producer` and `consumer` are each a
- * call `{service, operation, request, response, dynamodbPrimaryKeys?}` or
+ * call `{service, operation, request, response, dynamodbPrimaryKeys?, calls?}` or
  * `{event}`: both sides' components side by side, the first that differs
  * and the rule behind it, and whether the Datadog libraries would meet.
  */
@@ -223,9 +227,16 @@ function explain(producer, consumer) {
   });
 }
 
-/** An explain request for a call; key names from the option, else from the environment's setting. */
+/**
+ * An explain request for a call; key names learned from `options.calls`
+ * (the calls before it), else from the option, else from the environment's setting.
+ */
 function callRequest(service, operation, request, response, options) {
   const out = { service, operation, request: parametersOf(request), response };
+  const calls = options == null ? undefined : options.calls;
+  if (Array.isArray(calls)) {
+    out.calls = calls.map((c) => ({ service: c.service, operation: c.operation, request: parametersOf(c.request), response: c.response }));
+  }
   const keys = options == null ? undefined : options.dynamodbPrimaryKeys;
   if (typeof keys === 'string') out.config = JSON.parse(keys);
   else if (keys != null) out.config = keys;

@@ -5,7 +5,7 @@
 use crate::explain_text;
 use crate::failure::Failure;
 use span_autolink::explain::{KeyNameSource, Report};
-use span_autolink::{compare, explain_event, explain_response, Config, Value};
+use span_autolink::{compare, explain_event, Config, Value};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -60,8 +60,6 @@ fn is_call(value: &Value) -> bool {
 }
 
 fn explain_call(call: &Value) -> Report {
-    let text = |name: &str| call.get(name).and_then(Value::as_str).unwrap_or_default();
-    let null = Value::Null;
     let (config, source) = match call.get("config") {
         Some(config) if !config.is_null() => (Config::from_value(config), KeyNameSource::Option),
         _ => match KEY_NAME_VARIABLES
@@ -72,14 +70,7 @@ fn explain_call(call: &Value) -> Report {
             None => (Config::new(), KeyNameSource::Setting),
         },
     };
-    explain_response(
-        text("service"),
-        text("operation"),
-        call.get("request").unwrap_or(&null),
-        call.get("response").unwrap_or(&null),
-        &config,
-        source,
-    )
+    span_autolink::explain::explain_call(call, &config, source)
 }
 
 fn explain_any(value: &Value) -> Report {

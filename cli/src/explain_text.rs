@@ -117,10 +117,13 @@ pub fn report(report: &Report, explain: bool) -> String {
             for k in &report.key_names {
                 let _ = writeln!(
                     out,
-                    "  {:?} {:?} from the {}{}: {}",
+                    "  {:?} {:?} from the {}{}{}: {}",
                     k.table,
                     k.names,
                     k.source.as_str(),
+                    k.learned_from
+                        .map(|from| format!(" ({from})"))
+                        .unwrap_or_default(),
                     if k.fits { "" } else { " (cannot be right)" },
                     k.note
                 );

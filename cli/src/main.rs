@@ -89,8 +89,10 @@ enum Command {
         sample_pointers: Option<f64>,
     },
     /// The pointers of an AWS call: a JSON file {"service", "operation",
-    /// "request", "response", "config"?}. Exit status 0 when pointers come
-    /// out, 1 when none do, 2 when the file cannot be read.
+    /// "request", "response", "config"?, "calls"?}; "calls" lists the
+    /// application's DynamoDB calls before it, whose key names puts learn.
+    /// Exit status 0 when pointers come out, 1 when none do, 2 when the
+    /// file cannot be read.
     Pointers {
         /// Shows the hashed components, the key names and what the Datadog libraries would hash.
         #[arg(long)]

@@ -284,3 +284,55 @@ fn key_names_from_the_setting() {
     let without = json_of(&run(&["pointers", "--json"], &[&put]));
     assert_eq!(without["issues"][0]["code"], "table_not_configured");
 }
+
+#[test]
+fn key_names_learned_from_the_calls_before() {
+    let describe = json!({"service": "dynamodb", "operation": "DescribeTable",
+        "request": {"TableName": "orders"},
+        "response": {"Table": {"TableName": "orders", "TableStatus": "ACTIVE", "KeySchema": [
+            {"AttributeName": "customerId", "KeyType": "HASH"},
+            {"AttributeName": "orderId", "KeyType": "RANGE"}]}}});
+    let put = json!({"service": "dynamodb", "operation": "PutItem",
+        "request": {"TableName": "orders",
+                    "Item": {"customerId": {"S": "c-1001"}, "orderId": {"N": "42.0"}, "total": {"N": "3"}}},
+        "response": {}, "calls": [describe]});
+    let put = file("learned", "put.json", &put);
+    let stream = file(
+        "learned",
+        "stream.json",
+        &json!({"Records": [stream_record("orders", json!({"customerId": {"S": "c-1001"}, "orderId": {"N": "42"}}))]}),
+    );
+    let output = run(&["pointers", "--json", "--explain"], &[&put]);
+    assert_eq!(output.status.code(), Some(0), "{}", text_of(&output));
+    let report = json_of(&output);
+    assert_eq!(
+        report["pointers"][0]["hash"],
+        hash(&["orders", "customerId", "c-1001", "orderId", "42"])
+    );
+    let names = &report["key_names"][0];
+    assert_eq!(names["source"], "learned");
+    assert_eq!(names["learned_from"], "key_schema");
+    assert_eq!(names["names"], json!(["customerId", "orderId"]));
+    assert_eq!(names["fits"], true);
+    assert_eq!(
+        report["pointers"][0]["components"][1]["rule"],
+        "key_name_learned"
+    );
+    // No Datadog tracer learns key names: no pointer, and the rule says so.
+    assert_eq!(report["datadog"][0]["pointers"], json!([]));
+    assert_eq!(
+        report["datadog"][0]["divergences"][0]["rule"],
+        "key_names_not_learned"
+    );
+    let text = text_of(&run(&["pointers", "--explain"], &[&put]));
+    assert!(
+        text.contains(r#""orders" ["customerId", "orderId"] from the learned (key_schema)"#),
+        "{text}"
+    );
+    // Producer and consumer meet; the tracers' pair does not.
+    let output = run(&["explain"], &[&put, &stream]);
+    assert_eq!(output.status.code(), Some(0), "{}", text_of(&output));
+    let comparison = json_of(&run(&["explain", "--json"], &[&put, &stream]));
+    let hop = &comparison["datadog"][0];
+    assert_eq!(hop["meet"], false, "{hop}");
+}

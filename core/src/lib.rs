@@ -62,7 +62,7 @@ pub mod value;
 pub use config::Config;
 pub use dynamodb::registry::{KeyRegistry, KeySource, TableKeys};
 #[cfg(feature = "explain")]
-pub use explain::{compare, explain_event, explain_response};
+pub use explain::{compare, explain_call, explain_event, explain_response};
 pub use hash::PointerHash;
 pub use issue::{Issue, IssueCode};
 pub use operation::Operation;

@@ -244,17 +244,17 @@ pub fn operation_names(service: &str) -> impl Iterator<Item = &'static str> {
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(service))
         .map(|(_, s)| *s);
-    let mut seen: [Option<Operation>; 16] = [None; 16];
     OPERATIONS
         .iter()
         .enumerate()
         .filter(move |(i, (s, _, operation))| {
             // The first name of an operation is its API name.
-            let first = !seen.contains(&Some(*operation));
-            if let Some(slot) = seen.get_mut(*i) {
-                *slot = Some(*operation);
-            }
-            Some(*s) == service && first
+            let first = !OPERATIONS
+                .get(..*i)
+                .unwrap_or_default()
+                .iter()
+                .any(|(_, _, earlier)| earlier == operation);
+            Some(*s) == service && first && operation.gives_pointers()
         })
         .map(|(_, (_, name, _))| *name)
 }

@@ -3,6 +3,7 @@
 //! calls never trace, and builds without the `explain` feature compile the
 //! notes out.
 
+use crate::dynamodb::registry::KeySource;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -45,6 +46,14 @@ pub(crate) enum Note {
         typed: bool,
         given: Given,
         from: String,
+    },
+    /// The key names a put on `table` used, where they came from, and the
+    /// configuration's names when what DynamoDB said overrode them.
+    KeyNames {
+        table: String,
+        names: Vec<String>,
+        source: KeySource,
+        overridden: Option<Vec<String>>,
     },
     /// A pointer was made from these components.
     #[cfg(feature = "explain")]

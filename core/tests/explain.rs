@@ -11,7 +11,9 @@ use serde_json::{json, Value as Json};
 use span_autolink::explain::{
     Comparison, DatadogRule, KeyNameSource, Library, ReasonCode, Report, Rule,
 };
-use span_autolink::{compare, explain_event, explain_response, Config, Value};
+use span_autolink::{
+    compare, explain_call, explain_event, explain_response, Config, KeyRegistry, Value,
+};
 
 fn call(service: &str, operation: &str, request: Json, response: Json) -> Report {
     call_with(service, operation, request, response, json!({}))
@@ -37,6 +39,7 @@ fn call_with(
         &response,
         &config,
         KeyNameSource::Option,
+        &mut KeyRegistry::new(),
     )
 }
 
@@ -316,6 +319,8 @@ fn expected_rule(name: &str) -> &'static [DatadogRule] {
         "fixture_s3_notification" | "s3_event_bad_record_others_kept" => &[KeyNotUrlDecoded],
         n if n.starts_with("s3_event_key_") => &[KeyNotUrlDecoded],
         "s3_put_object_etag_empty" => &[EtagNotChecked],
+        // a delete or condition check in the same call shows the put's key names
+        n if n.starts_with("registry_") => &[KeyNamesNotLearned],
         other => panic!("no rule written down for the differs case {other}"),
     }
 }
@@ -340,17 +345,22 @@ fn explain_case(case: &Json) -> Report {
         &Value::from_host_json(response.as_bytes()).unwrap(),
         &config,
         KeyNameSource::Option,
+        &mut KeyRegistry::new(),
     )
 }
 
-#[test]
-fn differs_cases_name_the_rule_of_their_note() {
+fn conformance_cases() -> Json {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../conformance/cases.json"
     ))
     .unwrap();
-    let cases: Json = serde_json::from_str(&text).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn differs_cases_name_the_rule_of_their_note() {
+    let cases = conformance_cases();
     let mut checked = 0;
     for case in cases["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
@@ -549,4 +559,278 @@ fn perturbed_pairs_are_explained_by_their_perturbation() {
 
 fn base64_of(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+// -- key names learned from the application's calls (SPEC 9) ----------------------
+
+fn json_value(json: &Json) -> String {
+    json.to_string()
+}
+
+/// `span-autolink pointers` on a call file: `calls` are the calls before.
+fn call_file(file: Json) -> Report {
+    let config = match &file["config"] {
+        Json::Null => Config::new(),
+        config => Config::from_json(config.to_string()),
+    };
+    call_file_with(file, config)
+}
+
+fn call_file_with(file: Json, config: Config) -> Report {
+    let text = json_value(&file);
+    explain_call(
+        &Value::from_host_json(text.as_bytes()).unwrap(),
+        &config,
+        KeyNameSource::Option,
+    )
+}
+
+fn describe_table(table: &str, schema: &[(&str, &str)]) -> Json {
+    let schema: Vec<Json> = schema
+        .iter()
+        .map(|(name, role)| json!({"AttributeName": name, "KeyType": role}))
+        .collect();
+    json!({
+        "service": "dynamodb", "operation": "DescribeTable",
+        "request": {"TableName": table},
+        "response": {"Table": {"TableName": table, "KeySchema": schema, "TableStatus": "ACTIVE"}}
+    })
+}
+
+fn put_on(table: &str, item: Json) -> Json {
+    json!({"service": "dynamodb", "operation": "PutItem",
+           "request": {"TableName": table, "Item": item}, "response": {}})
+}
+
+#[test]
+fn learned_from_a_key_schema() {
+    let mut file = put_on(
+        "orders",
+        json!({"customerId": {"S": "c-1001"}, "orderId": {"N": "42"}, "total": {"N": "3"}}),
+    );
+    file["calls"] = json!([describe_table(
+        "orders",
+        &[("customerId", "HASH"), ("orderId", "RANGE")]
+    )]);
+    let put = call_file(file.clone());
+    assert_eq!(put.pointers.len(), 1, "{put:#?}");
+    let names = &put.key_names[0];
+    assert_eq!(
+        (
+            names.names.clone(),
+            names.source,
+            names.learned_from,
+            names.fits
+        ),
+        (
+            vec!["customerId".to_string(), "orderId".to_string()],
+            KeyNameSource::Learned,
+            Some("key_schema"),
+            true
+        )
+    );
+    assert!(names.note.contains("KeySchema"), "{}", names.note);
+    let rules: Vec<Rule> = put.pointers[0]
+        .components
+        .iter()
+        .filter(|c| c.name.starts_with("key_name"))
+        .map(|c| c.rule)
+        .collect();
+    assert_eq!(rules, [Rule::KeyNameLearned, Rule::KeyNameLearned]);
+    // No tracer learns: with no key-name setting, neither gives a pointer.
+    for answer in &put.datadog {
+        assert!(answer.pointers.is_empty() && !answer.agrees, "{answer:#?}");
+        assert!(
+            answer
+                .divergences
+                .iter()
+                .any(|d| d.rule == DatadogRule::KeyNamesNotLearned),
+            "{answer:#?}"
+        );
+    }
+    // The stream record of the same item meets it.
+    let stream = event(json!({"Records": [stream_record(
+        "orders",
+        "aws",
+        json!({"customerId": {"S": "c-1001"}, "orderId": {"N": "42"}})
+    )]}));
+    let c = compare(put, stream);
+    assert!(c.meet, "{c:#?}");
+    // Without the call before, the put says why it made nothing.
+    file["calls"] = json!([]);
+    let alone = call_file(file);
+    assert!(alone.pointers.is_empty());
+    assert!(!alone.key_names[0].fits);
+    assert!(alone.issues[0].code == "table_not_configured");
+}
+
+#[test]
+fn learned_from_a_key_dynamodb_accepted() {
+    let mut file = put_on("users", json!({"id": {"S": "u-1"}, "name": {"S": "Ada"}}));
+    file["calls"] = json!([{
+        "service": "dynamodb", "operation": "GetItem",
+        "request": {"TableName": "users", "Key": {"id": {"S": "u-0"}}},
+        "response": {"Item": {"id": {"S": "u-0"}}}
+    }]);
+    let put = call_file(file.clone());
+    assert_eq!(put.pointers.len(), 1, "{put:#?}");
+    let names = &put.key_names[0];
+    assert_eq!(
+        (names.source, names.learned_from, names.names.clone()),
+        (KeyNameSource::Learned, Some("key"), vec!["id".to_string()])
+    );
+    // A read that failed teaches nothing.
+    file["calls"][0]["response"] = json!({"$metadata": {"httpStatusCode": 400}});
+    let failed = call_file(file);
+    assert!(failed.pointers.is_empty(), "{failed:#?}");
+}
+
+#[test]
+fn learned_names_override_a_contradicting_option() {
+    let mut file = put_on("orders", json!({"pk": {"S": "a"}, "sk": {"N": "1"}}));
+    file["calls"] = json!([describe_table("orders", &[("pk", "HASH"), ("sk", "RANGE")])]);
+    file["config"] = json!({"orders": ["pk"]});
+    let put = call_file(file);
+    assert_eq!(put.pointers.len(), 1);
+    assert_eq!(put.issues[0].code, "key_config_conflict");
+    let learned = put
+        .key_names
+        .iter()
+        .find(|k| k.source == KeyNameSource::Learned)
+        .unwrap();
+    assert_eq!(learned.names, ["pk", "sk"]);
+    assert!(learned.fits);
+    let option = put
+        .key_names
+        .iter()
+        .find(|k| k.source == KeyNameSource::Option)
+        .unwrap();
+    assert_eq!(
+        (option.names.as_slice(), option.fits),
+        (&["pk".to_string()][..], false)
+    );
+    assert!(
+        option.note.contains("key_config_conflict"),
+        "{}",
+        option.note
+    );
+    // The tracers hash the option's one name.
+    let py = put
+        .datadog
+        .iter()
+        .find(|a| a.library == Library::DdTracePy)
+        .unwrap();
+    assert_eq!(py.pointers[0].components, ["orders", "pk", "a", "", ""]);
+    assert!(py
+        .divergences
+        .iter()
+        .any(|d| d.rule == DatadogRule::KeyNamesNotLearned));
+}
+
+/// A put keyed by learned names that makes no pointer still says which
+/// names it used; they cannot be right when the item lacks one.
+#[test]
+fn learned_names_of_a_put_without_a_pointer() {
+    let cases = [
+        (json!({"pk": {"S": "a"}}), "key_attribute_missing", false),
+        (
+            json!({"pk": {"S": "a"}, "sk": {"N": 1.5}}),
+            "key_value_type",
+            true,
+        ),
+    ];
+    for (item, code, fits) in cases {
+        let mut file = put_on("orders", item);
+        file["calls"] = json!([describe_table("orders", &[("pk", "HASH"), ("sk", "RANGE")])]);
+        let put = call_file(file);
+        assert!(put.pointers.is_empty());
+        assert_eq!(put.issues[0].code, code);
+        let names = &put.key_names[0];
+        assert_eq!(
+            (names.source, names.learned_from, names.fits),
+            (KeyNameSource::Learned, Some("key_schema"), fits),
+            "{code}"
+        );
+        assert_eq!(names.names, ["pk", "sk"]);
+        assert_eq!(reason(&put).code, ReasonCode::SeeIssues);
+    }
+}
+
+#[test]
+fn a_call_that_only_teaches() {
+    let report = call_file(describe_table("orders", &[("pk", "HASH"), ("sk", "RANGE")]));
+    assert!(report.pointers.is_empty());
+    let r = reason(&report);
+    assert_eq!(r.code, ReasonCode::OperationWritesNothing);
+    assert!(r.message.contains("key names"), "{}", r.message);
+    assert!(!r.message.contains("GetItem,"), "{}", r.message);
+    let names = &report.key_names[0];
+    assert_eq!(
+        (names.table.as_str(), names.source, names.learned_from),
+        ("orders", KeyNameSource::Learned, Some("key_schema"))
+    );
+    assert_eq!(names.names, ["pk", "sk"]);
+}
+
+/// Every sequence case of conformance (key names learned from calls, SPEC
+/// 9), each call explained after the calls before it: the explainer gives
+/// the case's pointers and issues, and where a case says the Datadog
+/// libraries differ on a put that span-autolink keys by learned names,
+/// the explainer names the rule.
+#[test]
+fn conformance_sequences() {
+    let cases = conformance_cases();
+    let mut learned = 0;
+    let mut sequences = 0;
+    for case in cases["cases"].as_array().unwrap() {
+        if case["kind"] != "sequence" {
+            continue;
+        }
+        sequences += 1;
+        let name = case["name"].as_str().unwrap();
+        let calls = case["calls"].as_array().unwrap();
+        for (i, step) in calls.iter().enumerate() {
+            let mut file = step.clone();
+            file["calls"] = Json::Array(calls[..i].to_vec());
+            let config = match (&case["config"], &case["config_text"]) {
+                (Json::Null, Json::String(text)) => Config::from_json(text),
+                (Json::Null, _) => Config::new(),
+                (config, _) => Config::from_json(config.to_string()),
+            };
+            let report = call_file_with(file, config);
+            let hashes: Vec<&str> = report.pointers.iter().map(|p| p.hash.as_str()).collect();
+            let want: Vec<&str> = step["expect"]["pointers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["hash"].as_str().unwrap())
+                .collect();
+            assert_eq!(hashes, want, "{name} call {i}: {report:#?}");
+            let codes: Vec<&str> = report.issues.iter().map(|i| i.code).collect();
+            let want: Vec<&str> = step["expect"]["issues"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_str().unwrap())
+                .collect();
+            assert_eq!(codes, want, "{name} call {i}: {report:#?}");
+            let by_learned = report
+                .key_names
+                .iter()
+                .any(|k| k.source == KeyNameSource::Learned && k.fits)
+                && !report.pointers.is_empty();
+            if by_learned && case["datadog"] == "differs" {
+                for answer in &report.datadog {
+                    if !answer.agrees {
+                        assert!(
+                            !answer.divergences.is_empty(),
+                            "{name} call {i}: {answer:#?}"
+                        );
+                    }
+                }
+                learned += 1;
+            }
+        }
+    }
+    assert!(sequences >= 20 && learned >= 10, "{sequences} {learned}");
 }

@@ -15,7 +15,7 @@ use span_autolink::limits::{MAX_INPUT_BYTES, TOO_LARGE};
 use span_autolink::projection::EVENT;
 use span_autolink::settings::{Settings, VARIABLES};
 #[cfg(feature = "explain")]
-use span_autolink::{compare, explain_event, explain_response};
+use span_autolink::{compare, explain_event};
 use span_autolink::{
     pointers_for_event, pointers_with_registry, unreadable_input, Config, KeyRegistry, Operation,
     Outcome, Value,
@@ -145,8 +145,6 @@ fn explain_one(input: &Value, config: &Config) -> Report {
     if let Some(event) = input.get("event") {
         return explain_event(event);
     }
-    let text = |name: &str| input.get(name).and_then(Value::as_str).unwrap_or_default();
-    let null = Value::Null;
     let given;
     let (config, source) = match (input.get("config"), input.get("setting")) {
         (Some(value), _) if !value.is_null() => {
@@ -159,14 +157,7 @@ fn explain_one(input: &Value, config: &Config) -> Report {
         }
         _ => (config, KeyNameSource::Setting),
     };
-    explain_response(
-        text("service"),
-        text("operation"),
-        input.get("request").unwrap_or(&null),
-        input.get("response").unwrap_or(&null),
-        config,
-        source,
-    )
+    span_autolink::explain::explain_call(input, config, source)
 }
 
 #[cfg(feature = "explain")]

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 # much as starting the interpreter, on every cold start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+    from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
     PrimaryKeys = Union[Mapping[str, Iterable[str]], str]
 
@@ -436,6 +436,7 @@ def explain_response(
     response: Any,
     *,
     dynamodb_primary_keys: Optional[PrimaryKeys] = None,
+    calls: Optional[Sequence[Mapping[str, Any]]] = None,
 ) -> Report:
     """Why an AWS call gives the pointers it gives: each pointer's hashed
     components and the rule applied to each; when none comes out, the shape
@@ -444,13 +445,16 @@ def explain_response(
     dd-trace-js would hash. A dict (``span_autolink._report.Report``), the
     same report as the Node.js package's and ``span-autolink pointers
     --explain --json``. Slower than ``pointers_for_response``, and on its
-    own module: for debugging, not for every call. Never raises: a failure
-    is ``{"error": {"code", "message"}}``."""
+    own module: for debugging, not for every call. ``calls``: the
+    application's calls before this one, in order (``{"service",
+    "operation", "request", "response"}``: DescribeTable, GetItem, ...),
+    whose key names puts learn, as the package learns them from the calls it
+    sees. Never raises: a failure is ``{"error": {"code", "message"}}``."""
     try:
         from . import _explain
 
         setting = settings().dynamodb_primary_keys if dynamodb_primary_keys is None else None
-        request_ = _explain.call_request(service, operation, request, response, dynamodb_primary_keys, setting)
+        request_ = _explain.call_request(service, operation, request, response, dynamodb_primary_keys, setting, calls)
         return _explain.explainer.ask(request_)  # type: ignore[return-value]
     except Exception as e:
         return _explain_failure(e)  # type: ignore[return-value]
@@ -470,7 +474,7 @@ def explain_event(event: Any) -> Report:
 def explain(producer: Mapping[str, Any], consumer: Mapping[str, Any]) -> Comparison:
     """Why two spans did or did not link: ``producer`` and ``consumer`` are
     each a call ``{"service", "operation", "request", "response",
-    "dynamodb_primary_keys"?}`` or ``{"event": EVENT}``. Both sides'
+    "dynamodb_primary_keys"?, "calls"?}`` or ``{"event": EVENT}``. Both sides'
     components side by side, the first that differs and the rule behind it,
     and whether the Datadog libraries would meet on the same two inputs."""
     try:
@@ -482,7 +486,13 @@ def explain(producer: Mapping[str, Any], consumer: Mapping[str, Any]) -> Compari
             keys = given.get("dynamodb_primary_keys")
             setting = settings().dynamodb_primary_keys if keys is None else None
             return _explain.call_request(
-                given.get("service"), given.get("operation"), given.get("request"), given.get("response"), keys, setting
+                given.get("service"),
+                given.get("operation"),
+                given.get("request"),
+                given.get("response"),
+                keys,
+                setting,
+                given.get("calls"),
             )
 
         return _explain.explainer.ask({"producer": side(producer), "consumer": side(consumer)})  # type: ignore[return-value]

@@ -104,9 +104,20 @@ def failure(code: str, message: str) -> Dict[str, Any]:
 
 
 def call_request(
-    service: Any, operation: Any, request: Any, response: Any, primary_keys: Any, setting: Optional[str]
+    service: Any,
+    operation: Any,
+    request: Any,
+    response: Any,
+    primary_keys: Any,
+    setting: Optional[str],
+    calls: Any = None,
 ) -> Dict[str, Any]:
     out: Dict[str, Any] = {"service": service, "operation": operation, "request": request, "response": response}
+    if calls is not None:
+        # The calls before, in order: what they show of key names is learned first.
+        out["calls"] = [
+            {k: c.get(k) for k in ("service", "operation", "request", "response")} for c in calls
+        ]
     if primary_keys is not None:
         out["config"] = json.loads(primary_keys) if isinstance(primary_keys, str) else primary_keys
     elif setting is not None:

@@ -24,7 +24,8 @@ Component = TypedDict(
         "from": str,
         # as_given, url_decoded, quotes_removed, number_canonical,
         # binary_from_base64, binary_raw, table_from_arn,
-        # table_from_stream_arn, key_name_configured, key_name_given, no_sort_key
+        # table_from_stream_arn, key_name_configured, key_name_learned,
+        # key_name_given, no_sort_key
         "rule": str,
     },
 )
@@ -55,6 +56,9 @@ class KeyNames(TypedDict):
     table: str
     names: List[str]
     source: Literal["setting", "option", "learned", "request", "record"]
+    # For learned names: "key_schema" (CreateTable, UpdateTable,
+    # DescribeTable) or "key" (the Key of a request DynamoDB accepted).
+    learned_from: Optional[Literal["key_schema", "key"]]
     fits: bool
     note: str
 

@@ -93,6 +93,12 @@ impl Writes<'_> {
                 ),
             );
         }
+        out.note(|| Note::KeyNames {
+            table: table.into(),
+            names: keys.names.to_vec(),
+            source: keys.source,
+            overridden: keys.overridden.map(<[String]>::to_vec),
+        });
         let mut attributes: Vec<(&str, &Value, Path<'_>)> = Vec::with_capacity(2);
         for name in keys.names {
             match item.get(name) {

@@ -170,10 +170,12 @@ fn producer(
             }
             return;
         }
-        // Reads and table calls: no library makes a pointer.
+        // Reads and table calls: no library makes a pointer, or learns.
         Operation::KeyNames(_) => return,
         Operation::S3(write) => s3_producer(model, write, request, response),
-        Operation::DynamoDb(write) => dynamodb_producer(model, write, request, response, config),
+        Operation::DynamoDb(write) => {
+            dynamodb_producer(model, write, request, response, config, report)
+        }
     }
     let failed = report
         .issues
@@ -241,8 +243,9 @@ fn dynamodb_producer(
     request: &Value,
     response: &Value,
     config: &Config,
+    report: &Report,
 ) {
-    let names = KeyNames::of(model, config);
+    let names = KeyNames::of(model, config, report);
     match write {
         DynamoDbWrite::PutItem => {
             if let Some(components) = put(model, request, &names) {
@@ -276,13 +279,15 @@ fn dynamodb_producer(
     }
 }
 
-/// The key names a tracer has for a put, by the table name as given.
+/// The key names a tracer has for a put, by the table name as given, and
+/// those span-autolink learned from DynamoDB, which no tracer learns.
 struct KeyNames<'c> {
     config: Option<&'c Config>,
+    learned: &'c [super::report::KeyNames],
 }
 
 impl<'c> KeyNames<'c> {
-    fn of(model: &mut Model, config: &'c Config) -> KeyNames<'c> {
+    fn of(model: &mut Model, config: &'c Config, report: &'c Report) -> KeyNames<'c> {
         // ddtrace reads DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS whole or not
         // at all: an entry that is not a list, or names an attribute twice,
         // drops every table. dd-trace-js skips the entries it cannot use.
@@ -298,14 +303,44 @@ impl<'c> KeyNames<'c> {
                 DatadogRule::ConfigDroppedWhole,
                 String::from("ddtrace drops the whole key-name configuration when one entry is not a list of distinct names, so no put gives a pointer"),
             );
-            return KeyNames { config: None };
+            return KeyNames {
+                config: None,
+                learned: &report.key_names,
+            };
         }
         KeyNames {
             config: Some(config),
+            learned: &report.key_names,
         }
     }
 
     fn get(&self, model: &mut Model, table: &str) -> Option<Vec<String>> {
+        let theirs = self.configured(model, table);
+        let reduced = table_name(table).unwrap_or(table);
+        let learned = self.learned.iter().find(|k| {
+            k.source == super::report::KeyNameSource::Learned && k.fits && k.table == reduced
+        });
+        if let Some(learned) = learned {
+            if theirs.as_ref() != Some(&learned.names) {
+                model.diverge(
+                    DatadogRule::KeyNamesNotLearned,
+                    format!(
+                        "{} takes a put's key names from its configuration only ({}), not from what DynamoDB showed in earlier calls: span-autolink learned {:?} for table {} (SPEC 9)",
+                        model.library.as_str(),
+                        match &theirs {
+                            Some(names) => format!("{names:?} for this table"),
+                            None => String::from("none for this table: no pointer"),
+                        },
+                        learned.names,
+                        Quoted(reduced)
+                    ),
+                );
+            }
+        }
+        theirs
+    }
+
+    fn configured(&self, model: &mut Model, table: &str) -> Option<Vec<String>> {
         let config = self.config?;
         match config.key_names(table) {
             Some(names) => Some(names.to_vec()),

@@ -80,8 +80,20 @@ pub(super) fn response(
     response: &Value,
 ) -> Vec<Reason> {
     let mut out = Vec::new();
-    if parsed.is_none() {
-        out.push(call_name(service, operation));
+    match parsed {
+        None => out.push(call_name(service, operation)),
+        Some(Operation::KeyNames(_)) => {
+            let bare = operation.strip_suffix("Command").unwrap_or(operation);
+            out.push(reason(
+                ReasonCode::OperationWritesNothing,
+                "operation",
+                format!(
+                    "{bare} makes no pointer: of the dynamodb calls only {} give pointers; it shows its tables' key names, which later puts use (SPEC 9)",
+                    operation_names("dynamodb").collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        Some(_) => {}
     }
     for (what, value) in [("request", request), ("response", response)] {
         if let Some(r) = not_object(value, what) {

@@ -15,6 +15,8 @@ pub use compare::compare;
 pub use report::*;
 
 use crate::config::Config;
+use crate::dynamodb::registry::{KeyRegistry, KeySource};
+use crate::dynamodb::table::table_name;
 use crate::operation::Operation;
 use crate::outcome::{Outcome, Quoted};
 use crate::trace::{Given, Note};
@@ -23,9 +25,12 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-/// The explanation of an AWS call: what [`pointers_for_response`]
-/// (crate::pointers_for_response) gives for it, and why. `key_names`
-/// says where `config` came from (a setting, an option, learned).
+/// The explanation of an AWS call: what [`pointers_for_call`]
+/// (crate::pointers_for_call) gives for it with `registry` and `config`,
+/// and why. `key_names` says where `config` came from (a setting or an
+/// option); `registry` holds what the application's earlier calls showed
+/// of its tables' key names, and first learns from this call, as
+/// [`pointers_for_call`](crate::pointers_for_call) does.
 pub fn explain_response(
     service: &str,
     operation: &str,
@@ -33,17 +38,18 @@ pub fn explain_response(
     response: &Value,
     config: &Config,
     key_names: KeyNameSource,
+    registry: &mut KeyRegistry,
 ) -> Report {
     let parsed = Operation::parse(service, operation);
     let mut outcome = match parsed {
         Some(parsed) => {
-            // The explainer learns no key names yet: only the configuration's.
+            registry.observe(parsed, request, response);
             crate::operation_outcome(
                 parsed,
                 request,
                 response,
                 config,
-                &crate::KeyRegistry::new(),
+                registry,
                 Outcome::traced(),
             )
         }
@@ -59,7 +65,10 @@ pub fn explain_response(
     if pointers.is_empty() && reasons.is_empty() && !outcome.issues.is_empty() {
         reasons.push(diagnose::see_issues());
     }
-    let key_names = key_names_of(&pointers, &outcome, request, key_names);
+    let mut key_names = key_names_of(&pointers, &outcome, &trace.notes, request, key_names);
+    if let Some(Operation::KeyNames(_)) = parsed {
+        key_names.extend(taught(request, response, registry));
+    }
     let mut report = Report {
         side,
         input: format!("{service} {operation}"),
@@ -73,6 +82,44 @@ pub fn explain_response(
     report
 }
 
+/// The explanation of a call as the command and the packages take it:
+/// `{"service", "operation", "request", "response", "calls"?}`, where
+/// `calls` lists the application's calls before it, in order, each
+/// `{"service", "operation", "request", "response"}`; what they show of
+/// tables' key names is learned first (SPEC 9). Key names not learned
+/// come from `config`, whose source is `key_names`.
+pub fn explain_call(call: &Value, config: &Config, key_names: KeyNameSource) -> Report {
+    let text = |call: &Value, name: &str| {
+        String::from(call.get(name).and_then(Value::as_str).unwrap_or_default())
+    };
+    let null = Value::Null;
+    let mut registry = KeyRegistry::new();
+    for before in call
+        .get("calls")
+        .and_then(Value::as_array)
+        .unwrap_or_default()
+    {
+        if let Some(operation) =
+            Operation::parse(&text(before, "service"), &text(before, "operation"))
+        {
+            registry.observe(
+                operation,
+                before.get("request").unwrap_or(&null),
+                before.get("response").unwrap_or(&null),
+            );
+        }
+    }
+    explain_response(
+        &text(call, "service"),
+        &text(call, "operation"),
+        call.get("request").unwrap_or(&null),
+        call.get("response").unwrap_or(&null),
+        config,
+        key_names,
+        &mut registry,
+    )
+}
+
 /// The explanation of a Lambda event: what [`pointers_for_event`]
 /// (crate::pointers_for_event) gives for it, and why.
 pub fn explain_event(event: &Value) -> Report {
@@ -84,7 +131,13 @@ pub fn explain_event(event: &Value) -> Report {
     if pointers.is_empty() && reasons.is_empty() && !outcome.issues.is_empty() {
         reasons.push(diagnose::see_issues());
     }
-    let key_names = key_names_of(&pointers, &outcome, &Value::Null, KeyNameSource::Record);
+    let key_names = key_names_of(
+        &pointers,
+        &outcome,
+        &trace.notes,
+        &Value::Null,
+        KeyNameSource::Record,
+    );
     let mut report = Report {
         side: Side::Consumer,
         input: String::from("a Lambda event"),
@@ -134,9 +187,14 @@ fn explained(outcome: &Outcome, notes: &[Note]) -> Vec<ExplainedPointer> {
     let mut object_key: Option<&Note> = None;
     let mut object: Option<&Note> = None;
     let mut attributes: Vec<&Note> = Vec::new();
+    let mut keys: Option<&Note> = None;
     for note in notes {
         match note {
-            Note::Table { .. } => table = Some(note),
+            Note::Table { .. } => {
+                table = Some(note);
+                keys = None;
+            }
+            Note::KeyNames { .. } => keys = Some(note),
             Note::ObjectKey { .. } => object_key = Some(note),
             Note::Object { .. } => object = Some(note),
             Note::Attribute { .. } => attributes.push(note),
@@ -146,9 +204,10 @@ fn explained(outcome: &Outcome, notes: &[Note]) -> Vec<ExplainedPointer> {
                 let components = if parts.len() == 3 {
                     s3_components(parts, object_key, object)
                 } else {
-                    dynamodb_components(parts, table, &attributes)
+                    dynamodb_components(parts, table, keys, &attributes)
                 };
                 attributes.clear();
+                keys = None;
                 made.push((hash, components));
             }
         }
@@ -245,6 +304,7 @@ fn s3_components(parts: &[Vec<u8>], key: Option<&Note>, object: Option<&Note>) -
 fn dynamodb_components(
     parts: &[Vec<u8>],
     table: Option<&Note>,
+    keys: Option<&Note>,
     attributes: &[&Note],
 ) -> Vec<Component> {
     let mut out = Vec::with_capacity(5);
@@ -321,10 +381,16 @@ fn dynamodb_components(
             ),
             None => ("", ""),
         };
-        let name_rule = if map.ends_with("Item") {
-            Rule::KeyNameConfigured
-        } else {
-            Rule::KeyNameGiven
+        let name_rule = match keys {
+            Some(Note::KeyNames { source, .. }) if map.ends_with("Item") => {
+                if *source == KeySource::Configuration {
+                    Rule::KeyNameConfigured
+                } else {
+                    Rule::KeyNameLearned
+                }
+            }
+            _ if map.ends_with("Item") => Rule::KeyNameConfigured,
+            _ => Rule::KeyNameGiven,
         };
         out.push(component(
             name_label,
@@ -351,15 +417,26 @@ fn dynamodb_components(
     out
 }
 
-/// The key names of the DynamoDB pointers, a table at a time, and for puts
-/// that found no key names, that they found none.
+/// The key names of the DynamoDB pointers, a table at a time: where they
+/// came from and whether they can be right for the item written. For puts
+/// that found none or whose item lacks one, that they cannot be; for
+/// configured names DynamoDB contradicted, that they cannot be either.
 fn key_names_of(
     pointers: &[ExplainedPointer],
     outcome: &Outcome,
+    notes: &[Note],
     request: &Value,
     configured: KeyNameSource,
 ) -> Vec<KeyNames> {
     let mut out: Vec<KeyNames> = Vec::new();
+    let add = |out: &mut Vec<KeyNames>, names: KeyNames| {
+        if !out
+            .iter()
+            .any(|k| k.table == names.table && k.names == names.names && k.source == names.source)
+        {
+            out.push(names);
+        }
+    };
     for pointer in pointers {
         let [table, n1, _, n2, ..] = pointer.components.as_slice() else {
             continue;
@@ -369,46 +446,196 @@ fn key_names_of(
             .filter(|c| c.rule != Rule::NoSortKey)
             .map(|c| c.value.clone())
             .collect();
-        let source = match n1.rule {
-            Rule::KeyNameConfigured => configured,
-            _ if pointer.direction == "u" => KeyNameSource::Record,
-            _ => KeyNameSource::Request,
+        let (source, learned_from) = match n1.rule {
+            Rule::KeyNameConfigured => (configured, None),
+            Rule::KeyNameLearned => (
+                KeyNameSource::Learned,
+                used_keys(notes, &table.value).map(|(_, source)| source),
+            ),
+            _ if pointer.direction == "u" => (KeyNameSource::Record, None),
+            _ => (KeyNameSource::Request, None),
         };
-        if out
-            .iter()
-            .any(|k| k.table == table.value && k.names == names && k.source == source)
-        {
-            continue;
-        }
-        let note = match source {
-            KeyNameSource::Request => {
+        let note = match (source, learned_from) {
+            (KeyNameSource::Request, _) => {
                 String::from("the write names its key itself, so these names are the table's key")
             }
-            KeyNameSource::Record => {
+            (KeyNameSource::Record, _) => {
                 String::from("the stream record's Keys are the table's key as DynamoDB knows it")
             }
+            (KeyNameSource::Learned, learned) => learned_note(&table.value, learned),
             _ => put_fit_note(&table.value, &names, request),
         };
-        out.push(KeyNames {
-            table: table.value.clone(),
+        add(
+            &mut out,
+            KeyNames {
+                table: table.value.clone(),
+                names,
+                source,
+                learned_from: learned_from.map(KeySource::as_str),
+                fits: true,
+                note,
+            },
+        );
+    }
+    for note in notes {
+        if let Note::KeyNames {
+            table,
             names,
             source,
-            fits: true,
-            note,
-        });
+            overridden: Some(theirs),
+        } = note
+        {
+            add(
+                &mut out,
+                KeyNames {
+                    table: table.clone(),
+                    names: theirs.clone(),
+                    source: configured,
+                    learned_from: None,
+                    fits: false,
+                    note: format!(
+                        "the configuration's names for table {}, but DynamoDB said {names:?} ({}): span-autolink hashed DynamoDB's (key_config_conflict); correct the configuration",
+                        Quoted(table),
+                        source.described()
+                    ),
+                },
+            );
+        }
+    }
+    // Names a put used but whose pointer something else prevented (a key
+    // value of the wrong type, ...): still where they came from.
+    for note in notes {
+        if let Note::KeyNames {
+            table,
+            names,
+            source,
+            ..
+        } = note
+        {
+            let missing_attribute = outcome.issues.iter().any(|i| {
+                i.code == crate::issue::IssueCode::KeyAttributeMissing
+                    && diagnose::quoted_table(&i.message) == *table
+            });
+            if missing_attribute || out.iter().any(|k| k.table == *table && k.names == *names) {
+                continue;
+            }
+            let (source, learned_from, note) = match source {
+                KeySource::Configuration => (configured, None, put_fit_note(table, names, request)),
+                learned => (
+                    KeyNameSource::Learned,
+                    Some(learned.as_str()),
+                    learned_note(table, Some(*learned)),
+                ),
+            };
+            add(
+                &mut out,
+                KeyNames {
+                    table: table.clone(),
+                    names: names.clone(),
+                    source,
+                    learned_from,
+                    fits: true,
+                    note,
+                },
+            );
+        }
     }
     for issue in &outcome.issues {
         use crate::issue::IssueCode;
-        if matches!(
+        if !matches!(
             issue.code,
             IssueCode::TableNotConfigured | IssueCode::KeyAttributeMissing
         ) {
-            out.push(KeyNames {
-                table: diagnose::quoted_table(&issue.message),
-                names: Vec::new(),
-                source: configured,
+            continue;
+        }
+        let table = diagnose::quoted_table(&issue.message);
+        let (names, source, learned_from) = match used_keys(notes, &table) {
+            Some((names, KeySource::Configuration)) => (names.to_vec(), configured, None),
+            Some((names, learned)) => (
+                names.to_vec(),
+                KeyNameSource::Learned,
+                Some(learned.as_str()),
+            ),
+            None => (Vec::new(), configured, None),
+        };
+        add(
+            &mut out,
+            KeyNames {
+                table,
+                names,
+                source,
+                learned_from,
                 fits: false,
                 note: issue.message.clone(),
+            },
+        );
+    }
+    out
+}
+
+/// The key names a put on `table` used, as noted, and their source.
+fn used_keys<'n>(notes: &'n [Note], table: &str) -> Option<(&'n [String], KeySource)> {
+    notes.iter().find_map(|note| match note {
+        Note::KeyNames {
+            table: noted,
+            names,
+            source,
+            ..
+        } if noted == table => Some((names.as_slice(), *source)),
+        _ => None,
+    })
+}
+
+fn learned_note(table: &str, learned: Option<KeySource>) -> String {
+    format!(
+        "learned from {}: DynamoDB's own key names for table {}, right for any item written to it",
+        learned.map_or("an earlier call", KeySource::described),
+        Quoted(table)
+    )
+}
+
+/// What a call that only teaches key names (GetItem, DescribeTable, ...)
+/// taught: the key names the registry now holds for each table it names.
+fn taught<'v>(
+    request: &'v Value<'v>,
+    response: &'v Value<'v>,
+    registry: &KeyRegistry,
+) -> Vec<KeyNames> {
+    let mut holders: Vec<&Value> = alloc::vec![request];
+    for field in ["Table", "TableDescription"] {
+        holders.extend(crate::fields::sdk_output(response, field).get(field));
+    }
+    for item in request
+        .get("TransactItems")
+        .and_then(Value::as_array)
+        .unwrap_or_default()
+    {
+        holders.extend(item.get("Get"));
+    }
+    let mut tables: Vec<&str> = holders
+        .iter()
+        .filter_map(|holder| holder.get("TableName").and_then(Value::as_str))
+        .collect();
+    if let Some(items) = request.get("RequestItems") {
+        tables.extend(items.distinct_members().map(|(name, _)| name));
+    }
+    let mut out: Vec<KeyNames> = Vec::new();
+    for table in tables.into_iter().filter_map(table_name) {
+        if out.iter().any(|k| k.table == table) {
+            continue;
+        }
+        if let Some((names, source)) = registry.learned(table) {
+            out.push(KeyNames {
+                table: String::from(table),
+                names: names.to_vec(),
+                source: KeyNameSource::Learned,
+                learned_from: Some(source.as_str()),
+                fits: true,
+                note: format!(
+                    "this call makes no pointer; it shows table {}'s key names ({}), which later puts on the table use",
+                    Quoted(table),
+                    source.described()
+                ),
             });
         }
     }

@@ -48,9 +48,12 @@ pub enum Rule {
     TableFromArn,
     /// The table's name, read from a stream ARN.
     TableFromStreamArn,
-    /// Key attribute names from the key-name configuration (or, once
-    /// learned, from what the service said), in UTF-8 byte order.
+    /// Key attribute names from the key-name configuration, in UTF-8 byte
+    /// order.
     KeyNameConfigured,
+    /// Key attribute names DynamoDB itself showed in an earlier call (a
+    /// `KeySchema`, a `Key` it accepted; SPEC 9), in UTF-8 byte order.
+    KeyNameLearned,
     /// Key attribute names as the `Key` map or the record's `Keys` give
     /// them, in UTF-8 byte order.
     KeyNameGiven,
@@ -70,6 +73,7 @@ impl Rule {
             Rule::TableFromArn => "table_from_arn",
             Rule::TableFromStreamArn => "table_from_stream_arn",
             Rule::KeyNameConfigured => "key_name_configured",
+            Rule::KeyNameLearned => "key_name_learned",
             Rule::KeyNameGiven => "key_name_given",
             Rule::NoSortKey => "no_sort_key",
         }
@@ -87,6 +91,7 @@ impl Rule {
             Rule::TableFromArn => "ARN reduced to a table name",
             Rule::TableFromStreamArn => "table name from the stream ARN",
             Rule::KeyNameConfigured => "key name from the configuration",
+            Rule::KeyNameLearned => "key name learned from DynamoDB",
             Rule::KeyNameGiven => "key name as given",
             Rule::NoSortKey => "no sort key",
         }
@@ -203,7 +208,8 @@ pub enum KeyNameSource {
     Setting,
     /// The API option (`dynamodbPrimaryKeys`, `dynamodb_primary_keys`).
     Option,
-    /// Learned from what the service said (`KeySchema`, `Key` maps).
+    /// Learned from what DynamoDB said in the application's earlier calls
+    /// (`KeySchema`, `Key` maps; SPEC 9).
     Learned,
     /// The write's own `Key` map (UpdateItem, DeleteItem, a delete request).
     Request,
@@ -230,6 +236,10 @@ pub struct KeyNames {
     pub table: String,
     pub names: Vec<String>,
     pub source: KeyNameSource,
+    /// For `learned` names, what showed them: `key_schema` (a CreateTable,
+    /// UpdateTable or DescribeTable response) or `key` (the `Key` of a
+    /// request DynamoDB accepted).
+    pub learned_from: Option<&'static str>,
     /// False when they cannot be right for the item written (an item
     /// lacks one; the other side's keys differ).
     pub fits: bool,
@@ -302,6 +312,9 @@ pub enum DatadogRule {
     SuccessNotChecked,
     /// Reads no plain (document client) key values.
     PlainValuesIgnored,
+    /// Takes a put's key names from its configuration only, never from
+    /// what DynamoDB said in earlier calls.
+    KeyNamesNotLearned,
 }
 
 impl DatadogRule {
@@ -324,6 +337,7 @@ impl DatadogRule {
             DatadogRule::BatchDroppedWhole => "batch_dropped_whole",
             DatadogRule::SuccessNotChecked => "success_not_checked",
             DatadogRule::PlainValuesIgnored => "plain_values_ignored",
+            DatadogRule::KeyNamesNotLearned => "key_names_not_learned",
         }
     }
 }
