@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from e2e_support import (
