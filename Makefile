@@ -13,6 +13,10 @@ WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = { version = "=\([0-9.]
 ABI_WASM := target/abi/$(WASM_TARGET)/release/span_autolink_wasm.wasm
 # The wasm-bindgen build, before wasm-bindgen processes it.
 JS_WASM := target/js/$(WASM_TARGET)/release/span_autolink_wasm.wasm
+# The same two with the explainer (`explain` features): modules the
+# packages load only when explain is called.
+ABI_EXPLAIN_WASM := target/abi-explain/$(WASM_TARGET)/release/span_autolink_wasm.wasm
+JS_EXPLAIN_WASM := target/js-explain/$(WASM_TARGET)/release/span_autolink_wasm.wasm
 
 # Datadog's test agent (ddapm-test-agent), which the tracer suites of both
 # packages start: one venv, apart from py-venv's pinned ddtrace, installed
@@ -31,7 +35,7 @@ BENCHES :=
 
 BENCHES += bench-linker bench-redis bench-sampling
 
-.PHONY: all build test demo bench bench-sampling compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean cli bench-linker bench-redis wasm wasm-abi wasm-js wasm-bindgen-cli
+.PHONY: all build test demo bench bench-sampling compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean cli bench-linker bench-redis wasm wasm-abi wasm-js wasm-abi-explain wasm-js-explain wasm-bindgen-cli
 
 all: build
 
@@ -41,7 +45,7 @@ build: wasm cli $(PACKAGES)
 cli:
 	$(CARGO) build -p span-autolink-cli --release
 
-wasm: wasm-abi wasm-js
+wasm: wasm-abi wasm-js wasm-abi-explain wasm-js-explain
 
 # Separate target directories: the two builds differ in features and would
 # otherwise rebuild each other.
@@ -51,6 +55,12 @@ wasm-abi:
 
 wasm-js: wasm-bindgen-cli
 	$(CARGO) build -p span-autolink-wasm --target $(WASM_TARGET) --release --features js --target-dir target/js
+
+wasm-abi-explain:
+	CARGO_PROFILE_RELEASE_STRIP=symbols $(CARGO) build -p span-autolink-wasm --target $(WASM_TARGET) --release --features explain --target-dir target/abi-explain
+
+wasm-js-explain: wasm-bindgen-cli
+	$(CARGO) build -p span-autolink-wasm --target $(WASM_TARGET) --release --features explain-js --target-dir target/js-explain
 
 # Installs wasm-bindgen-cli at the crate's exact version unless it is on PATH.
 wasm-bindgen-cli:
@@ -95,6 +105,8 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p span-autolink-wasm --target $(WASM_TARGET) --target-dir target/abi -- -D warnings
 	$(CARGO) clippy -p span-autolink-wasm --target $(WASM_TARGET) --features js --target-dir target/js -- -D warnings
+	$(CARGO) clippy -p span-autolink-wasm --target $(WASM_TARGET) --features explain --target-dir target/abi-explain -- -D warnings
+	$(CARGO) clippy -p span-autolink-wasm --target $(WASM_TARGET) --features explain-js --target-dir target/js-explain -- -D warnings
 
 # The core must build for WebAssembly with no std: this is what every host loads.
 test-no-std:

@@ -22,8 +22,9 @@ test('import works, and gives the CommonJS functions', () => {
   for (const f of [pointersForEvent, pointersForReceiveMessage, pointersForGetRecords, keepForSampling, settings]) assert.equal(typeof f, 'function');
   // Nothing test-only or internal is part of the API.
   assert.deepEqual(Object.keys(cjs).sort(), [
-    'default', 'forgetTables', 'keepForSampling', 'pointersForEvent', 'pointersForGetRecords', 'pointersForReceiveMessage',
-    'pointersForResponse', 'reloadEnvironment', 'settings', 'spanLinkAttributes',
+    'default', 'explain', 'explainEvent', 'explainResponse', 'forgetTables', 'keepForSampling', 'pointersForEvent',
+    'pointersForGetRecords', 'pointersForReceiveMessage', 'pointersForResponse', 'reloadEnvironment', 'settings',
+    'spanLinkAttributes',
   ]);
 });
 

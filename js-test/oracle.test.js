@@ -338,3 +338,85 @@ test('binary keys: ours hashes the raw bytes on both sides; dd-trace and datadog
     assert.notEqual(ddLambda('dynamodb', event)[0].hash, expected);
   }
 });
+
+// ---------------------------------------------------------------------------
+// The explainer's "Datadog would hash" answers, against the libraries.
+
+const { parseEventSource } = require('datadog-lambda-js/dist/trace/trigger');
+
+function explained(report, library) {
+  const answer = report.datadog.find((a) => a.library === library);
+  return { hashes: answer.pointers.map((p) => p.hash), answer };
+}
+
+test('the explainer says what dd-trace hashes, where it agrees and where it does not', () => {
+  const r = random(11);
+  const calls = [];
+  for (let i = 0; i < 40; i++) {
+    const params = { Bucket: bucketName(r), Key: r.text(UNICODE, 1, 20), Body: 'data' };
+    calls.push([S3, 'putObject', params, { ETag: `"${etag(r)}"` }]);
+    calls.push([DynamoDb, 'updateItem', { TableName: r.text(TABLE, 3, 20), Key: keys(r) }, {}]);
+  }
+  const raw = Buffer.from([0xff, 0xfe, 0x41]);
+  calls.push(
+    [S3, 'putObject', { Bucket: 'b', Key: 'k' }, { ETag: '""' }],
+    [S3, 'copyObject', { Bucket: 'b', Key: 'k' }, { CopyObjectResult: { ETag: '"abc"' } }],
+    [S3, 'getObject', { Bucket: 'b', Key: 'k' }, { ETag: '"abc"' }],
+    [DynamoDb, 'put', { TableName: 'orders', Item: { id: 'x' } }, {}, { orders: ['id'] }],
+    [DynamoDb, 'updateItem', { TableName: '', Key: { id: { S: '1' } } }, {}],
+    [DynamoDb, 'updateItem', { TableName: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders', Key: { id: { S: '1' } } }, {}],
+    [DynamoDb, 'deleteItem', { TableName: 'blobs', Key: { id: { B: raw } } }, {}],
+    [DynamoDb, 'deleteItem', { TableName: 'blobs', Key: { id: { B: new Uint8Array([104, 105]) } } }, {}],
+    [DynamoDb, 'deleteItem', { TableName: 'blobs', Key: { id: { B: 'aGVsbG8=' } } }, {}],
+    [DynamoDb, 'putItem', { TableName: 'blobs', Item: { id: { B: raw } } }, {}, { blobs: ['id'] }],
+    [DynamoDb, 'putItem', { TableName: 'arn:aws:dynamodb:us-east-1:1:table/orders', Item: { id: { S: '1' } } }, {}, { orders: ['id'] }],
+    [DynamoDb, 'updateItem', { TableName: 't', Key: { n: 42 } }, {}],
+    [DynamoDb, 'batchWriteItem', {
+      RequestItems: { sessions: [{ PutRequest: { Item: { sessionId: { S: 's-1' } } } }, { DeleteRequest: { Key: { sessionId: { S: 's-2' } } } }] },
+    }, {}],
+  );
+  for (const written of ['1.50', '007', '1e2', 'NaN', '1e999', '']) {
+    calls.push([DynamoDb, 'deleteItem', { TableName: 'scores', Key: { n: { N: written } } }, {}]);
+  }
+  let diverging = 0;
+  for (const [plugin, operation, params, output, primaryKeys] of calls) {
+    const service = plugin === S3 ? 's3' : 'dynamodb';
+    const report = api.explainResponse(service, operation, params, output, { dynamodbPrimaryKeys: primaryKeys || {} });
+    const { hashes, answer } = explained(report, 'dd-trace-js');
+    const theirs = ddTrace(plugin, operation, params, output, primaryKeys).map((p) => p.hash);
+    assert.deepEqual(hashes, theirs, `${operation} ${JSON.stringify(params)} ${JSON.stringify(answer)}`);
+    if (answer.divergences.length > 0) diverging++;
+  }
+  assert.ok(diverging >= 12, String(diverging));
+});
+
+test('the explainer says what datadog-lambda-js hashes, where it agrees and where it does not', () => {
+  const r = random(12);
+  const events = [];
+  const special = ['my file+1.txt', 'a%b&c=d?e.txt', 'emoji 😀.jpg'];
+  for (let i = 0; i < 40; i++) {
+    const key = r.next() < 0.5 ? r.text(KEY_SAFE, 1, 30) : formEncode(r.pick(special));
+    events.push({ Records: [s3Record(bucketName(r), key, etag(r))] });
+    events.push({ Records: [streamRecord(r.text(TABLE, 3, 20), keys(r), r.pick(['INSERT', 'MODIFY', 'REMOVE']))] });
+  }
+  const cn = streamRecord('users', { id: { S: 'u-1' } });
+  cn.eventSourceARN = cn.eventSourceARN.replace('arn:aws:', 'arn:aws-cn:');
+  const removed = s3Record('b', 'k', 'e');
+  removed.eventName = 'ObjectRemoved:Delete';
+  events.push(
+    { Records: [cn] },
+    { Records: [removed] },
+    { Records: [streamRecord('users', { id: { S: 'u-1' } }, 'TRUNCATE')] },
+    { Records: [streamRecord('blobs', { id: { B: 'aGVsbG8=' } })] },
+    { Records: [streamRecord('scores', { n: { N: '1.50' } })] },
+    { Records: [{ eventSource: 'aws:sqs', body: JSON.stringify({ Records: [s3Record('b', 'k', 'e')] }) }] },
+  );
+  let diverging = 0;
+  for (const event of events) {
+    const { hashes, answer } = explained(api.explainEvent(event), 'datadog-lambda-js');
+    const theirs = ddLambda(parseEventSource(event), event).map((p) => p.hash);
+    assert.deepEqual(hashes, theirs, `${JSON.stringify(event)} ${JSON.stringify(answer)}`);
+    if (answer.divergences.length > 0) diverging++;
+  }
+  assert.ok(diverging >= 10, String(diverging));
+});

@@ -10,6 +10,7 @@ of the hop computes, and the library must differ.
 """
 
 import base64
+import json
 import random
 import string
 from decimal import Decimal
@@ -305,3 +306,125 @@ def test_binary_keys():
         event = {"Records": [stream_record("files", {"sha": {"B": base64.b64encode(raw).decode()}})]}
         assert [h for _, _, h in ours_event(event)] == [h for _, _, h in produced]
         assert [h for _, _, h in datadog_lambda_pointers(event)] != [h for _, _, h in produced]
+
+
+# -- the explainer's "Datadog would hash" answers, against the libraries ------
+
+
+def _explained(report, library):
+    (answer,) = [a for a in report["datadog"] if a["library"] == library]
+    return [p["hash"] for p in answer["pointers"]], answer
+
+
+def _producer_inputs(rng):
+    """Calls where ddtrace agrees with SPEC and calls where it parts from it."""
+    out = []
+    for _ in range(40):
+        b, k, e = bucket(rng), unicode_key(rng) or "k", etag(rng)
+        out.append(("s3", "PutObject", {"Bucket": b, "Key": k}, {"ETag": f'"{e}"'}, None))
+        out.append(("dynamodb", "UpdateItem", {"TableName": table(rng), "Key": primary_key(rng)}, {}, None))
+    out += [
+        ("s3", "PutObject", {"Bucket": "b", "Key": "k"}, {"ETag": '""'}, None),
+        ("s3", "CopyObject", {"Bucket": "b", "Key": "k"}, {"CopyObjectResult": {"ETag": '"abc"'}}, None),
+        ("s3", "GetObject", {"Bucket": "b", "Key": "k"}, {"ETag": '"abc"'}, None),
+        ("dynamodb", "put", {"TableName": "orders", "Item": {"id": {"S": "1"}}}, {}, {"orders": ["id"]}),
+        ("dynamodb", "UpdateItem", {"TableName": "", "Key": {"id": {"S": "1"}}}, {}, None),
+        ("dynamodb", "UpdateItem", {"TableName": "arn:aws:s3:::bucket", "Key": {"id": {"S": "1"}}}, {}, None),
+        (
+            "dynamodb",
+            "UpdateItem",
+            {"TableName": "orders", "Key": {"id": {"S": "1"}}},
+            {"Error": {"Code": "ConditionalCheckFailedException"}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+            None,
+        ),
+        ("dynamodb", "DeleteItem", {"TableName": "blobs", "Key": {"id": {"B": "aGVsbG8="}}}, {}, None),
+        ("dynamodb", "DeleteItem", {"TableName": "blobs", "Key": {"id": {"B": b"\x00\xff"}}}, {}, None),
+        ("dynamodb", "PutItem", {"TableName": "blobs", "Item": {"id": {"B": b"\x00\xff"}}}, {}, {"blobs": ["id"]}),
+        (
+            "dynamodb",
+            "PutItem",
+            {"TableName": "arn:aws:dynamodb:us-east-1:123456789012:table/orders", "Item": {"id": {"S": "1"}}},
+            {},
+            {"orders": ["id"]},
+        ),
+        ("dynamodb", "UpdateItem", {"TableName": "t", "Key": {"n": Decimal("1.50"), "s": "x"}}, {}, None),
+        (
+            "dynamodb",
+            "BatchWriteItem",
+            {
+                "RequestItems": {
+                    "sessions": [
+                        {"PutRequest": {"Item": {"sessionId": {"S": "s-1"}}}},
+                        {"DeleteRequest": {"Key": {"sessionId": {"S": "s-2"}}}},
+                    ]
+                }
+            },
+            {},
+            None,
+        ),
+    ]
+    for written in ("1.50", "007", "1e2", "NaN", "1e999", " 1", ""):
+        out.append(("dynamodb", "DeleteItem", {"TableName": "scores", "Key": {"n": {"N": written}}}, {}, None))
+    partition = rng.choice(["aws", "aws-cn", "aws-us-gov"])
+    out.append(
+        (
+            "dynamodb",
+            "UpdateItem",
+            {"TableName": f"arn:{partition}:dynamodb:us-east-1:123456789012:table/orders", "Key": {"id": {"S": "1"}}},
+            {},
+            None,
+        )
+    )
+    return out
+
+
+def test_explained_ddtrace_answers_are_what_ddtrace_computes():
+    rng = random.Random(SEED + 9)
+    diverging = 0
+    for service, operation, request, response, keys in _producer_inputs(rng):
+        report = span_autolink.explain_response(service, operation, request, response, dynamodb_primary_keys=keys)
+        said, answer = _explained(report, "dd-trace-py")
+        real = [h for _, _, h in ddtrace_pointers(service, operation, request, response, keys)]
+        assert said == real, (operation, request, answer)
+        diverging += bool(answer["divergences"])
+    assert diverging >= 15
+
+
+def _consumer_inputs(rng):
+    out = []
+    for _ in range(40):
+        b, e = bucket(rng), etag(rng)
+        k = unicode_key(rng) or "a b"
+        out.append(s3_event(b, quote_plus(k, safe="/"), e))
+        records = [
+            stream_record(table(rng), primary_key(rng, types="SNB" if rng.random() < 0.3 else "SN"))
+            for _ in range(rng.randint(1, 3))
+        ]
+        for record in records:
+            for value in record["dynamodb"]["Keys"].values():
+                if "B" in value:
+                    value["B"] = base64.b64encode(value["B"]).decode()
+        out.append({"Records": records})
+    out += [
+        s3_event("b", "k", "e", event_name="ObjectRemoved:Delete"),
+        s3_event("b", "100%", "e"),
+        {"Records": [stream_record("users", {"id": {"S": "u-1"}}, partition="aws-cn")]},
+        {"Records": [stream_record("users", {"id": {"S": "u-1"}}, partition="aws-us-gov")]},
+        {"Records": [stream_record("users", {"id": {"S": "u-1"}}, event_name="TRUNCATE")]},
+        {"Records": [stream_record("scores", {"n": {"N": "1.50"}})]},
+        {"Records": [{"eventSource": "aws:sqs", "body": json.dumps(s3_event("b", "k", "e"))}]},
+        {"Records": []},
+    ]
+    return out
+
+
+def test_explained_datadog_lambda_answers_are_what_datadog_lambda_computes():
+    rng = random.Random(SEED + 10)
+    diverging = 0
+    for event in _consumer_inputs(rng):
+        report = span_autolink.explain_event(event)
+        said, answer = _explained(report, "datadog-lambda-python")
+        real = [h for _, _, h in datadog_lambda_pointers(event)]
+        assert said == real, (event, answer)
+        diverging += bool(answer["divergences"])
+    assert diverging >= 10

@@ -8,7 +8,13 @@
 // time is the median over batches. Then cold start (require + first pointer
 // in a fresh node process) and the .wasm size.
 //
-//   node bench/js/bench.js [--quick]
+//   node bench/js/bench.js [--quick] [--baseline PKG_DIR]
+//
+// --baseline: also times the pointer calls against another build of the
+// module (a wasm-bindgen output directory like bindings/js/pkg, made from
+// another commit), in the same process with this package's JavaScript, so
+// the ratio is the module's alone: what a change to the core costs the
+// pointer calls.
 
 const path = require('node:path');
 const fs = require('node:fs');
@@ -17,6 +23,7 @@ const { spawnSync } = require('node:child_process');
 const PACKAGE = path.resolve(__dirname, '..', '..', 'bindings', 'js');
 const WASM = path.join(PACKAGE, 'pkg', 'span_autolink_bg.wasm');
 const QUICK = process.argv.includes('--quick');
+const BASELINE = process.argv.includes('--baseline') ? path.resolve(process.argv[process.argv.indexOf('--baseline') + 1]) : null;
 
 const ours = require(PACKAGE);
 const S3 = require('dd-trace/packages/datadog-plugin-aws-sdk/src/services/s3');
@@ -203,6 +210,36 @@ const single = QUICK ? { perBatch: 500, batches: 40, warmup: 20000 } : { perBatc
     QUICK ? { perBatch: 2, batches: 20, warmup: 50 } : { perBatch: 5, batches: 200, warmup: 500 }
   );
   report('DynamoDB Stream, 1,000 records', a, b, 'datadog-lambda-js', 0.5);
+}
+
+if (BASELINE !== null) {
+  // This package's JavaScript over the baseline module, in a copy of its own.
+  const copy = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'span-autolink-baseline-'));
+  for (const entry of ['package.json', 'index.js', 'lib']) {
+    fs.cpSync(path.join(PACKAGE, entry), path.join(copy, entry), { recursive: true });
+  }
+  fs.cpSync(BASELINE, path.join(copy, 'pkg'), { recursive: true });
+  const baseline = require(copy);
+  check(
+    JSON.stringify(baseline.pointersForResponse('s3', 'putObject', putParams, putResponse)) === JSON.stringify(oursPut()) &&
+      JSON.stringify(baseline.pointersForEvent(event)) === JSON.stringify(ours.pointersForEvent(event)),
+    'the baseline module gives other pointers'
+  );
+  console.log(`
+this module against the baseline module ${BASELINE} (ratio = this / baseline)`);
+  const side = (name, a, b, options) => {
+    const [x, y] = compare(a, b, options);
+    console.log(`${name.padEnd(34)} this ${format(x).padStart(10)}   baseline ${format(y).padStart(10)}   ratio ${(x / y).toFixed(3)}`);
+  };
+  side('PutObject, one call', oursPut, () => baseline.pointersForResponse('s3', 'putObject', putParams, putResponse), single);
+  side('UpdateItem, one call', oursUpdate, () => baseline.pointersForResponse('dynamodb', 'updateItem', updateParams, updateResponse), single);
+  side(
+    'DynamoDB Stream, 1,000 records',
+    () => ours.pointersForEvent(event),
+    () => baseline.pointersForEvent(event),
+    QUICK ? { perBatch: 2, batches: 20, warmup: 50 } : { perBatch: 5, batches: 200, warmup: 500 }
+  );
+  fs.rmSync(copy, { recursive: true, force: true });
 }
 
 // ---------------------------------------------------------------------------

@@ -174,6 +174,170 @@ export function reloadEnvironment(): void;
  */
 export function forgetTables(): void;
 
+// -- the explainer -------------------------------------------------------------
+
+/** What was done to an input to get the bytes that were hashed. */
+export type Rule =
+  | 'as_given'
+  | 'url_decoded'
+  | 'quotes_removed'
+  | 'number_canonical'
+  | 'binary_from_base64'
+  | 'binary_raw'
+  | 'table_from_arn'
+  | 'table_from_stream_arn'
+  | 'key_name_configured'
+  | 'key_name_learned'
+  | 'key_name_given'
+  | 'no_sort_key';
+
+/** One of the byte strings joined by `|` and hashed. */
+export interface Component {
+  /** `bucket`, `key`, `etag`; `table`, `key_name_1`, `value_1`, `key_name_2`, `value_2`. */
+  name: string;
+  /** The bytes hashed: their text when UTF-8, else lowercase hex (`hex`). */
+  value: string;
+  hex: boolean;
+  /** The input as given, when the rule changed it. */
+  given: string | null;
+  /** Where in the input it was read (`Records[0].s3.object.key`). */
+  from: string;
+  rule: Rule;
+}
+
+export interface ExplainedPointer {
+  kind: PointerKind;
+  direction: Direction;
+  hash: string;
+  components: Component[];
+}
+
+/** Why an input gave no pointer where one may have been meant. */
+export interface Reason {
+  code:
+    | 'service_unknown'
+    | 'operation_unknown'
+    | 'operation_writes_nothing'
+    | 'text_not_object'
+    | 'not_an_object'
+    | 'sdk_output_as_event'
+    | 'record_without_event_source'
+    | 'record_source_unrelated'
+    | 'event_name_ignored'
+    | 'message_unrelated'
+    | 'no_records'
+    | 'event_unrelated'
+    | 'see_issues';
+  /** Where in the input; empty for the whole input. */
+  at: string;
+  message: string;
+  /** The shape the input resembles most (`an SQS record`). */
+  resembles: string | null;
+  /** What that shape has and the input lacks (`eventSource`). */
+  missing: string[];
+  /** "Did you mean": the name, or the call, that would give pointers. */
+  suggestion: string | null;
+}
+
+/** The key attribute names one table's pointers were made with, and where they came from. */
+export interface KeyNames {
+  table: string;
+  names: string[];
+  source: 'setting' | 'option' | 'learned' | 'request' | 'record';
+  /** For learned names: `key_schema` (CreateTable, UpdateTable, DescribeTable) or `key` (a Key DynamoDB accepted). */
+  learned_from: 'key_schema' | 'key' | null;
+  /** False when they cannot be right for the item written. */
+  fits: boolean;
+  note: string;
+}
+
+export type DatadogLibrary = 'dd-trace-py' | 'dd-trace-js' | 'datadog-lambda-python' | 'datadog-lambda-js';
+
+/** What one Datadog library would hash for the same input. */
+export interface LibraryAnswer {
+  library: DatadogLibrary;
+  pointers: { hash: string; components: string[] }[];
+  /** Whether its hashes are span-autolink's, in the same order. */
+  agrees: boolean;
+  /** Where it parts from SPEC on this input (`number_as_written`, `key_not_url_decoded`, ...). */
+  divergences: { rule: string; message: string }[];
+}
+
+/** The explanation of one call or event. */
+export interface Report {
+  side: 'producer' | 'consumer';
+  input: string;
+  pointers: ExplainedPointer[];
+  issues: Issue[];
+  reasons: Reason[];
+  key_names: KeyNames[];
+  datadog: LibraryAnswer[];
+}
+
+/** A producer and a consumer side by side. */
+export interface Comparison {
+  meet: boolean;
+  producer: Report;
+  consumer: Report;
+  pairs: {
+    /** Indexes into each report's `pointers`. */
+    producer: number | null;
+    consumer: number | null;
+    meet: boolean;
+    difference: {
+      component: number;
+      name: string;
+      producer: string;
+      consumer: string;
+      /** The rule behind the difference (`key_names`, `number_canonical`, `url_decoded`, ...). */
+      rule: string;
+      message: string;
+    } | null;
+  }[];
+  datadog: { producer: DatadogLibrary; consumer: DatadogLibrary; meet: boolean; message: string }[];
+  message: string;
+}
+
+/** What an explain call answers when it could not explain. */
+export interface ExplainFailure {
+  error: Issue;
+}
+
+/** One of the application's calls before the one explained, whose key names puts learn. */
+export interface EarlierCall {
+  service: string;
+  operation: string;
+  request: unknown;
+  response: unknown;
+}
+
+/** How an explained call's key names are found: the option, and the calls before it. */
+export interface ExplainOptions {
+  dynamodbPrimaryKeys?: Record<string, string[]> | string;
+  /** The application's calls before this one, in order (DescribeTable, GetItem, ...): what they show of tables' key names is learned first. */
+  calls?: EarlierCall[];
+}
+
+/** A call or an event, as `explain` takes each side. */
+export type ExplainSide =
+  | ({ service: string; operation: string; request: unknown; response: unknown } & ExplainOptions)
+  | { event: unknown };
+
+/** Why an AWS call gives the pointers it gives (a module of its own, loaded at the first call). */
+export function explainResponse(
+  service: string,
+  operation: string,
+  request: unknown,
+  response: unknown,
+  options?: ExplainOptions,
+): Report | ExplainFailure;
+
+/** Why a Lambda event gives the pointers it gives. */
+export function explainEvent(event: unknown): Report | ExplainFailure;
+
+/** Why two spans did or did not link. */
+export function explain(producer: ExplainSide, consumer: ExplainSide): Comparison | ExplainFailure;
+
 declare const api: {
   pointersForResponse: typeof pointersForResponse;
   pointersForEvent: typeof pointersForEvent;
@@ -183,6 +347,9 @@ declare const api: {
   keepForSampling: typeof keepForSampling;
   settings: typeof settings;
   reloadEnvironment: typeof reloadEnvironment;
+  explainResponse: typeof explainResponse;
+  explainEvent: typeof explainEvent;
+  explain: typeof explain;
   forgetTables: typeof forgetTables;
 };
 export default api;

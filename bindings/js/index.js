@@ -11,6 +11,9 @@
 //   lib/generated.js  the projection walkers and bounds, from the core
 
 const { autolink } = require('./lib/autolink');
+const { Explainer } = require('./lib/explain');
+
+const explainer = new Explainer();
 
 // What every call answers when even building an answer fails (the engine's
 // stack ran out in the caller's deepest frame): built once, up front.
@@ -179,6 +182,82 @@ function reloadEnvironment() {
   }
 }
 
+/**
+ * Why an AWS call gives the pointers it gives: each pointer's hashed
+ * components and the rule applied to each; when none comes out, the shape
+ * the input resembles and what it lacks ("did you mean 's3'?"); the
+ * DynamoDB key names in use and their source; and what dd-trace and
+ * ddtrace would hash. The same report as the Python package's and
+ * `span-autolink pointers --explain --json`. Runs on a module of its own,
+ * loaded at the first call: for debugging, not for every call. Never
+ * throws: a failure is `{error: {code, message}}`.
+ *
+ * `options.calls`: the application's calls before this one, in order
+ * (DescribeTable, GetItem, ...), whose key names puts learn, as the
+ * package's own instance learns them from the calls it sees.
+ *
+ * @param {{dynamodbPrimaryKeys?: Record<string, string[]> | string, calls?: {service: string, operation: string, request: unknown, response: unknown}[]}} [options]
+ */
+function explainResponse(service, operation, request, response, options) {
+  return explaining(() => explainer.ask(callRequest(service, operation, request, response, options)));
+}
+
+/** Why a Lambda event gives the pointers it gives, with what datadog-lambda-js would hash. */
+function explainEvent(event) {
+  return explaining(() => explainer.ask({ event }));
+}
+
+/**
+ * Why two spans did or did not link. `producer` and `consumer` are each a
+ * call `{service, operation, request, response, dynamodbPrimaryKeys?, calls?}` or
+ * `{event}`: both sides' components side by side, the first that differs
+ * and the rule behind it, and whether the Datadog libraries would meet.
+ */
+function explain(producer, consumer) {
+  return explaining(() => {
+    const side = (given) =>
+      given !== null && typeof given === 'object' && 'event' in given
+        ? { event: given.event }
+        : callRequest(given.service, given.operation, given.request, given.response, given);
+    return explainer.ask({ producer: side(producer), consumer: side(consumer) });
+  });
+}
+
+/**
+ * An explain request for a call; key names learned from `options.calls`
+ * (the calls before it), else from the option, else from the environment's setting.
+ */
+function callRequest(service, operation, request, response, options) {
+  const out = { service, operation, request: parametersOf(request), response };
+  const calls = options == null ? undefined : options.calls;
+  if (Array.isArray(calls)) {
+    out.calls = calls.map((c) => ({ service: c.service, operation: c.operation, request: parametersOf(c.request), response: c.response }));
+  }
+  const keys = options == null ? undefined : options.dynamodbPrimaryKeys;
+  if (typeof keys === 'string') out.config = JSON.parse(keys);
+  else if (keys != null) out.config = keys;
+  else {
+    const setting = settings().dynamodbPrimaryKeys;
+    if (typeof setting === 'string') out.setting = setting;
+  }
+  return out;
+}
+
+function explaining(f) {
+  try {
+    return f();
+  } catch (error) {
+    const code = error instanceof SyntaxError || error instanceof TypeError ? 'input_invalid' : 'internal_error';
+    let message;
+    try {
+      message = `span-autolink could not explain: ${error && error.message}`;
+    } catch (_) {
+      message = 'span-autolink could not explain';
+    }
+    return { error: { code, message } };
+  }
+}
+
 /** A v3 command object carries its parameters in `input`. */
 function parametersOf(request) {
   if (request !== null && typeof request === 'object' && typeof request.resolveMiddleware === 'function' && request.input !== undefined) {
@@ -196,6 +275,9 @@ module.exports = {
   keepForSampling,
   settings,
   reloadEnvironment,
+  explainResponse,
+  explainEvent,
+  explain,
   forgetTables,
 };
 // For span-autolink/opentelemetry and span-autolink/dd-trace only.

@@ -10,6 +10,9 @@ export const {
   keepForSampling,
   settings,
   reloadEnvironment,
+  explainResponse,
+  explainEvent,
+  explain,
   forgetTables,
 } = api;
 export default api;

@@ -12,6 +12,9 @@
 JS_DIR := bindings/js
 JS_PKG := $(JS_DIR)/pkg
 JS_PKG_WASM := $(JS_PKG)/span_autolink_bg.wasm
+# The explainer's module, loaded only by explain().
+JS_EXPLAIN_PKG := $(JS_DIR)/pkg-explain
+JS_EXPLAIN_PKG_WASM := $(JS_EXPLAIN_PKG)/span_autolink_bg.wasm
 JS_PACK_DIR := target/js-package
 JS_VERSION := $(shell sed -n 's/^  "version": "\(.*\)",/\1/p' $(JS_DIR)/package.json)
 JS_TARBALL := $(JS_PACK_DIR)/span-autolink-$(JS_VERSION).tgz
@@ -29,19 +32,26 @@ BENCHES += bench-js
 
 .PHONY: js-package js-pack js-e2e-package test-js test-js-e2e bench-js
 
-js-package: wasm-js $(JS_PKG_WASM)
+js-package: wasm-js wasm-js-explain $(JS_PKG_WASM) $(JS_EXPLAIN_PKG_WASM)
 
 # The generated glue and module (the wrapper around them is hand-written);
 # redone only when the wasm-bindgen build changed.
-$(JS_PKG_WASM): $(JS_WASM) $(JS_DIR)/node_modules/.installed $(JS_DIR)/js.mk
+define JS_GLUE
 	rm -rf target/js-pkg.tmp
 	wasm-bindgen --target nodejs --experimental-reset-state-function --no-typescript \
 	  --remove-name-section --remove-producers-section \
-	  --out-name span_autolink --out-dir target/js-pkg.tmp $(JS_WASM)
-	@ls -l target/js-pkg.tmp/span_autolink_bg.wasm | awk '{print "span_autolink_bg.wasm from wasm-bindgen: " $$5 " bytes"}'
+	  --out-name span_autolink --out-dir target/js-pkg.tmp $(1)
+	@ls -l target/js-pkg.tmp/span_autolink_bg.wasm | awk '{print "$(2)/span_autolink_bg.wasm from wasm-bindgen: " $$5 " bytes"}'
 	$(WASM_OPT) $(WASM_OPT_FLAGS) target/js-pkg.tmp/span_autolink_bg.wasm -o target/js-pkg.tmp/span_autolink_bg.wasm
-	@ls -l target/js-pkg.tmp/span_autolink_bg.wasm | awk '{print "span_autolink_bg.wasm after wasm-opt: " $$5 " bytes"}'
-	rm -rf $(JS_PKG) && mv target/js-pkg.tmp $(JS_PKG)
+	@ls -l target/js-pkg.tmp/span_autolink_bg.wasm | awk '{print "$(2)/span_autolink_bg.wasm after wasm-opt: " $$5 " bytes"}'
+	rm -rf $(2) && mv target/js-pkg.tmp $(2)
+endef
+
+$(JS_PKG_WASM): $(JS_WASM) $(JS_DIR)/node_modules/.installed $(JS_DIR)/js.mk
+	$(call JS_GLUE,$(JS_WASM),$(JS_PKG))
+
+$(JS_EXPLAIN_PKG_WASM): $(JS_EXPLAIN_WASM) $(JS_DIR)/node_modules/.installed $(JS_DIR)/js.mk
+	$(call JS_GLUE,$(JS_EXPLAIN_WASM),$(JS_EXPLAIN_PKG))
 
 # npm installs run only when package.json or package-lock.json changed.
 %/node_modules/.installed: %/package.json %/package-lock.json
@@ -79,5 +89,7 @@ js-e2e-package: js-pack $(JS_E2E_DIR)/node_modules/.installed
 	rm -rf $(JS_E2E_DIR)/node_modules/span-autolink
 	cd $(JS_E2E_DIR) && npm install --no-save --no-audit --no-fund --loglevel=error $(CURDIR)/$(JS_TARBALL)
 
+# BENCH_JS_ARGS="--baseline DIR" also times the pointer calls against
+# another build of bindings/js/pkg (bench/js/bench.js).
 bench-js: js-package bench/js/node_modules/.installed
-	node bench/js/bench.js
+	node bench/js/bench.js $(BENCH_JS_ARGS)

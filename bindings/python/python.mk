@@ -12,6 +12,8 @@ BENCHES += bench-python
 PYTHON ?= python3
 PY_DIR := bindings/python
 PY_PKG_WASM := $(PY_DIR)/span_autolink/span_autolink.wasm
+# The explainer's module, loaded only by explain().
+PY_PKG_EXPLAIN_WASM := $(PY_DIR)/span_autolink/span_autolink_explain.wasm
 PY_WHEELS := target/wheels
 PY_WHEEL := $(PY_WHEELS)/span_autolink-$(shell sed -n 's/^version = "\(.*\)"/\1/p' $(PY_DIR)/pyproject.toml)-py3-none-any.whl
 PY_VENV := target/py-venv
@@ -87,7 +89,7 @@ $(PY_VENV_LOW_STAMP): $(PY_DIR)/python.mk
 
 py-venv-low: $(PY_VENV_LOW_STAMP)
 
-py-package: $(PY_PKG_WASM) $(PY_VENV_STAMP) $(PY_AARCH64_STAMP)
+py-package: $(PY_PKG_WASM) $(PY_PKG_EXPLAIN_WASM) $(PY_VENV_STAMP) $(PY_AARCH64_STAMP)
 	rm -rf $(PY_DIR)/build $(PY_WHEEL) $(PY_PRECOMPILED)
 	PYTHONPATH=$(PY_DIR) $(PY) -m span_autolink precompile $(PY_PRECOMPILED)
 	PYTHONPATH=$(PY_AARCH64)/site:$(PY_DIR) $(PY_AARCH64_RUN) -m span_autolink precompile $(PY_PRECOMPILED)
@@ -101,6 +103,10 @@ py-package: $(PY_PKG_WASM) $(PY_VENV_STAMP) $(PY_AARCH64_STAMP)
 $(PY_PKG_WASM): wasm-abi $(JS_DIR)/node_modules/.installed
 	$(WASM_OPT) $(WASM_OPT_FLAGS) $(ABI_WASM) -o $@
 	@ls -l $@ | awk '{print "span_autolink.wasm after wasm-opt: " $$5 " bytes"}'
+
+$(PY_PKG_EXPLAIN_WASM): wasm-abi-explain $(JS_DIR)/node_modules/.installed
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $(ABI_EXPLAIN_WASM) -o $@
+	@ls -l $@ | awk '{print "span_autolink_explain.wasm after wasm-opt: " $$5 " bytes"}'
 
 # The wheel, installed in PY_VENV.
 py-install: py-package

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 pub struct LinkArgs {
     pub skew_nanos: u64,
     pub report: Option<PathBuf>,
+    pub html: Option<PathBuf>,
     pub output: Option<PathBuf>,
     pub files: Vec<PathBuf>,
 }
@@ -39,6 +40,10 @@ pub fn run(args: &LinkArgs) -> Result<(), Failure> {
     })
     .resolve(&spans);
     drop(spans);
+    if let Some(path) = &args.html {
+        let page = crate::page::render(&batch, &resolution);
+        std::fs::write(path, page).map_err(|e| Failure::unwritable(path, e))?;
+    }
     let added = add_links(&mut batch.requests, &resolution);
     progress.step(|| {
         format!(

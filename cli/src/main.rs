@@ -1,7 +1,11 @@
-//! `span-autolink`: resolves span pointers into Backward and Forward links.
+//! `span-autolink`: resolves span pointers into Backward and Forward links,
+//! and explains why two spans did or did not link.
 
+mod explain;
+mod explain_text;
 mod failure;
 mod link;
+mod page;
 mod progress;
 mod serve;
 
@@ -29,6 +33,10 @@ enum Command {
         /// Writes the links and the unmatched pointers as JSON to this file.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Writes one self-contained HTML page to this file: each linked
+        /// trace's Span Links (Backward, Forward), and the unmatched pointers.
+        #[arg(long)]
+        html: Option<PathBuf>,
         /// Writes the traces here instead of standard output.
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
@@ -80,6 +88,39 @@ enum Command {
         #[arg(long, value_parser = parse_rate)]
         sample_pointers: Option<f64>,
     },
+    /// The pointers of an AWS call: a JSON file {"service", "operation",
+    /// "request", "response", "config"?, "calls"?}; "calls" lists the
+    /// application's DynamoDB calls before it, whose key names puts learn.
+    /// Exit status 0 when pointers come out, 1 when none do, 2 when the
+    /// file cannot be read.
+    Pointers {
+        /// Shows the hashed components, the key names and what the Datadog libraries would hash.
+        #[arg(long)]
+        explain: bool,
+        /// Writes the report as JSON.
+        #[arg(long)]
+        json: bool,
+        call: PathBuf,
+    },
+    /// The pointers of a Lambda event (a JSON file); exit status as for `pointers`.
+    Event {
+        #[arg(long)]
+        explain: bool,
+        #[arg(long)]
+        json: bool,
+        event: PathBuf,
+    },
+    /// Why two spans did or did not link: a producer (a call file) and a
+    /// consumer (an event or a call file) side by side, the first component
+    /// that differs and the rule behind it, and what each Datadog library
+    /// would hash. Exit status 0 when they meet, 1 when they do not, 2 when
+    /// a file cannot be read.
+    Explain {
+        #[arg(long)]
+        json: bool,
+        producer: PathBuf,
+        consumer: PathBuf,
+    },
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
@@ -94,14 +135,37 @@ fn parse_rate(text: &str) -> Result<f64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Pointers {
+            explain,
+            json,
+            call,
+        } => return explain::one(&call, true, &explain::Output { json, explain }),
+        Command::Event {
+            explain,
+            json,
+            event,
+        } => return explain::one(&event, false, &explain::Output { json, explain }),
+        Command::Explain {
+            json,
+            producer,
+            consumer,
+        } => {
+            let output = explain::Output {
+                json,
+                explain: true,
+            };
+            return explain::pair(&producer, &consumer, &output);
+        }
         Command::Link {
             skew,
             report,
+            html,
             output,
             files,
         } => link::run(&link::LinkArgs {
             skew_nanos: skew,
             report,
+            html,
             output,
             files,
         }),

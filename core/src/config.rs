@@ -23,6 +23,10 @@ pub struct Config {
     /// What was wrong with the configuration; reported with the outcome of
     /// any put that consults it.
     issues: Vec<Issue>,
+    /// The entries skipped, as given: the explainer tells how other
+    /// libraries would have read them.
+    #[cfg(feature = "explain")]
+    skipped: Vec<(String, Value<'static>)>,
 }
 
 impl Config {
@@ -48,6 +52,8 @@ impl Config {
                 Config {
                     primary_keys: BTreeMap::new(),
                     issues: out.issues,
+                    #[cfg(feature = "explain")]
+                    skipped: Vec::new(),
                 }
             }
         }
@@ -57,6 +63,8 @@ impl Config {
     pub fn from_value(value: &Value) -> Config {
         let mut out = Outcome::new();
         let mut primary_keys = BTreeMap::new();
+        #[cfg(feature = "explain")]
+        let mut skipped = Vec::new();
         match value.members() {
             None => out.issue(
                 IssueCode::ConfigInvalid,
@@ -72,14 +80,18 @@ impl Config {
                         Some(names) if !table.is_empty() => {
                             primary_keys.insert(String::from(table), names);
                         }
-                        _ => out.issue(
+                        _ => {
+                            #[cfg(feature = "explain")]
+                            skipped.push((String::from(table), names.clone().into_owned()));
+                            out.issue(
                             IssueCode::ConfigEntryInvalid,
                             &Path::Root,
                             format_args!(
                                 "the DynamoDB primary key configuration for table {} is skipped: it must be a list of one or two distinct, non-empty attribute names, like [\"customerId\", \"orderId\"]",
                                 Quoted(table)
                             ),
-                        ),
+                        )
+                        }
                     }
                 }
             }
@@ -87,6 +99,8 @@ impl Config {
         Config {
             primary_keys,
             issues: out.issues,
+            #[cfg(feature = "explain")]
+            skipped,
         }
     }
 
@@ -103,6 +117,12 @@ impl Config {
 
     pub fn issues(&self) -> &[Issue] {
         &self.issues
+    }
+
+    /// The entries skipped as invalid, table name and value as given.
+    #[cfg(feature = "explain")]
+    pub fn skipped(&self) -> &[(String, Value<'static>)] {
+        &self.skipped
     }
 }
 

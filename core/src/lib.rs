@@ -39,6 +39,8 @@ mod base64;
 pub mod config;
 pub mod dynamodb;
 mod event;
+#[cfg(feature = "explain")]
+pub mod explain;
 mod fields;
 pub mod hash;
 pub mod issue;
@@ -54,10 +56,13 @@ pub mod sampling;
 pub mod settings;
 mod success;
 mod time;
+mod trace;
 pub mod value;
 
 pub use config::Config;
 pub use dynamodb::registry::{KeyRegistry, KeySource, TableKeys};
+#[cfg(feature = "explain")]
+pub use explain::{compare, explain_call, explain_event, explain_response};
 pub use hash::PointerHash;
 pub use issue::{Issue, IssueCode};
 pub use operation::Operation;
@@ -130,17 +135,32 @@ pub fn pointers_with_registry(
     config: &Config,
     registry: &KeyRegistry,
 ) -> Outcome {
+    let start = match operation {
+        Operation::Receive(_) => Outcome::batched(),
+        _ => Outcome::new(),
+    };
+    operation_outcome(operation, request, response, config, registry, start)
+}
+
+/// The rules of a call, gathered into `out` (plain, batched or traced).
+#[inline]
+pub(crate) fn operation_outcome(
+    operation: Operation,
+    request: &Value,
+    response: &Value,
+    config: &Config,
+    registry: &KeyRegistry,
+    mut out: Outcome,
+) -> Outcome {
     if !operation.gives_pointers() {
-        return Outcome::new();
+        return out;
     }
     if let Operation::Receive(receive) = operation {
-        let mut out = Outcome::batched();
         if success::succeeded(response, &mut out) {
             receive::response_pointers(receive, request, response, &mut out);
         }
         return out.settle();
     }
-    let mut out = Outcome::new();
     if !success::succeeded(response, &mut out) {
         return out;
     }

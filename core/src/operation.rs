@@ -237,6 +237,34 @@ impl Operation {
     }
 }
 
+/// Every service name [`Operation::parse`] accepts (for "did you mean").
+pub fn service_names() -> impl Iterator<Item = &'static str> {
+    SERVICES.iter().map(|(name, _)| *name)
+}
+
+/// The API names of the calls of `service` that give pointers, without
+/// the document clients' names; empty for a service [`Operation::parse`]
+/// does not know.
+pub fn operation_names(service: &str) -> impl Iterator<Item = &'static str> {
+    let service = SERVICES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(service))
+        .map(|(_, s)| *s);
+    OPERATIONS
+        .iter()
+        .enumerate()
+        .filter(move |(i, (s, _, operation))| {
+            // The first name of an operation is its API name.
+            let first = !OPERATIONS
+                .get(..*i)
+                .unwrap_or_default()
+                .iter()
+                .any(|(_, _, earlier)| earlier == operation);
+            Some(*s) == service && first && operation.gives_pointers()
+        })
+        .map(|(_, (_, name, _))| *name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

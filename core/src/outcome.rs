@@ -3,6 +3,11 @@
 use crate::hash::{Batch, PointerHash};
 use crate::issue::{Issue, IssueCode};
 use crate::pointer::{Direction, Pointer, PointerKind};
+use crate::trace::Note;
+#[cfg(feature = "explain")]
+use crate::trace::Trace;
+#[cfg(feature = "explain")]
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -18,9 +23,28 @@ pub struct Outcome {
     /// (`table_not_configured`), each once: a host that may ask DynamoDB
     /// (DescribeTable, opt-in) asks for these. Only names DynamoDB takes.
     pub unknown_tables: Vec<String>,
+    /// How pointers get their hashes: at once, batched (see
+    /// [`Outcome::batched`]), or at once and traced for the explainer.
+    mode: Mode,
+}
+
+/// One field for the ways off the plain path. Tracing exists only in
+/// builds with the `explain` feature: elsewhere the notes the rules take
+/// compile to nothing.
+// As large as the `Option<Batch>` it replaced: boxing the batch would
+// cost every event call an allocation.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Mode {
+    #[default]
+    Alone,
     /// Where pointers wait for their hashes, while an entry point that
-    /// makes many of them runs (see [`Outcome::batched`]).
-    batch: Option<Batch>,
+    /// makes many of them runs.
+    Batched(Batch),
+    /// What the rules noted on the way, for the explainer (never on the
+    /// pointer calls' path).
+    #[cfg(feature = "explain")]
+    Traced(Box<Trace>),
 }
 
 impl Outcome {
@@ -34,8 +58,72 @@ impl Outcome {
     /// `BatchWriteItem` compares them with the unprocessed ones).
     pub(crate) fn batched() -> Self {
         Outcome {
-            batch: Some(Batch::default()),
+            mode: Mode::Batched(Batch::default()),
             ..Outcome::default()
+        }
+    }
+
+    /// An outcome whose rules note what they hash and where it came from.
+    #[cfg(feature = "explain")]
+    pub(crate) fn traced() -> Self {
+        Outcome {
+            mode: Mode::Traced(Box::default()),
+            ..Outcome::default()
+        }
+    }
+
+    /// An empty outcome that traces when this one does: for rules that
+    /// gather part of their outcome apart and [`absorb`](Outcome::absorb) it.
+    pub(crate) fn sibling(&self) -> Self {
+        if self.tracing() {
+            #[cfg(feature = "explain")]
+            return Outcome::traced();
+        }
+        Outcome::new()
+    }
+
+    /// Moves the pointers, issues and notes of `other` to the end of this one.
+    pub(crate) fn absorb(&mut self, other: &mut Outcome) {
+        self.pointers.append(&mut other.pointers);
+        self.issues.append(&mut other.issues);
+        for table in other.unknown_tables.drain(..) {
+            self.unknown_table(&table);
+        }
+        #[cfg(feature = "explain")]
+        if let (Mode::Traced(mine), Mode::Traced(theirs)) = (&mut self.mode, &mut other.mode) {
+            mine.notes.append(&mut theirs.notes);
+        }
+    }
+
+    /// Whether the rules are being traced; rules note only then.
+    #[inline]
+    pub(crate) fn tracing(&self) -> bool {
+        #[cfg(feature = "explain")]
+        return matches!(self.mode, Mode::Traced(_));
+        #[cfg(not(feature = "explain"))]
+        false
+    }
+
+    /// Records a note for the explainer (nothing unless tracing).
+    #[inline]
+    pub(crate) fn note(&mut self, note: impl FnOnce() -> Note) {
+        #[cfg(feature = "explain")]
+        if let Mode::Traced(trace) = &mut self.mode {
+            trace.notes.push(note());
+        }
+        #[cfg(not(feature = "explain"))]
+        let _ = note;
+    }
+
+    /// The notes, for the explainer.
+    #[cfg(feature = "explain")]
+    pub(crate) fn take_trace(&mut self) -> Trace {
+        match core::mem::take(&mut self.mode) {
+            Mode::Traced(trace) => *trace,
+            other => {
+                self.mode = other;
+                Trace::default()
+            }
         }
     }
 
@@ -53,9 +141,14 @@ impl Outcome {
             hash: PointerHash::PENDING,
             change_time: None,
         });
-        let batched = match &mut self.batch {
-            Some(batch) => batch.push(&mut self.pointers, index, components),
-            None => false,
+        let batched = match &mut self.mode {
+            Mode::Batched(batch) => batch.push(&mut self.pointers, index, components),
+            #[cfg(feature = "explain")]
+            Mode::Traced(trace) => {
+                trace.notes.push(Note::hashed(components));
+                false
+            }
+            Mode::Alone => false,
         };
         if !batched {
             if let Some(pointer) = self.pointers.last_mut() {
@@ -85,8 +178,9 @@ impl Outcome {
 
     /// Gives every pointer its hash; what an entry point returns is settled.
     pub(crate) fn settle(mut self) -> Self {
-        if let Some(mut batch) = self.batch.take() {
+        if let Mode::Batched(batch) = &mut self.mode {
             batch.settle(&mut self.pointers);
+            self.mode = Mode::Alone;
         }
         self
     }

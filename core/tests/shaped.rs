@@ -2,6 +2,9 @@
 //! seeded perturbations (members dropped, retyped, added), so that generated
 //! input reaches every rule, not only the first type check.
 
+mod common;
+
+use common::Rng;
 use proptest::prelude::*;
 use span_autolink::{
     pointers_for_event, pointers_for_response, projection, Config, Operation, Outcome, Value,
@@ -61,21 +64,6 @@ fn calls() -> Vec<(String, String, Value<'static>, Value<'static>)> {
         j("{}"),
     ));
     out
-}
-
-/// A tiny deterministic generator, so one seed reproduces one input.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 const ODD: &[&str] = &[

@@ -83,6 +83,17 @@ pub extern "C" fn sa_setting_variables() -> u32 {
     ))
 }
 
+/// Input: an explain request (`ABI.md`, "Explain"); output: the report
+/// as JSON text. Only in the explain module.
+#[cfg(feature = "explain")]
+#[no_mangle]
+pub extern "C" fn sa_explain(len: u32) -> u32 {
+    answer_of(instance::explain(len as usize, |input, config, out| {
+        // Writing these plain structs as JSON cannot fail.
+        *out = serde_json::to_vec(&interop::explain(input, config)).unwrap_or_default();
+    }))
+}
+
 /// Traps on purpose, so that hosts can test their recovery from a trap.
 #[no_mangle]
 pub extern "C" fn sa_test_trap() {

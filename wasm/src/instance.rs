@@ -151,6 +151,24 @@ pub fn answer(write: impl FnOnce(&[u8], &mut Vec<u8>), len: usize) -> usize {
     })
 }
 
+#[cfg(feature = "explain")]
+/// Runs `write` on the first `len` input bytes and the configuration,
+/// outside the call arena (explaining is not on the pointer calls' path),
+/// and returns the output length.
+pub fn explain(len: usize, write: impl FnOnce(&[u8], &Config, &mut Vec<u8>)) -> usize {
+    with(|i| {
+        give_back_outsized(&mut i.output);
+        let Instance {
+            input,
+            output,
+            config,
+            ..
+        } = i;
+        write(input_of(input, len), config, output);
+        output.len()
+    })
+}
+
 pub fn output() -> *const u8 {
     with(|i| i.output.as_ptr())
 }

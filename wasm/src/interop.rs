@@ -9,9 +9,13 @@
 //! in any language: `p KIND DIRECTION HASH [CHANGE_TIME]` for a pointer,
 //! `i CODE MESSAGE` for an issue.
 
+#[cfg(feature = "explain")]
+use span_autolink::explain::{Comparison, KeyNameSource, Report, ReportIssue};
 use span_autolink::limits::{MAX_INPUT_BYTES, TOO_LARGE};
 use span_autolink::projection::EVENT;
 use span_autolink::settings::{Settings, VARIABLES};
+#[cfg(feature = "explain")]
+use span_autolink::{compare, explain_event};
 use span_autolink::{
     pointers_for_event, pointers_with_registry, unreadable_input, Config, KeyRegistry, Operation,
     Outcome, Value,
@@ -99,6 +103,70 @@ pub fn event(input: &[u8]) -> Outcome {
             outcome
         }
         Err(error) => unreadable_input("event", &error),
+    }
+}
+
+/// What an explain request answers: one input's report, two side by side,
+/// or why the request could not be read.
+#[cfg(feature = "explain")]
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub enum Explained {
+    Report(Report),
+    Comparison(Comparison),
+    Unreadable { error: ReportIssue },
+}
+
+/// An explain request, JSON text: a call `{"service", "operation",
+/// "request", "response", "config"?}`, an event `{"event": EVENT}`, or
+/// `{"producer": CALL or {"event": ...}, "consumer": ...}`. A call's key
+/// names come from `config` (an option's value), else from `setting` (the
+/// environment variable's text), else from the instance's configuration.
+#[cfg(feature = "explain")]
+pub fn explain(input: &[u8], config: &Config) -> Explained {
+    if input.len() > MAX_INPUT_BYTES {
+        return unreadable_explain(TOO_LARGE);
+    }
+    let request = match Value::from_host_json(input) {
+        Ok(request) => request,
+        Err(error) => return unreadable_explain(&error),
+    };
+    match (request.get("producer"), request.get("consumer")) {
+        (Some(producer), Some(consumer)) => Explained::Comparison(compare(
+            explain_one(producer, config),
+            explain_one(consumer, config),
+        )),
+        _ => Explained::Report(explain_one(&request, config)),
+    }
+}
+
+#[cfg(feature = "explain")]
+fn explain_one(input: &Value, config: &Config) -> Report {
+    if let Some(event) = input.get("event") {
+        return explain_event(event);
+    }
+    let given;
+    let (config, source) = match (input.get("config"), input.get("setting")) {
+        (Some(value), _) if !value.is_null() => {
+            given = Config::from_value(value);
+            (&given, KeyNameSource::Option)
+        }
+        (_, Some(Value::String(text))) => {
+            given = Config::from_json(text.as_bytes());
+            (&given, KeyNameSource::Setting)
+        }
+        _ => (config, KeyNameSource::Setting),
+    };
+    span_autolink::explain::explain_call(input, config, source)
+}
+
+#[cfg(feature = "explain")]
+fn unreadable_explain(error: &str) -> Explained {
+    Explained::Unreadable {
+        error: ReportIssue {
+            code: "input_invalid",
+            message: format!("span-autolink could not read the explain request: {error}"),
+        },
     }
 }
 

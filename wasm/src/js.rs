@@ -66,6 +66,20 @@ pub fn setting_variables() -> u32 {
     abi::sa_setting_variables()
 }
 
+/// The explainer's answer to the request in the first `len` input bytes
+/// (`ABI.md`, "Explain"), as JavaScript objects. Only in the explain module.
+#[cfg(feature = "explain-js")]
+#[wasm_bindgen]
+pub fn explain(len: u32) -> JsValue {
+    let mut answer = JsValue::NULL;
+    crate::instance::explain(len as usize, |input, config, _| {
+        let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+        answer = serde::Serialize::serialize(&crate::interop::explain(input, config), &serializer)
+            .unwrap_or(JsValue::NULL);
+    });
+    answer
+}
+
 #[wasm_bindgen(js_name = testTrap)]
 pub fn test_trap() {
     abi::sa_test_trap()

@@ -31,9 +31,11 @@ from collections.abc import Mapping
 # much as starting the interpreter, on every cold start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+    from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
     PrimaryKeys = Union[Mapping[str, Iterable[str]], str]
+
+    from ._report import Comparison, Report
 
 from ._outcome import EMPTY, Issue, Outcome, Pointer, Reader, Settings, failure
 from ._outcome import settings as _read_settings
@@ -43,6 +45,9 @@ __all__ = [
     "Outcome",
     "Pointer",
     "Settings",
+    "explain",
+    "explain_event",
+    "explain_response",
     "forget_tables",
     "keep_for_sampling",
     "pointers_for_event",
@@ -422,6 +427,84 @@ class _Configuration:
         if isinstance(value, str):
             return str.__str__(value)
         raise TypeError(f"{type(value).__name__} is not a list of attribute names")
+
+
+def explain_response(
+    service: str,
+    operation: str,
+    request: Any,
+    response: Any,
+    *,
+    dynamodb_primary_keys: Optional[PrimaryKeys] = None,
+    calls: Optional[Sequence[Mapping[str, Any]]] = None,
+) -> Report:
+    """Why an AWS call gives the pointers it gives: each pointer's hashed
+    components and the rule applied to each; when none comes out, the shape
+    the input resembles and what it lacks ("did you mean 's3'?"); the
+    DynamoDB key names in use and their source; and what ddtrace and
+    dd-trace-js would hash. A dict (``span_autolink._report.Report``), the
+    same report as the Node.js package's and ``span-autolink pointers
+    --explain --json``. Slower than ``pointers_for_response``, and on its
+    own module: for debugging, not for every call. ``calls``: the
+    application's calls before this one, in order (``{"service",
+    "operation", "request", "response"}``: DescribeTable, GetItem, ...),
+    whose key names puts learn, as the package learns them from the calls it
+    sees. Never raises: a failure is ``{"error": {"code", "message"}}``."""
+    try:
+        from . import _explain
+
+        setting = settings().dynamodb_primary_keys if dynamodb_primary_keys is None else None
+        request_ = _explain.call_request(service, operation, request, response, dynamodb_primary_keys, setting, calls)
+        return _explain.explainer.ask(request_)  # type: ignore[return-value]
+    except Exception as e:
+        return _explain_failure(e)  # type: ignore[return-value]
+
+
+def explain_event(event: Any) -> Report:
+    """Why a Lambda event gives the pointers it gives (see
+    ``explain_response``), with what datadog-lambda would hash."""
+    try:
+        from . import _explain
+
+        return _explain.explainer.ask({"event": event})  # type: ignore[return-value]
+    except Exception as e:
+        return _explain_failure(e)  # type: ignore[return-value]
+
+
+def explain(producer: Mapping[str, Any], consumer: Mapping[str, Any]) -> Comparison:
+    """Why two spans did or did not link: ``producer`` and ``consumer`` are
+    each a call ``{"service", "operation", "request", "response",
+    "dynamodb_primary_keys"?, "calls"?}`` or ``{"event": EVENT}``. Both sides'
+    components side by side, the first that differs and the rule behind it,
+    and whether the Datadog libraries would meet on the same two inputs."""
+    try:
+        from . import _explain
+
+        def side(given: Mapping[str, Any]) -> Dict[str, Any]:
+            if "event" in given:
+                return {"event": given["event"]}
+            keys = given.get("dynamodb_primary_keys")
+            setting = settings().dynamodb_primary_keys if keys is None else None
+            return _explain.call_request(
+                given.get("service"),
+                given.get("operation"),
+                given.get("request"),
+                given.get("response"),
+                keys,
+                setting,
+                given.get("calls"),
+            )
+
+        return _explain.explainer.ask({"producer": side(producer), "consumer": side(consumer)})  # type: ignore[return-value]
+    except Exception as e:
+        return _explain_failure(e)  # type: ignore[return-value]
+
+
+def _explain_failure(error: BaseException) -> Dict[str, Any]:
+    from ._host import HostError, message_of
+
+    code = "internal_error" if isinstance(error, HostError) else "input_invalid"
+    return {"error": {"code": code, "message": f"span-autolink could not explain: {type(error).__name__}: {message_of(error)}"}}
 
 
 def __dir__() -> List[str]:

@@ -49,8 +49,8 @@ class PublicApi:
     def serialize(self, module: Any) -> bytes:
         return bytes(module.serialize())
 
-    def instance(self, engine: Any, module: Any) -> "PublicInstance":
-        return PublicInstance(self.wasmtime, engine, module)
+    def instance(self, engine: Any, module: Any, extra: tuple = ()) -> "PublicInstance":
+        return PublicInstance(self.wasmtime, engine, module, extra)
 
 
 class PublicInstance:
@@ -58,13 +58,14 @@ class PublicInstance:
     package's own calls, afresh every time, so the memory-grew bit is only
     taken off."""
 
-    def __init__(self, wasmtime: Any, engine: Any, module: Any) -> None:
+    def __init__(self, wasmtime: Any, engine: Any, module: Any, extra: tuple = ()) -> None:
         self._wasmtime = wasmtime
         self.config: Optional[bytes] = b""
         self.store: Any = wasmtime.Store(engine)
         exports = wasmtime.Instance(self.store, module, []).exports(self.store)
         try:
-            self.funcs = {name: exports[name] for name in EXPORTS}
+            # extra: exports only some modules have (the explainer's sa_explain)
+            self.funcs = {name: exports[name] for name in EXPORTS + extra}
             self.memory = exports["memory"]
         except KeyError as e:
             raise HostError(f"the module has no export {e}") from None

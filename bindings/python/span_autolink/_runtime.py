@@ -96,6 +96,19 @@ def _choose_api() -> Any:
     return PublicApi(version)
 
 
+def compile_file(api: Any, wasm_path: str) -> Tuple[Any, Any, str]:
+    """An engine and the module at ``wasm_path`` compiled for it (or
+    loaded from the cache), and where the compiled module came from."""
+    try:
+        with open(wasm_path, "rb") as f:
+            wasm = f.read()
+    except OSError as e:
+        raise HostError(f"cannot read {wasm_path}: {e.strerror}") from None
+    engine = api.engine()
+    compiled, source = _cache.load_module(api, engine, wasm)
+    return engine, compiled, source
+
+
 class Module:
     """The compiled module and the pool of its idle instances."""
 
@@ -113,13 +126,7 @@ class Module:
     @classmethod
     def load(cls, wasm_path: str) -> "Module":
         api = _choose_api()
-        try:
-            with open(wasm_path, "rb") as f:
-                wasm = f.read()
-        except OSError as e:
-            raise HostError(f"cannot read {wasm_path}: {e.strerror}") from None
-        engine = api.engine()
-        compiled, source = _cache.load_module(api, engine, wasm)
+        engine, compiled, source = compile_file(api, wasm_path)
         loaded = cls(api, engine, compiled, source)
         first = loaded.new_instance()
         version = first.call("sa_abi_version")

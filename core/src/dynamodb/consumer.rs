@@ -8,7 +8,9 @@ use crate::issue::IssueCode;
 use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::Direction;
 use crate::time::{unix_nanos, Unit};
+use crate::trace::Note;
 use crate::value::Value;
+use alloc::format;
 
 fn is_item_change(record: &Value) -> bool {
     matches!(
@@ -40,6 +42,11 @@ pub(crate) fn stream_record_of(
     if !is_item_change(record) {
         return;
     }
+    out.note(|| Note::Table {
+        given: arn.into(),
+        from: format!("{arn_at}"),
+        stream_arn: true,
+    });
     let Some(table) = stream_table(arn) else {
         out.issue(
             IssueCode::StreamArnInvalid,
@@ -81,6 +88,11 @@ pub(crate) fn kinesis_change(
     if !is_item_change(change) {
         return;
     }
+    out.note(|| Note::Table {
+        given: name.into(),
+        from: format!("{}", at.field("tableName")),
+        stream_arn: false,
+    });
     let Some(table) = table_name(name) else {
         out.issue(
             IssueCode::TableNameInvalid,

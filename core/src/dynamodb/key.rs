@@ -4,8 +4,10 @@ use super::number::{self, NumberError};
 use crate::issue::IssueCode;
 use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::{Direction, PointerKind};
+use crate::trace::{Given, Note};
 use crate::value::Value;
 use alloc::borrow::Cow;
+use alloc::format;
 
 /// The pointer of the item whose key attributes are `attributes`
 /// (name, value, where the value sits), in any order.
@@ -19,11 +21,12 @@ pub(crate) fn item_pointer(
     // Key names in ascending order of their UTF-8 bytes, which is `str`'s order.
     attributes.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let kind = PointerKind::DynamoDbItem;
-    match attributes {
+    match &*attributes {
         [(k1, v1, at1)] => {
             let Some(v1) = encode_value(v1, at1, out) else {
                 return;
             };
+            note_attributes(attributes, out);
             out.pointer(
                 kind,
                 direction,
@@ -37,10 +40,42 @@ pub(crate) fn item_pointer(
             let Some(v2) = encode_value(v2, at2, out) else {
                 return;
             };
+            note_attributes(attributes, out);
             let components = [table.as_bytes(), k1.as_bytes(), &v1, k2.as_bytes(), &v2];
             out.pointer(kind, direction, &components);
         }
         _ => wrong_attribute_count(attributes.len(), at, out),
+    }
+}
+
+/// Notes each key attribute as given, for the explainer.
+fn note_attributes(attributes: &[(&str, &Value, Path<'_>)], out: &mut Outcome) {
+    if !out.tracing() {
+        return;
+    }
+    for (name, value, at) in attributes {
+        let (kind, typed, given) = match value {
+            Value::String(s) => ('S', false, Given::Text(s.as_ref().into())),
+            Value::Number(n) => ('N', false, Given::Text(n.as_ref().into())),
+            Value::Bytes(b) => ('B', false, Given::Bytes(b.clone())),
+            Value::Object(members) => match members.as_slice() {
+                [(t, Value::String(s))] => (
+                    t.chars().next().unwrap_or('S'),
+                    true,
+                    Given::Text(s.as_ref().into()),
+                ),
+                [(_, Value::Bytes(b))] => ('B', true, Given::Bytes(b.clone())),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        out.note(|| Note::Attribute {
+            name: (*name).into(),
+            kind,
+            typed,
+            given,
+            from: format!("{at}"),
+        });
     }
 }
 

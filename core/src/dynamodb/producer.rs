@@ -10,7 +10,9 @@ use crate::issue::IssueCode;
 use crate::operation::DynamoDbWrite;
 use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::{Direction, Pointer};
+use crate::trace::Note;
 use crate::value::Value;
+use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -29,7 +31,7 @@ pub(crate) fn response_pointers(
         registry,
         consulted: false,
     };
-    let mut found = Outcome::new();
+    let mut found = out.sibling();
     match write {
         DynamoDbWrite::PutItem => writes.put(request, &at, &mut found),
         DynamoDbWrite::UpdateItem | DynamoDbWrite::DeleteItem => {
@@ -43,9 +45,7 @@ pub(crate) fn response_pointers(
     if writes.consulted {
         out.issues.extend_from_slice(config.issues());
     }
-    out.pointers.append(&mut found.pointers);
-    out.issues.append(&mut found.issues);
-    out.unknown_tables.append(&mut found.unknown_tables);
+    out.absorb(&mut found);
 }
 
 struct Writes<'c> {
@@ -93,6 +93,12 @@ impl Writes<'_> {
                 ),
             );
         }
+        out.note(|| Note::KeyNames {
+            table: table.into(),
+            names: keys.names.to_vec(),
+            source: keys.source,
+            overridden: keys.overridden.map(<[String]>::to_vec),
+        });
         let mut attributes: Vec<(&str, &Value, Path<'_>)> = Vec::with_capacity(2);
         for name in keys.names {
             match item.get(name) {
@@ -137,14 +143,10 @@ impl Writes<'_> {
                     continue;
                 }
                 let request_at = table_at.index(i);
-                let mut one = Outcome::new();
+                let mut one = out.sibling();
                 self.batch_write(table, request, &request_at, &mut one);
                 one.pointers.retain(|p| !unprocessed.has_pointer(p));
-                out.pointers.append(&mut one.pointers);
-                out.issues.append(&mut one.issues);
-                for table in &one.unknown_tables {
-                    out.unknown_table(table);
-                }
+                out.absorb(&mut one);
             }
         }
     }
@@ -275,6 +277,11 @@ fn table<'v>(write: &'v Value<'v>, at: &Path<'_>, out: &mut Outcome) -> Option<&
 
 fn resolve_table<'v>(name: &'v str, at: &Path<'_>, out: &mut Outcome) -> Option<&'v str> {
     let table = table_name(name);
+    out.note(|| Note::Table {
+        given: name.into(),
+        from: format!("{at}"),
+        stream_arn: false,
+    });
     if table.is_none() {
         out.issue(
             IssueCode::TableNameInvalid,

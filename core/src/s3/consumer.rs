@@ -8,7 +8,9 @@ use crate::issue::IssueCode;
 use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::Direction;
 use crate::time::{unix_nanos, Unit};
+use crate::trace::Note;
 use crate::value::Value;
+use alloc::format;
 
 /// One record of an S3 event notification (`eventSource` `aws:s3`).
 pub(crate) fn notification_record(record: &Value, at: &Path<'_>, out: &mut Outcome) {
@@ -83,5 +85,10 @@ fn created_object(container: &Value, at: &Path<'_>, etag_field: &str, out: &mut 
             return;
         }
     };
+    out.note(|| Note::ObjectKey {
+        given: encoded.into(),
+        from: format!("{}", object_at.field("key")),
+        encoded: true,
+    });
     object_pointer(bucket, &key, etag, Direction::Upstream, &paths, out);
 }

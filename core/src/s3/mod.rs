@@ -7,6 +7,8 @@ pub(crate) mod producer;
 use crate::issue::IssueCode;
 use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::{Direction, PointerKind};
+use crate::trace::Note;
+use alloc::format;
 
 /// Where the three components came from, for messages.
 pub(crate) struct ObjectPaths<'a> {
@@ -33,6 +35,7 @@ pub(crate) fn object_pointer(
         );
         return;
     }
+    let given_etag = etag;
     let Some(etag) = normalize_etag(etag) else {
         out.issue(
             IssueCode::EtagInvalid,
@@ -44,6 +47,11 @@ pub(crate) fn object_pointer(
         );
         return;
     };
+    out.note(|| Note::Object {
+        bucket_from: format!("{}", paths.bucket),
+        etag: given_etag.into(),
+        etag_from: format!("{}", paths.etag),
+    });
     out.pointer(
         PointerKind::S3Object,
         direction,

@@ -5,7 +5,9 @@ use crate::fields::{required_object, required_str, sdk_output};
 use crate::operation::S3Write;
 use crate::outcome::{Outcome, Path};
 use crate::pointer::Direction;
+use crate::trace::Note;
 use crate::value::Value;
+use alloc::format;
 
 pub(crate) fn response_pointers(
     write: S3Write,
@@ -46,5 +48,10 @@ pub(crate) fn response_pointers(
         bucket: request_at.field("Bucket"),
         etag: etag_at,
     };
+    out.note(|| Note::ObjectKey {
+        given: key.into(),
+        from: format!("{}", request_at.field("Key")),
+        encoded: false,
+    });
     object_pointer(bucket, key, etag, Direction::Downstream, &paths, out);
 }
