@@ -7,7 +7,9 @@
 //! one. A producer keeps every consumer that chose it.
 
 use crate::model::{Direction, Span, SpanRef};
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::BuildHasher;
 
 /// How tolerant matching is of clocks that disagree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,45 +59,101 @@ pub(crate) const NO_PRODUCER: &str = "no span carries the d pointer of this kind
 pub(crate) const NO_CONSUMER: &str = "no span carries the u pointer of this kind and hash; the consumer's trace is missing from the input or its event reached no traced handler";
 pub(crate) const NOT_CHOSEN: &str = "every consumer of this pointer chose another write of the same object or item, closer to its change time";
 
+/// Which pointer: its kind and hash. A kind the matcher has a number for
+/// and a hash of 32 lowercase hex digits (every tracer's) are kept in 24
+/// bytes with no allocation, since a service keeps a million of them;
+/// anything else is kept as text. One text always gives the same key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct PointerKey {
-    kind: String,
-    hash: String,
+pub(crate) enum PointerKey {
+    Compact { kind: u8, hash: [u8; 16] },
+    Text(Box<(String, String)>),
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Producer {
+/// The 16 bytes of a hash written as 32 lowercase hex digits.
+fn lowercase_hex_16(text: &str) -> Option<[u8; 16]> {
+    if text.len() != 32 || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    let mut bytes = [0; 16];
+    hex::decode_to_slice(text, &mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// Kinds get a number in the order they are first seen, up to this many;
+/// later ones are kept as text, so that no input grows the table without end.
+const KIND_NUMBERS: usize = 255;
+
+/// One pointer of one span, in the order pointers arrived.
+#[derive(Clone, Debug)]
+struct Entry {
     span: SpanRef,
-    end: u64,
+    key: PointerKey,
+    /// A producer's span end; a consumer's change time, or else its span's start.
+    time: u64,
+    /// When it arrived, in the caller's clock (for [`crate::LivePointers`]).
+    at: u64,
+    /// The next entry with the same key (its id, see [`Ids`]), or its own id.
+    next: u32,
+    /// Which of the span's pointers with this key and direction it is (a
+    /// consumer span can carry two stream records of one item).
+    ordinal: u16,
+    direction: Direction,
 }
 
+/// The entries of one key, oldest first, and how many of each direction.
 #[derive(Clone, Copy, Debug)]
-struct Consumer {
-    span: SpanRef,
-    /// The pointer's change time, or else the consumer span's start.
-    change_time: u64,
+struct Chain {
+    head: u32,
+    tail: u32,
+    producers: u32,
+    consumers: u32,
 }
 
+/// Entry ids count up from 0 in arrival order; only the oldest entry ever
+/// leaves, so the live ones are consecutive and an id is kept in 32 bits
+/// (modulo 2^32) while fewer than 2^32 entries are live.
 #[derive(Default)]
-struct Sides {
-    producers: Vec<Producer>,
-    consumers: Vec<Consumer>,
+struct Ids {
+    /// The id of `entries[0]`, modulo 2^32.
+    first: u32,
+}
+
+impl Ids {
+    fn index(&self, id: u32) -> usize {
+        id.wrapping_sub(self.first) as usize
+    }
+
+    fn id(&self, index: usize) -> u32 {
+        self.first.wrapping_add(index as u32)
+    }
 }
 
 /// The pointers of every span added so far, by kind and hash.
 pub struct Matcher {
     options: MatchOptions,
-    pointers: HashMap<PointerKey, Sides>,
-    /// A span seen twice (an input given twice, a retried export) counts once.
-    seen: HashSet<(SpanRef, PointerKey, Direction)>,
+    kinds: Vec<String>,
+    entries: VecDeque<Entry>,
+    ids: Ids,
+    chains: HashMap<PointerKey, Chain>,
+    /// A span seen twice (an input given twice, a retried export) counts
+    /// once: the fingerprints of (span, key, direction, ordinal) of the
+    /// live entries. 64-bit and keyed at random per matcher, so no input
+    /// can aim for a collision; one by chance (odds about n^2 / 2^65 for n
+    /// live pointers) would drop the later pointer, never make a wrong link.
+    seen: HashSet<u64>,
+    fingerprints: RandomState,
 }
 
 impl Matcher {
     pub fn new(options: MatchOptions) -> Self {
         Matcher {
             options,
-            pointers: HashMap::new(),
+            kinds: Vec::new(),
+            entries: VecDeque::new(),
+            ids: Ids::default(),
+            chains: HashMap::new(),
             seen: HashSet::new(),
+            fingerprints: RandomState::new(),
         }
     }
 
@@ -107,73 +165,114 @@ impl Matcher {
 
     /// Adds one span's pointers.
     pub fn add(&mut self, span: &Span) {
-        self.add_new(span);
+        self.add_at(span, 0);
     }
 
-    /// Adds one span's pointers and returns those not seen before.
-    pub(crate) fn add_new(&mut self, span: &Span) -> Vec<(PointerKey, Direction)> {
-        let mut new = Vec::new();
-        for pointer in &span.pointers {
-            let key = PointerKey {
-                kind: pointer.kind.clone(),
-                hash: pointer.hash.clone(),
-            };
-            if !self.seen.insert((span.id, key.clone(), pointer.direction)) {
+    /// Adds one span's pointers, arriving at `at`; returns how many were new.
+    pub(crate) fn add_at(&mut self, span: &Span, at: u64) -> usize {
+        let mut added = 0;
+        for (i, pointer) in span.pointers.iter().enumerate() {
+            let ordinal = span.pointers[..i]
+                .iter()
+                .filter(|p| {
+                    p.direction == pointer.direction
+                        && p.kind == pointer.kind
+                        && p.hash == pointer.hash
+                })
+                .count();
+            let key = self.intern(&pointer.kind, &pointer.hash);
+            let ordinal = u16::try_from(ordinal).unwrap_or(u16::MAX);
+            if !self
+                .seen
+                .insert(self.fingerprint(span.id, &key, pointer.direction, ordinal))
+            {
                 continue;
             }
-            new.push((key.clone(), pointer.direction));
-            let sides = self.pointers.entry(key).or_default();
+            let time = match pointer.direction {
+                Direction::Downstream => span.end_unix_nanos,
+                Direction::Upstream => pointer.change_time.unwrap_or(span.start_unix_nanos),
+            };
+            let id = self.ids.id(self.entries.len());
+            let chain = self.chains.entry(key.clone()).or_insert(Chain {
+                head: id,
+                tail: id,
+                producers: 0,
+                consumers: 0,
+            });
             match pointer.direction {
-                Direction::Downstream => sides.producers.push(Producer {
-                    span: span.id,
-                    end: span.end_unix_nanos,
-                }),
-                Direction::Upstream => sides.consumers.push(Consumer {
-                    span: span.id,
-                    change_time: pointer.change_time.unwrap_or(span.start_unix_nanos),
-                }),
+                Direction::Downstream => chain.producers += 1,
+                Direction::Upstream => chain.consumers += 1,
             }
+            let previous = std::mem::replace(&mut chain.tail, id);
+            if previous != id {
+                let index = self.ids.index(previous);
+                self.entries[index].next = id;
+            }
+            self.entries.push_back(Entry {
+                span: span.id,
+                key,
+                time,
+                at,
+                next: id,
+                ordinal,
+                direction: pointer.direction,
+            });
+            added += 1;
         }
-        new
+        added
     }
 
-    /// Forgets one pointer of one span.
-    pub(crate) fn remove(&mut self, span: SpanRef, key: &PointerKey, direction: Direction) {
-        self.seen.remove(&(span, key.clone(), direction));
-        let Some(sides) = self.pointers.get_mut(key) else {
+    /// How many pointers are kept.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// When the oldest pointer kept arrived.
+    pub(crate) fn oldest_at(&self) -> Option<u64> {
+        self.entries.front().map(|e| e.at)
+    }
+
+    /// Forgets the oldest pointer.
+    pub(crate) fn pop_oldest(&mut self) {
+        let Some(entry) = self.entries.pop_front() else {
             return;
         };
-        match direction {
-            Direction::Downstream => sides.producers.retain(|p| p.span != span),
-            Direction::Upstream => sides.consumers.retain(|c| c.span != span),
-        }
-        if sides.producers.is_empty() && sides.consumers.is_empty() {
-            self.pointers.remove(key);
+        let id = self.ids.first;
+        self.ids.first = self.ids.first.wrapping_add(1);
+        let fingerprint = self.fingerprint(entry.span, &entry.key, entry.direction, entry.ordinal);
+        self.seen.remove(&fingerprint);
+        // The oldest entry is the head of its key's chain.
+        if let Some(chain) = self.chains.get_mut(&entry.key) {
+            match entry.direction {
+                Direction::Downstream => chain.producers -= 1,
+                Direction::Upstream => chain.consumers -= 1,
+            }
+            if entry.next == id {
+                self.chains.remove(&entry.key);
+            } else {
+                chain.head = entry.next;
+            }
         }
     }
 
     /// How many links [`Matcher::resolution`] would give, without building
     /// them: every consumer of a pointer that has a producer is one.
     pub fn link_count(&self) -> usize {
-        self.pointers
+        self.chains
             .values()
-            .filter(|sides| !sides.producers.is_empty())
-            .map(|sides| sides.consumers.len())
+            .filter(|chain| chain.producers > 0)
+            .map(|chain| chain.consumers as usize)
             .sum()
     }
 
     /// Whether every pointer of the span has its other side.
     pub fn is_resolved(&self, span: &Span) -> bool {
         span.pointers.iter().all(|p| {
-            let key = PointerKey {
-                kind: p.kind.clone(),
-                hash: p.hash.clone(),
-            };
-            self.pointers
-                .get(&key)
-                .is_some_and(|sides| match p.direction {
-                    Direction::Downstream => !sides.consumers.is_empty(),
-                    Direction::Upstream => !sides.producers.is_empty(),
+            self.key(&p.kind, &p.hash)
+                .and_then(|key| self.chains.get(&key))
+                .is_some_and(|chain| match p.direction {
+                    Direction::Downstream => chain.consumers > 0,
+                    Direction::Upstream => chain.producers > 0,
                 })
         })
     }
@@ -183,64 +282,126 @@ impl Matcher {
         let keys: HashSet<PointerKey> = spans
             .iter()
             .flat_map(|s| &s.pointers)
-            .map(|p| PointerKey {
-                kind: p.kind.clone(),
-                hash: p.hash.clone(),
-            })
+            .filter_map(|p| self.key(&p.kind, &p.hash))
             .collect();
         self.resolution_over(keys.iter())
     }
 
     /// Every link and unmatched pointer among the spans added so far.
     pub fn resolution(&self) -> Resolution {
-        self.resolution_over(self.pointers.keys())
+        self.resolution_over(self.chains.keys())
     }
 
     fn resolution_over<'a>(&self, keys: impl Iterator<Item = &'a PointerKey>) -> Resolution {
         let mut resolution = Resolution::default();
         for key in keys {
-            if let Some(sides) = self.pointers.get(key) {
-                self.resolve_pointer(key, sides, &mut resolution);
+            if let Some(chain) = self.chains.get(key) {
+                self.resolve_pointer(key, chain, &mut resolution);
             }
         }
         resolution.links.sort();
+        resolution.links.dedup();
         resolution.unmatched.sort();
+        resolution.unmatched.dedup();
         resolution
     }
 
-    fn resolve_pointer(&self, key: &PointerKey, sides: &Sides, out: &mut Resolution) {
+    /// The key of a kind and hash, numbering the kind if it is new.
+    fn intern(&mut self, kind: &str, hash: &str) -> PointerKey {
+        if self.kinds.len() < KIND_NUMBERS && !self.kinds.iter().any(|k| k == kind) {
+            self.kinds.push(kind.to_owned());
+        }
+        // With the kind numbered (or the table full), `key` always answers.
+        self.key(kind, hash)
+            .unwrap_or_else(|| PointerKey::Text(Box::new((kind.to_owned(), hash.to_owned()))))
+    }
+
+    /// The key a pointer of this kind and hash was added under; `None` when
+    /// its kind was never seen, so no such pointer was added.
+    fn key(&self, kind: &str, hash: &str) -> Option<PointerKey> {
+        let number = self.kinds.iter().position(|k| k == kind);
+        match (number, lowercase_hex_16(hash)) {
+            (Some(kind), Some(hash)) => Some(PointerKey::Compact {
+                kind: kind as u8,
+                hash,
+            }),
+            (None, Some(_)) if self.kinds.len() < KIND_NUMBERS => None,
+            _ => Some(PointerKey::Text(Box::new((
+                kind.to_owned(),
+                hash.to_owned(),
+            )))),
+        }
+    }
+
+    fn kind_and_hash(&self, key: &PointerKey) -> (String, String) {
+        match key {
+            PointerKey::Compact { kind, hash } => {
+                (self.kinds[*kind as usize].clone(), hex::encode(hash))
+            }
+            PointerKey::Text(text) => (text.0.clone(), text.1.clone()),
+        }
+    }
+
+    fn fingerprint(
+        &self,
+        span: SpanRef,
+        key: &PointerKey,
+        direction: Direction,
+        ordinal: u16,
+    ) -> u64 {
+        self.fingerprints.hash_one((span, key, direction, ordinal))
+    }
+
+    /// The entries of one chain, oldest first.
+    fn chain_entries(&self, chain: &Chain) -> impl Iterator<Item = &Entry> {
+        let mut next = Some(chain.head);
+        std::iter::from_fn(move || {
+            let id = next?;
+            let entry = &self.entries[self.ids.index(id)];
+            next = (entry.next != id).then_some(entry.next);
+            Some(entry)
+        })
+    }
+
+    fn resolve_pointer(&self, key: &PointerKey, chain: &Chain, out: &mut Resolution) {
+        let (kind, hash) = self.kind_and_hash(key);
         let unmatched = |span: SpanRef, direction, reason| Unmatched {
             span,
-            kind: key.kind.clone(),
-            hash: key.hash.clone(),
+            kind: kind.clone(),
+            hash: hash.clone(),
             direction,
             reason,
         };
-        let producers = sides.producers.iter().map(|p| p.span);
-        let consumers = sides.consumers.iter().map(|c| c.span);
-        if sides.producers.is_empty() || sides.consumers.is_empty() {
+        let (producers, consumers): (Vec<&Entry>, Vec<&Entry>) = self
+            .chain_entries(chain)
+            .partition(|e| e.direction == Direction::Downstream);
+        if producers.is_empty() || consumers.is_empty() {
             let lonely = producers
-                .map(|p| unmatched(p, Direction::Downstream, NO_CONSUMER))
-                .chain(consumers.map(|c| unmatched(c, Direction::Upstream, NO_PRODUCER)));
+                .iter()
+                .map(|p| unmatched(p.span, Direction::Downstream, NO_CONSUMER))
+                .chain(
+                    consumers
+                        .iter()
+                        .map(|c| unmatched(c.span, Direction::Upstream, NO_PRODUCER)),
+                );
             out.unmatched.extend(lonely);
             return;
         }
         let mut chosen = HashSet::new();
-        for consumer in &sides.consumers {
-            let Some(producer) = self.choose(&sides.producers, consumer.change_time) else {
+        for consumer in &consumers {
+            let Some(producer) = self.choose(&producers, consumer.time) else {
                 continue;
             };
             chosen.insert(producer.span);
             out.links.push(Link {
                 producer: producer.span,
                 consumer: consumer.span,
-                kind: key.kind.clone(),
-                hash: key.hash.clone(),
+                kind: kind.clone(),
+                hash: hash.clone(),
             });
         }
         out.unmatched.extend(
-            sides
-                .producers
+            producers
                 .iter()
                 .filter(|p| !chosen.contains(&p.span))
                 .map(|p| unmatched(p.span, Direction::Downstream, NOT_CHOSEN)),
@@ -249,12 +410,14 @@ impl Matcher {
 
     /// The producer of a consumer whose change time is `c`. Ties go to the earlier end, then the smaller ids, so the
     /// answer does not depend on input order.
-    fn choose<'a>(&self, producers: &'a [Producer], c: u64) -> Option<&'a Producer> {
+    fn choose<'a>(&self, producers: &[&'a Entry], c: u64) -> Option<&'a Entry> {
         let latest_end = c.saturating_add(self.options.skew_nanos);
         let in_time = producers
             .iter()
-            .filter(|p| p.end <= latest_end)
-            .min_by_key(|p| (p.end.abs_diff(c), p.end, p.span));
-        in_time.or_else(|| producers.iter().min_by_key(|p| (p.end, p.span)))
+            .filter(|p| p.time <= latest_end)
+            .min_by_key(|p| (p.time.abs_diff(c), p.time, p.span));
+        in_time
+            .or_else(|| producers.iter().min_by_key(|p| (p.time, p.span)))
+            .copied()
     }
 }

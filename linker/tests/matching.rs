@@ -249,3 +249,75 @@ fn links_that_are_not_pointers_are_ignored() {
     let batch = read(&document).unwrap();
     assert_eq!(batch.spans()[1].pointers, vec![]);
 }
+
+#[test]
+fn one_consumer_span_with_two_records_of_one_item_links_to_both_writes() {
+    // A Lambda batch holding the item's INSERT and its MODIFY: one span,
+    // the same pointer twice, each with its record's change time.
+    let put_end = T0 + 10 * SECOND + 300_000_000;
+    let update_end = T0 + 12 * SECOND + 100_000_000;
+    let document = otlp_document(vec![
+        pointer_span(
+            1,
+            put_end - 50_000_000,
+            put_end,
+            DYNAMODB,
+            "d",
+            HASH_A,
+            None,
+        ),
+        pointer_span(
+            2,
+            update_end - 50_000_000,
+            update_end,
+            DYNAMODB,
+            "d",
+            HASH_A,
+            None,
+        ),
+        otlp_span(
+            &trace(3),
+            &span(3),
+            T0 + 20 * SECOND,
+            T0 + 21 * SECOND,
+            vec![
+                otlp_pointer(DYNAMODB, "u", HASH_A, Some(T0 + 10 * SECOND)),
+                otlp_pointer(DYNAMODB, "u", HASH_A, Some(T0 + 12 * SECOND)),
+            ],
+        ),
+    ]);
+    let resolution = resolve(std::slice::from_ref(&document), SKEW);
+    assert_eq!(
+        pairs(&resolution),
+        vec![(span(1), span(3)), (span(2), span(3))]
+    );
+    assert!(
+        resolution.unmatched.is_empty(),
+        "{:?}",
+        resolution.unmatched
+    );
+    // Given twice, the span still counts once: the same two links.
+    assert_eq!(resolve(&[document.clone(), document], SKEW), resolution);
+}
+
+#[test]
+fn hashes_that_are_not_lowercase_hex_match_exactly() {
+    // Kept as text: matched by their exact text, never folded together.
+    let upper = HASH_A.to_uppercase();
+    let document = otlp_document(vec![
+        pointer_span(1, T0, T0 + 1, S3, "d", &upper, None),
+        pointer_span(2, T0, T0 + 1, S3, "u", HASH_A, None),
+        pointer_span(3, T0, T0 + 1, S3, "u", &upper, None),
+        pointer_span(4, T0, T0 + 1, "custom.kind", "d", "not-hex", None),
+        pointer_span(5, T0, T0 + 1, "custom.kind", "u", "not-hex", None),
+    ]);
+    let resolution = resolve(&[document], SKEW);
+    assert_eq!(
+        pairs(&resolution),
+        vec![(span(1), span(3)), (span(4), span(5))]
+    );
+    assert_eq!(resolution.links[0].hash, upper);
+    assert_eq!(resolution.links[1].kind, "custom.kind");
+    assert_eq!(resolution.unmatched.len(), 1);
+    assert_eq!(resolution.unmatched[0].hash, HASH_A);
+}
