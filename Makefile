@@ -22,9 +22,9 @@ BENCHES :=
 -include bindings/python/python.mk
 -include harness/harness.mk
 
-BENCHES += bench-linker
+BENCHES += bench-linker bench-serve
 
-.PHONY: all build test demo bench compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean cli bench-linker wasm wasm-abi wasm-js wasm-bindgen-cli
+.PHONY: all build test demo bench compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean cli bench-linker bench-serve wasm wasm-abi wasm-js wasm-bindgen-cli
 
 all: build
 
@@ -64,6 +64,13 @@ bench: $(BENCHES)
 BENCH_LINKER_SPANS ?= 1000000
 bench-linker: cli
 	$(CARGO) run --quiet --release -p span-autolink-bench-linker -- target/release/span-autolink target/bench-linker $(BENCH_LINKER_SPANS)
+
+# `span-autolink serve` fed by a loopback load generator in OTLP protobuf
+# batches of 512: spans/s, request latency (p99), RSS with 1,000,000 live
+# pointers.
+BENCH_SERVE_SPANS ?= 1000000
+bench-serve: cli
+	$(CARGO) run --quiet --release -p span-autolink-bench-serve -- target/release/span-autolink $(BENCH_SERVE_SPANS)
 
 # The harness loads the shipped modules, so it runs after the packages (test-harness).
 test-rust:
