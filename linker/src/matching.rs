@@ -277,6 +277,18 @@ impl Matcher {
         })
     }
 
+    /// Whether a span held for its other side can go on now: it carries
+    /// only consumer pointers, and each has a producer. A producer never
+    /// can before its wait is over, since another consumer may still
+    /// choose it (one upload, several queues). A later producer that would
+    /// suit a consumer better is not waited for.
+    pub fn is_complete(&self, span: &Span) -> bool {
+        span.pointers
+            .iter()
+            .all(|p| p.direction == Direction::Upstream)
+            && self.is_resolved(span)
+    }
+
     /// The links and unmatched pointers of the kinds and hashes these spans carry.
     pub fn resolution_of(&self, spans: &[Span]) -> Resolution {
         let keys: HashSet<PointerKey> = spans

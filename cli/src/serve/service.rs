@@ -129,8 +129,9 @@ impl Service {
         out
     }
 
-    /// Releases what is due (its wait is over, or all its pointers found
-    /// their other side); with `all`, everything held (shutdown).
+    /// Releases what is due (its wait is over, or it holds only consumers
+    /// whose pointers all found their producer); with `all`, everything
+    /// held (shutdown).
     pub fn release(&self, all: bool) -> Vec<ExportTraceServiceRequest> {
         let now = self.now();
         let mut inner = self.lock();
@@ -180,7 +181,7 @@ impl Inner {
             if all
                 || over_cap
                 || held.deadline <= now
-                || held.spans.iter().all(|s| matcher.is_resolved(s))
+                || held.spans.iter().all(|s| matcher.is_complete(s))
             {
                 add_links(
                     std::slice::from_mut(&mut held.request),
