@@ -1,6 +1,7 @@
 # span-autolink: one set of span pointer rules, compiled once, loaded everywhere.
 #
-#   make demo    producer and consumer pointers for sample AWS calls and events
+#   make demo    the whole system: traced services on moto, span-autolink serve
+#                and link resolving their pointers into Backward/Forward links
 #   make test    every test suite that exists
 #   make build   everything the test suites load
 #   make bench   benchmarks against the Datadog libraries
@@ -24,7 +25,7 @@ BENCHES :=
 
 BENCHES += bench-linker bench-serve
 
-.PHONY: all build test demo bench compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean cli bench-linker bench-serve wasm wasm-abi wasm-js wasm-bindgen-cli
+.PHONY: all build test demo demo-pointers bench compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean cli bench-linker bench-serve wasm wasm-abi wasm-js wasm-bindgen-cli
 
 all: build
 
@@ -52,7 +53,18 @@ wasm-bindgen-cli:
 	  $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
 	fi
 
-demo:
+# The whole system on this machine (demo/run.py): an OpenTelemetry-traced
+# producer writing to moto's S3 and DynamoDB, Lambda-style consumers of the
+# notification (through SQS) and the stream records, all exporting to
+# `span-autolink serve`; prints the Backward and Forward links from serve,
+# then from `span-autolink link` over the exported files.
+demo: cli py-package
+	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
+	$(PY) demo/run.py target/release/span-autolink target/demo
+
+# The core alone: producer pointers for sample AWS calls, consumer pointers
+# for the Lambda events they caused, and where they meet.
+demo-pointers:
 	$(CARGO) run --quiet -p span-autolink --example demo
 
 test: test-rust lint test-no-std conformance-check generated-check $(PACKAGE_TESTS)

@@ -21,10 +21,12 @@ PY := $(PY_VENV)/bin/python
 # server mode the end-to-end tests (py-test/e2e) run against, and for the
 # OpenTelemetry SDK and instrumentations span_autolink.opentelemetry is
 # tested with (the newest botocore instrumentation, 0.66b2, and the newest
-# aws-lambda one, 0.66b1, do not install together).
+# aws-lambda one, 0.66b1, do not install together), and the SDK's OTLP/HTTP
+# exporter that make demo and py-test/e2e/test_serve_e2e.py send to serve with.
 PY_TEST_DEPS := pytest==9.2.0 ddtrace==4.16.0 datadog-lambda==8.130.0 boto3==1.44.8 "moto[server]==5.2.5"
 PY_OTEL_DEPS := opentelemetry-api==1.45.1 opentelemetry-sdk==1.45.1 \
-	opentelemetry-instrumentation-botocore==0.66b1 opentelemetry-instrumentation-aws-lambda==0.66b1
+	opentelemetry-instrumentation-botocore==0.66b1 opentelemetry-instrumentation-aws-lambda==0.66b1 \
+	opentelemetry-exporter-otlp-proto-http==1.45.1
 # The newest and the lowest wasmtime the package supports (pyproject.toml):
 # the suite runs against both, the newest in PY_VENV, the lowest in PY_VENV_LOW.
 WASMTIME_NEWEST := 50.0.1
