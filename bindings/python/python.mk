@@ -82,8 +82,9 @@ $(PY_PKG_WASM): wasm-abi $(JS_DIR)/node_modules/.installed
 	@ls -l $@ | awk '{print "span_autolink.wasm after wasm-opt: " $$5 " bytes"}'
 
 # The tests import the installed wheel, never bindings/python: with the
-# newest supported wasmtime, then with the lowest (test-python-low).
-test-python: py-package $(PY_AGENT_STAMP) $(PY_VENV_LOW_STAMP)
+# newest supported wasmtime, then with the lowest (test-python-low). The
+# serve suite (py-test/e2e/test_serve_e2e.py) runs the built span-autolink.
+test-python: py-package cli $(PY_AGENT_STAMP) $(PY_VENV_LOW_STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
 	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY_LOW) ../$(PY) -m pytest -q -p no:cacheprovider
 	$(MAKE) --no-print-directory test-python-low
@@ -91,7 +92,8 @@ test-python: py-package $(PY_AGENT_STAMP) $(PY_VENV_LOW_STAMP)
 test-python-low: py-package $(PY_VENV_LOW_STAMP)
 	$(PY_LOW) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
 	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY) ../$(PY_LOW) -m pytest -q -p no:cacheprovider \
-		--ignore=e2e/test_opentelemetry_e2e.py --ignore=e2e/test_opentelemetry_hooks_e2e.py --ignore=e2e/test_ddtrace_e2e.py
+		--ignore=e2e/test_opentelemetry_e2e.py --ignore=e2e/test_opentelemetry_hooks_e2e.py --ignore=e2e/test_ddtrace_e2e.py \
+		--ignore=e2e/test_serve_e2e.py
 
 bench-python: py-package
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
