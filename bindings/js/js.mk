@@ -79,7 +79,7 @@ $(AGENT_VENV_STAMP): $(JS_DIR)/js.mk
 	$(AGENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(AGENT_DEPS)
 	@touch $@
 
-test-js-e2e: js-pack $(JS_E2E_DIR)/node_modules/.installed py-venv $(AGENT_VENV_STAMP)
+test-js-e2e: js-pack cli $(JS_E2E_DIR)/node_modules/.installed py-venv $(AGENT_VENV_STAMP)
 	rm -rf $(JS_E2E_DIR)/node_modules/span-autolink
 	cd $(JS_E2E_DIR) && npm install --no-save --no-audit --no-fund --loglevel=error $(CURDIR)/$(JS_TARBALL)
 	cd $(JS_E2E_DIR) && node --disallow-code-generation-from-strings --test --test-reporter=spec
