@@ -81,11 +81,16 @@ mod tests {
     use super::*;
     use crate::model::{Direction, PointerLink, SpanId, SpanRef, TraceId};
 
+    /// Span `n` of a side: producer and consumer are different spans.
     fn span(n: u8, direction: Direction) -> Span {
+        let side = match direction {
+            Direction::Downstream => 0,
+            Direction::Upstream => 0x80,
+        };
         Span {
             id: SpanRef {
-                trace_id: TraceId([n; 16]),
-                span_id: SpanId([n; 8]),
+                trace_id: TraceId([n | side; 16]),
+                span_id: SpanId([n | side; 8]),
             },
             start_unix_nanos: 10,
             end_unix_nanos: 20,

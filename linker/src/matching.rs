@@ -401,7 +401,9 @@ impl Matcher {
         }
         let mut chosen = HashSet::new();
         for consumer in &consumers {
-            let Some(producer) = self.choose(&producers, consumer.time) else {
+            let Some(producer) = self.choose(&producers, consumer) else {
+                out.unmatched
+                    .push(unmatched(consumer.span, Direction::Upstream, NO_PRODUCER));
                 continue;
             };
             chosen.insert(producer.span);
@@ -420,16 +422,20 @@ impl Matcher {
         );
     }
 
-    /// The producer of a consumer whose change time is `c`. Ties go to the earlier end, then the smaller ids, so the
-    /// answer does not depend on input order.
-    fn choose<'a>(&self, producers: &[&'a Entry], c: u64) -> Option<&'a Entry> {
+    /// The producer of a consumer (its change time `c`), never the
+    /// consumer's own span. Ties go to the earlier end, then the smaller
+    /// ids, so the answer does not depend on input order.
+    fn choose<'a>(&self, producers: &[&'a Entry], consumer: &Entry) -> Option<&'a Entry> {
+        let c = consumer.time;
         let latest_end = c.saturating_add(self.options.skew_nanos);
-        let in_time = producers
-            .iter()
+        // A span that carries both sides (a handler rewriting the object
+        // that triggered it) did not cause itself.
+        let others = || producers.iter().filter(|p| p.span != consumer.span);
+        let in_time = others()
             .filter(|p| p.time <= latest_end)
             .min_by_key(|p| (p.time.abs_diff(c), p.time, p.span));
         in_time
-            .or_else(|| producers.iter().min_by_key(|p| (p.time, p.span)))
+            .or_else(|| others().min_by_key(|p| (p.time, p.span)))
             .copied()
     }
 }

@@ -321,3 +321,42 @@ fn hashes_that_are_not_lowercase_hex_match_exactly() {
     assert_eq!(resolution.unmatched.len(), 1);
     assert_eq!(resolution.unmatched[0].hash, HASH_A);
 }
+
+#[test]
+fn a_span_carrying_both_sides_is_never_its_own_producer() {
+    // A handler triggered by an upload that writes the same bytes back.
+    let document = otlp_document(vec![
+        pointer_span(1, T0, T0 + 100, S3, "d", HASH_A, None),
+        otlp_span(
+            &trace(2),
+            &span(2),
+            T0 + SECOND,
+            T0 + SECOND + 10,
+            vec![
+                otlp_pointer(S3, "u", HASH_A, Some(T0 + SECOND)),
+                otlp_pointer(S3, "d", HASH_A, None),
+            ],
+        ),
+        otlp_span(
+            &trace(3),
+            &span(3),
+            T0,
+            T0 + 5,
+            vec![
+                otlp_pointer(DYNAMODB, "u", HASH_B, Some(T0)),
+                otlp_pointer(DYNAMODB, "d", HASH_B, None),
+            ],
+        ),
+    ]);
+    let resolution = resolve(&[document], SKEW);
+    assert_eq!(pairs(&resolution), vec![(span(1), span(2))]);
+    let unmatched: Vec<(String, &str)> = resolution
+        .unmatched
+        .iter()
+        .map(|u| (u.span.span_id.to_string(), u.direction.as_str()))
+        .collect();
+    assert_eq!(
+        unmatched,
+        vec![(span(2), "d"), (span(3), "d"), (span(3), "u"),]
+    );
+}
