@@ -319,3 +319,38 @@ fn undecodable_inputs_name_their_format() {
     let error = read(&[0x0a, 0x05, 0x01]).unwrap_err();
     assert_eq!(error.code.as_str(), "otlp_protobuf_invalid");
 }
+
+#[test]
+fn nan_and_infinities_are_written_as_text_that_reads_back() {
+    // Found by the decoders fuzz target: serde_json wrote `null` for a NaN
+    // metric, and `link`'s own output could not be read again.
+    use rmpv::Value as M;
+    let span = M::Map(vec![
+        (M::from("trace_id"), M::from(1)),
+        (M::from("span_id"), M::from(2)),
+        (
+            M::from("metrics"),
+            M::Map(vec![
+                (M::from("nan"), M::F64(f64::NAN)),
+                (M::from("up"), M::F64(f64::INFINITY)),
+                (M::from("down"), M::F64(f64::NEG_INFINITY)),
+                (M::from("one"), M::F64(1.5)),
+            ]),
+        ),
+    ]);
+    let mut body = Vec::new();
+    rmpv::encode::write_value(&mut body, &M::Array(vec![M::Array(vec![span])])).unwrap();
+    let batch = read(&body).unwrap();
+    let mut out = Vec::new();
+    to_json_lines(&batch.requests, &mut out).unwrap();
+    let text = String::from_utf8(out.clone()).unwrap();
+    for value in [
+        r#""stringValue":"NaN""#,
+        r#""stringValue":"Infinity""#,
+        r#""stringValue":"-Infinity""#,
+        r#""doubleValue":1.5"#,
+    ] {
+        assert!(text.contains(value), "{value} in {text}");
+    }
+    assert_eq!(read(&out).unwrap().spans(), batch.spans());
+}
