@@ -18,11 +18,10 @@ use serde_json::Value;
 const INT64_FIELDS: [&str; 3] = ["startTimeUnixNano", "endTimeUnixNano", "timeUnixNano"];
 
 pub(crate) fn read_json(input: &[u8]) -> Result<Vec<ExportTraceServiceRequest>, Error> {
-    let typed: Result<Vec<ExportTraceServiceRequest>, _> =
-        serde_json::Deserializer::from_slice(input)
-            .into_iter::<ExportTraceServiceRequest>()
-            .collect();
-    match typed {
+    if let Some(requests) = read_json_lines_in_parallel(input) {
+        return Ok(requests);
+    }
+    match read_typed(input) {
         Ok(requests) => Ok(requests),
         Err(first) => read_json_normalised(input).map_err(|_| {
             Error::new(
@@ -33,6 +32,58 @@ pub(crate) fn read_json(input: &[u8]) -> Result<Vec<ExportTraceServiceRequest>, 
             )
         }),
     }
+}
+
+fn read_typed(input: &[u8]) -> Result<Vec<ExportTraceServiceRequest>, serde_json::Error> {
+    serde_json::Deserializer::from_slice(input)
+        .into_iter::<ExportTraceServiceRequest>()
+        .collect()
+}
+
+/// Inputs at least this large are split between threads.
+const PARALLEL_FROM: usize = 8 << 20;
+
+/// A large input of many lines (the Collector's file exporter writes one
+/// request per line) is read on every core, cut at line ends into one
+/// part per core. `None` when it is small, or any part does not read as
+/// it is (a document spanning lines, one needing normalisation): the
+/// caller then reads the whole input in order, as always.
+fn read_json_lines_in_parallel(input: &[u8]) -> Option<Vec<ExportTraceServiceRequest>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || input.len() < PARALLEL_FROM {
+        return None;
+    }
+    let mut parts = Vec::with_capacity(threads);
+    let mut start = 0;
+    for i in 1..=threads {
+        let target = (input.len() * i / threads).max(start);
+        let end = match input[target..].iter().position(|b| *b == b'\n') {
+            Some(offset) if i < threads => target + offset + 1,
+            _ => input.len(),
+        };
+        if end > start {
+            parts.push(&input[start..end]);
+        }
+        start = end;
+    }
+    if parts.len() < 2 {
+        return None;
+    }
+    let read: Vec<Option<Vec<ExportTraceServiceRequest>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|part| scope.spawn(move || read_typed(part).ok()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let mut requests = Vec::new();
+    for part in read {
+        requests.extend(part?);
+    }
+    Some(requests)
 }
 
 fn read_json_normalised(input: &[u8]) -> Result<Vec<ExportTraceServiceRequest>, serde_json::Error> {
@@ -99,6 +150,25 @@ mod tests {
         // numbers, this fails and the fallback can go.
         let input = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":1}]}]}]}"#;
         assert!(serde_json::from_slice::<ExportTraceServiceRequest>(input).is_err());
+    }
+
+    #[test]
+    fn large_inputs_read_the_same_in_parallel_and_in_order() {
+        let line = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}"#;
+        let mut input = Vec::new();
+        while input.len() < PARALLEL_FROM + 1000 {
+            input.extend_from_slice(line);
+            input.push(b'\n');
+        }
+        let lines = input.len() / (line.len() + 1);
+        let parallel = read_json_lines_in_parallel(&input);
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+            assert_eq!(parallel.as_ref().map(Vec::len), Some(lines));
+        }
+        assert_eq!(read_json(&input).unwrap(), read_typed(&input).unwrap());
+        // A document spanning lines is read whole, in order.
+        let pretty = b"{\n\"resourceSpans\":\n[\n]\n}\n".repeat(PARALLEL_FROM / 20);
+        assert_eq!(read_json(&pretty).unwrap().len(), PARALLEL_FROM / 20);
     }
 
     #[test]
