@@ -155,4 +155,25 @@ mod tests {
         assert_eq!(live.resolution().links.len(), 1);
         assert_eq!(live.matcher().link_count(), 1);
     }
+
+    #[test]
+    fn a_consumer_arriving_before_its_producer_is_linked_when_it_comes() {
+        let mut live = LivePointers::new(MatchOptions::default(), LiveLimits { ttl: 100, cap: 10 });
+        live.add(&span(1, Direction::Upstream), 0);
+        assert!(!live.matcher().is_resolved(&span(1, Direction::Upstream)));
+        assert_eq!(live.resolution().unmatched.len(), 1);
+        live.add(&span(1, Direction::Downstream), 50);
+        assert!(live.matcher().is_complete(&span(1, Direction::Upstream)));
+        let resolution = live.resolution();
+        assert_eq!(resolution.links.len(), 1);
+        assert_eq!(
+            resolution.links[0].consumer,
+            span(1, Direction::Upstream).id
+        );
+        assert_eq!(
+            resolution.links[0].producer,
+            span(1, Direction::Downstream).id
+        );
+        assert!(resolution.unmatched.is_empty());
+    }
 }
