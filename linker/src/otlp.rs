@@ -2,12 +2,13 @@
 //!
 //! opentelemetry-proto's serde mapping reads hex trace and span ids and
 //! string-encoded int64 nanoseconds, which is what exporters write. It
-//! rejects two things the OTLP JSON encoding allows and some writers emit:
+//! rejects things the OTLP JSON encoding allows and some writers emit:
 //! int64 fields written as JSON numbers (the protobuf JSON mapping accepts
-//! both), and an attribute whose value is the empty object `{}` (the
-//! Collector writes it for an empty value). A document it rejects is
-//! normalised as a `serde_json::Value` and decoded again, so the common
-//! input pays nothing for the rare one.
+//! both), and an empty value `{}` (the Collector writes it for an empty
+//! attribute value; the crate itself writes it inside arrays, where it is
+//! left out on reading, having no other form the crate reads). A document
+//! it rejects is normalised as a `serde_json::Value` and decoded again, so
+//! the common input pays nothing for the rare one.
 
 use crate::error::{Error, ErrorCode};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -111,6 +112,15 @@ fn normalise(value: &mut Value) {
             {
                 map.remove("value");
             }
+            // An empty value inside an array has no form the crate reads;
+            // the element is left out (and so written without it).
+            if let Some(Value::Array(values)) = map
+                .get_mut("arrayValue")
+                .and_then(|a| a.as_object_mut())
+                .and_then(|a| a.get_mut("values"))
+            {
+                values.retain(|v| !matches!(v, Value::Object(o) if o.is_empty()));
+            }
             map.values_mut().for_each(normalise);
         }
         Value::Array(items) => items.iter_mut().for_each(normalise),
@@ -130,6 +140,7 @@ pub(crate) fn read_protobuf(input: &[u8]) -> Result<ExportTraceServiceRequest, E
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opentelemetry_proto::tonic::common::v1::any_value;
 
     #[test]
     fn reads_nanoseconds_written_as_numbers_and_empty_values() {
@@ -142,6 +153,24 @@ mod tests {
         assert_eq!(span.start_time_unix_nano, 1_544_712_660_000_000_000);
         assert_eq!(span.end_time_unix_nano, 1_544_712_661_000_000_000);
         assert_eq!(span.attributes[0].value, None);
+    }
+
+    #[test]
+    fn reads_empty_values_inside_arrays_leaving_them_out() {
+        // The crate writes an empty value in an array as `{}` and cannot
+        // read it back (found by the decoders fuzz target).
+        let input = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{
+            "traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174",
+            "attributes":[{"key":"list","value":{"arrayValue":{"values":[{"doubleValue":1.5},{}]}}}]}]}]}]}"#;
+        assert!(serde_json::from_slice::<ExportTraceServiceRequest>(input).is_err());
+        let requests = read_json(input).unwrap();
+        let span = &requests[0].resource_spans[0].scope_spans[0].spans[0];
+        let Some(any_value::Value::ArrayValue(array)) =
+            &span.attributes[0].value.as_ref().unwrap().value
+        else {
+            panic!("{:?}", span.attributes);
+        };
+        assert_eq!(array.values.len(), 1);
     }
 
     #[test]
