@@ -6,8 +6,9 @@
 //! - receive: 10% of spans carry pointers (a producer and its consumer in
 //!   every 20 spans), nothing forwarded: spans per second and request
 //!   latency (median, p99);
-//! - forward: the same with `--forward` to a sink in this process, which
-//!   counts what arrives: the same figures, and when the last span arrived;
+//! - forward: the same with `--forward` (and `--wait 1`) to a sink in this
+//!   process, which counts what arrives: the same figures, and when the
+//!   last span arrived;
 //! - memory: every span carries a pointer no other span resolves, until
 //!   the server holds 1,000,000 live pointers: its resident set size.
 //!
@@ -84,7 +85,8 @@ fn main() {
         drop(server);
 
         let (sink_url, received) = sink().await;
-        let server = Server::start(&binary, &["--forward", &sink_url]);
+        // Producers wait out --wait for more consumers: 1 s here, not 10.
+        let server = Server::start(&binary, &["--forward", &sink_url, "--wait", "1"]);
         let run = post_all(&server.base, &bodies).await;
         run.print("forward", total);
         failed |= run.errors > 0;
