@@ -4,7 +4,7 @@
 #                and link resolving their pointers into Backward/Forward links
 #   make test    every test suite that exists
 #   make build   everything the test suites load
-#   make bench   benchmarks against the Datadog libraries
+#   make bench   benchmarks against the Datadog libraries, and links surviving sampling
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
@@ -23,9 +23,9 @@ BENCHES :=
 -include bindings/python/python.mk
 -include harness/harness.mk
 
-BENCHES += bench-linker bench-serve
+BENCHES += bench-linker bench-serve bench-redis bench-sampling
 
-.PHONY: all build test demo demo-pointers bench compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean cli bench-linker bench-serve wasm wasm-abi wasm-js wasm-bindgen-cli
+.PHONY: all build test demo demo-pointers bench bench-sampling compatibility fmt lint test-rust test-no-std conformance conformance-check generated generated-check conformance-oracles clean cli bench-linker bench-serve bench-redis wasm wasm-abi wasm-js wasm-bindgen-cli
 
 all: build
 
@@ -58,8 +58,7 @@ wasm-bindgen-cli:
 # notification (through SQS) and the stream records, all exporting to
 # `span-autolink serve`; prints the Backward and Forward links from serve,
 # then from `span-autolink link` over the exported files.
-demo: cli py-package
-	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
+demo: cli py-install
 	$(PY) demo/run.py target/release/span-autolink target/demo
 
 # The core alone: producer pointers for sample AWS calls, consumer pointers
@@ -83,6 +82,20 @@ bench-linker: cli
 BENCH_SERVE_SPANS ?= 1000000
 bench-serve: cli
 	$(CARGO) run --quiet --release -p span-autolink-bench-serve -- target/release/span-autolink $(BENCH_SERVE_SPANS)
+
+# serve replicas sharing a pointer index in Redis (Debian's redis-server)
+# against one in-memory replica: spans/s, where the CPU goes, the cost per
+# span with 10^4..10^6 live pointers, Redis memory per pointer.
+BENCH_REDIS_REQUESTS ?= 600
+bench-redis: cli
+	$(CARGO) run --quiet --release -p span-autolink-bench-redis -- target/release/span-autolink target/bench-redis $(BENCH_REDIS_REQUESTS)
+
+# Survival of linked pairs under sampling at rates 0.01, 0.1 and 0.5,
+# independent against pointer sampling, through dd-trace-js and ddtrace and
+# Datadog's test agent (make test asserts the 0.1 case on 2,000 hops).
+SURVIVAL_HOPS ?= 20000
+bench-sampling: py-install js-e2e-package $(PY_AGENT_STAMP)
+	$(PY) bench/sampling/survival.py --hops $(SURVIVAL_HOPS)
 
 # The harness loads the shipped modules, so it runs after the packages (test-harness).
 test-rust:

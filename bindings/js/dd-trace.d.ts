@@ -25,7 +25,8 @@ export type DdRequestHook = (span?: any, response?: any) => void;
 export interface DdHookOptions extends Options {
   /**
    * Pointer sampling (0 to 1): a span whose pointer the core's keep rule
-   * keeps at this rate asks dd-trace to keep its trace (manual keep).
+   * keeps at this rate asks dd-trace to keep its trace (manual keep) and
+   * gets the tag `span_autolink.keep: 'true'`.
    * Default: SPAN_AUTOLINK_POINTER_SAMPLING.
    */
   pointerSampling?: number;
@@ -68,6 +69,9 @@ export function addPointers(span: DdSpan | null | undefined, outcome: Outcome, o
 /** The pointers of what dd-trace's aws-sdk plugin hands `hooks.request`. Never throws. */
 export function pointersForDdResponse(response: DdAwsResponse, options?: DdHookOptions): Outcome;
 
+/** The tag (value `'true'`) a span whose pointer asks to keep its trace carries, for a retention filter. */
+export const KEEP_TAG: 'span_autolink.keep';
+
 declare const api: {
   instrument: typeof instrument;
   makeRequestHook: typeof makeRequestHook;
@@ -75,5 +79,6 @@ declare const api: {
   consumerRootSpan: typeof consumerRootSpan;
   addPointers: typeof addPointers;
   pointersForDdResponse: typeof pointersForDdResponse;
+  KEEP_TAG: typeof KEEP_TAG;
 };
 export default api;

@@ -27,7 +27,7 @@ PACKAGES += js-package
 PACKAGE_TESTS += test-js test-js-e2e
 BENCHES += bench-js
 
-.PHONY: js-package js-pack test-js test-js-e2e bench-js
+.PHONY: js-package js-pack js-e2e-package test-js test-js-e2e bench-js
 
 js-package: wasm-js $(JS_PKG_WASM)
 
@@ -79,10 +79,13 @@ $(AGENT_VENV_STAMP): $(JS_DIR)/js.mk
 	$(AGENT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(AGENT_DEPS)
 	@touch $@
 
-test-js-e2e: js-pack cli $(JS_E2E_DIR)/node_modules/.installed py-venv $(AGENT_VENV_STAMP)
+test-js-e2e: js-e2e-package cli py-venv $(AGENT_VENV_STAMP)
+	cd $(JS_E2E_DIR) && node --disallow-code-generation-from-strings --test --test-reporter=spec
+
+# The tracer suites' dependencies, and the package as a user installs it.
+js-e2e-package: js-pack $(JS_E2E_DIR)/node_modules/.installed
 	rm -rf $(JS_E2E_DIR)/node_modules/span-autolink
 	cd $(JS_E2E_DIR) && npm install --no-save --no-audit --no-fund --loglevel=error $(CURDIR)/$(JS_TARBALL)
-	cd $(JS_E2E_DIR) && node --disallow-code-generation-from-strings --test --test-reporter=spec
 
 bench-js: js-package bench/js/node_modules/.installed
 	node bench/js/bench.js

@@ -62,7 +62,33 @@ enum Command {
         /// Largest request body accepted, in bytes.
         #[arg(long, default_value = "33554432")]
         max_body: usize,
+        /// Where pointers are kept: in this process (default), or in Redis,
+        /// shared by replicas: redis://HOST:PORT[/DB] or
+        /// redis+cluster://HOST:PORT[,HOST:PORT...].
+        #[arg(long)]
+        store: Option<String>,
+        /// Prefix of the store's keys, so that pipelines can share a server.
+        #[arg(long, default_value = "span-autolink")]
+        store_namespace: String,
+        /// Seconds one exchange with the store may take; beyond it spans go
+        /// on unlinked and the store is reconnected in the background.
+        #[arg(long, default_value = "1", value_parser = link::parse_seconds)]
+        store_timeout: u64,
+        /// Tail sampling by pointer: forward a trace holding a pointer only
+        /// when keep(hash, RATE) holds for one of its pointers, so both
+        /// sides of a hop are kept or dropped together (0 < RATE <= 1).
+        #[arg(long, value_parser = parse_rate)]
+        sample_pointers: Option<f64>,
     },
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if r > 0.0 && r <= 1.0 => Ok(r),
+        _ => Err(format!(
+            "`{text}` is not a sampling rate; give a number above 0 and at most 1, such as 0.1"
+        )),
+    }
 }
 
 fn main() -> ExitCode {
@@ -87,6 +113,10 @@ fn main() -> ExitCode {
             skew,
             max_pointers,
             max_body,
+            store,
+            store_namespace,
+            store_timeout,
+            sample_pointers,
         } => serve::run(serve::ServeArgs {
             listen,
             forward,
@@ -95,6 +125,10 @@ fn main() -> ExitCode {
             skew_nanos: skew,
             max_pointers,
             max_body,
+            store,
+            store_namespace,
+            store_timeout_nanos: store_timeout,
+            sample_pointers,
         }),
     };
     match result {

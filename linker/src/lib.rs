@@ -21,6 +21,7 @@ pub use opentelemetry_proto;
 mod datadog;
 mod error;
 mod format;
+mod index;
 mod live;
 mod matching;
 mod model;
@@ -32,6 +33,9 @@ mod write;
 
 pub use error::{Error, ErrorCode};
 pub use format::Format;
+pub use index::{IndexError, IndexStats, MemoryIndex, PointerIndex};
+#[cfg(feature = "redis")]
+pub use index::{RedisIndex, RedisOptions};
 pub use live::{LiveLimits, LivePointers};
 pub use matching::{Link, MatchOptions, Matcher, Resolution, Unmatched};
 pub use model::{Direction, PointerLink, Span, SpanId, SpanRef, TraceId};

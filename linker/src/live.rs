@@ -163,7 +163,7 @@ mod tests {
         assert!(!live.matcher().is_resolved(&span(1, Direction::Upstream)));
         assert_eq!(live.resolution().unmatched.len(), 1);
         live.add(&span(1, Direction::Downstream), 50);
-        assert!(live.matcher().is_complete(&span(1, Direction::Upstream)));
+        assert!(live.matcher().is_resolved(&span(1, Direction::Upstream)));
         let resolution = live.resolution();
         assert_eq!(resolution.links.len(), 1);
         assert_eq!(

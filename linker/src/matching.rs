@@ -5,8 +5,13 @@
 //! closest to the consumer's change time among those that ended no later
 //! than that time plus the allowed clock skew, or else the earliest-ending
 //! one. A producer keeps every consumer that chose it.
+//!
+//! [`resolve`] is that rule, whichever store kept a pointer's sides: the
+//! [`Matcher`] here (in the process, for `link` and for `serve`'s
+//! in-memory index) or Redis (`index/redis.rs`).
 
-use crate::model::{Direction, Span, SpanRef};
+use crate::model::{Direction, PointerLink, Span, SpanRef};
+use std::borrow::Borrow;
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::BuildHasher;
@@ -59,12 +64,169 @@ pub(crate) const NO_PRODUCER: &str = "no span carries the d pointer of this kind
 pub(crate) const NO_CONSUMER: &str = "no span carries the u pointer of this kind and hash; the consumer's trace is missing from the input or its event reached no traced handler";
 pub(crate) const NOT_CHOSEN: &str = "every consumer of this pointer chose another write of the same object or item, closer to its change time";
 
-/// Which pointer: its kind and hash. A kind the matcher has a number for
-/// and a hash of 32 lowercase hex digits (every tracer's) are kept in 24
-/// bytes with no allocation, since a service keeps a million of them;
-/// anything else is kept as text. One text always gives the same key.
+/// A pointer's identity as text: both sides of a hop carry the same kind
+/// and hash.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum PointerKey {
+pub(crate) struct PointerKey {
+    pub(crate) kind: String,
+    pub(crate) hash: String,
+}
+
+#[cfg(feature = "redis")]
+impl PointerKey {
+    pub(crate) fn of(pointer: &PointerLink) -> Self {
+        PointerKey {
+            kind: pointer.kind.clone(),
+            hash: pointer.hash.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Producer {
+    pub(crate) span: SpanRef,
+    pub(crate) end: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Consumer {
+    pub(crate) span: SpanRef,
+    /// The pointer's change time, or else the consumer span's start.
+    pub(crate) change_time: u64,
+}
+
+impl Producer {
+    pub(crate) fn of(span: &Span) -> Self {
+        Producer {
+            span: span.id,
+            end: span.end_unix_nanos,
+        }
+    }
+}
+
+impl Consumer {
+    pub(crate) fn of(span: &Span, pointer: &PointerLink) -> Self {
+        Consumer {
+            span: span.id,
+            change_time: pointer.change_time.unwrap_or(span.start_unix_nanos),
+        }
+    }
+}
+
+/// The producers and consumers of one pointer, wherever they are kept. One
+/// span can be on a side more than once: a Lambda batch holding an item's
+/// INSERT and MODIFY is one consumer span with two records.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Sides {
+    pub(crate) producers: Vec<Producer>,
+    pub(crate) consumers: Vec<Consumer>,
+}
+
+/// Each pointer of a span with which of the span's pointers of the same
+/// kind, hash and direction it is (0 for the first). Every store keeps a
+/// pointer once per span and ordinal, so a span given twice counts once
+/// and a span's two records of one item count twice.
+pub(crate) fn with_ordinals(span: &Span) -> impl Iterator<Item = (&PointerLink, u16)> {
+    span.pointers.iter().enumerate().map(|(i, pointer)| {
+        let earlier = span.pointers[..i]
+            .iter()
+            .filter(|p| {
+                p.direction == pointer.direction && p.kind == pointer.kind && p.hash == pointer.hash
+            })
+            .count();
+        (pointer, u16::try_from(earlier).unwrap_or(u16::MAX))
+    })
+}
+
+/// Pairs the sides of each pointer (SPEC section 10): the one rule, whichever
+/// store kept the sides.
+pub(crate) fn resolve<K, S>(
+    options: &MatchOptions,
+    pointers: impl IntoIterator<Item = (K, S)>,
+) -> Resolution
+where
+    K: Borrow<PointerKey>,
+    S: Borrow<Sides>,
+{
+    let mut resolution = Resolution::default();
+    for (key, sides) in pointers {
+        resolve_pointer(options, key.borrow(), sides.borrow(), &mut resolution);
+    }
+    // A span with two records of one pointer can give the same link or
+    // unmatched pointer twice.
+    resolution.links.sort();
+    resolution.links.dedup();
+    resolution.unmatched.sort();
+    resolution.unmatched.dedup();
+    resolution
+}
+
+fn resolve_pointer(options: &MatchOptions, key: &PointerKey, sides: &Sides, out: &mut Resolution) {
+    let unmatched = |span: SpanRef, direction, reason| Unmatched {
+        span,
+        kind: key.kind.clone(),
+        hash: key.hash.clone(),
+        direction,
+        reason,
+    };
+    let producers = sides.producers.iter().map(|p| p.span);
+    let consumers = sides.consumers.iter().map(|c| c.span);
+    if sides.producers.is_empty() || sides.consumers.is_empty() {
+        let lonely = producers
+            .map(|p| unmatched(p, Direction::Downstream, NO_CONSUMER))
+            .chain(consumers.map(|c| unmatched(c, Direction::Upstream, NO_PRODUCER)));
+        out.unmatched.extend(lonely);
+        return;
+    }
+    let mut chosen = HashSet::new();
+    for consumer in &sides.consumers {
+        let Some(producer) = choose(options, &sides.producers, consumer) else {
+            out.unmatched
+                .push(unmatched(consumer.span, Direction::Upstream, NO_PRODUCER));
+            continue;
+        };
+        chosen.insert(producer.span);
+        out.links.push(Link {
+            producer: producer.span,
+            consumer: consumer.span,
+            kind: key.kind.clone(),
+            hash: key.hash.clone(),
+        });
+    }
+    out.unmatched.extend(
+        sides
+            .producers
+            .iter()
+            .filter(|p| !chosen.contains(&p.span))
+            .map(|p| unmatched(p.span, Direction::Downstream, NOT_CHOSEN)),
+    );
+}
+
+/// The producer of a consumer (its change time `c`), never the consumer's
+/// own span. Ties go to the earlier end, then the smaller ids, so the
+/// answer does not depend on input order.
+fn choose<'a>(
+    options: &MatchOptions,
+    producers: &'a [Producer],
+    consumer: &Consumer,
+) -> Option<&'a Producer> {
+    let c = consumer.change_time;
+    let latest_end = c.saturating_add(options.skew_nanos);
+    // A span that carries both sides (a handler rewriting the object that
+    // triggered it) did not cause itself.
+    let others = || producers.iter().filter(|p| p.span != consumer.span);
+    let in_time = others()
+        .filter(|p| p.end <= latest_end)
+        .min_by_key(|p| (p.end.abs_diff(c), p.end, p.span));
+    in_time.or_else(|| others().min_by_key(|p| (p.end, p.span)))
+}
+
+/// Which pointer, as the [`Matcher`] keeps it. A kind the matcher has a
+/// number for and a hash of 32 lowercase hex digits (every tracer's) are
+/// kept in 24 bytes with no allocation, since a service keeps a million of
+/// them; anything else is kept as text. One text always gives the same key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum CompactKey {
     Compact { kind: u8, hash: [u8; 16] },
     Text(Box<(String, String)>),
 }
@@ -87,15 +249,14 @@ const KIND_NUMBERS: usize = 255;
 #[derive(Clone, Debug)]
 struct Entry {
     span: SpanRef,
-    key: PointerKey,
+    key: CompactKey,
     /// A producer's span end; a consumer's change time, or else its span's start.
     time: u64,
     /// When it arrived, in the caller's clock (for [`crate::LivePointers`]).
     at: u64,
     /// The next entry with the same key (its id, see [`Ids`]), or its own id.
     next: u32,
-    /// Which of the span's pointers with this key and direction it is (a
-    /// consumer span can carry two stream records of one item).
+    /// Which of the span's pointers with this key and direction it is.
     ordinal: u16,
     direction: Direction,
 }
@@ -128,13 +289,14 @@ impl Ids {
     }
 }
 
-/// The pointers of every span added so far, by kind and hash.
+/// The pointers of every span added so far, by kind and hash, in the order
+/// they arrived: the store in the process.
 pub struct Matcher {
     options: MatchOptions,
     kinds: Vec<String>,
     entries: VecDeque<Entry>,
     ids: Ids,
-    chains: HashMap<PointerKey, Chain>,
+    chains: HashMap<CompactKey, Chain>,
     /// A span seen twice (an input given twice, a retried export) counts
     /// once: the fingerprints of (span, key, direction, ordinal) of the
     /// live entries. 64-bit and keyed at random per matcher, so no input
@@ -171,17 +333,8 @@ impl Matcher {
     /// Adds one span's pointers, arriving at `at`; returns how many were new.
     pub(crate) fn add_at(&mut self, span: &Span, at: u64) -> usize {
         let mut added = 0;
-        for (i, pointer) in span.pointers.iter().enumerate() {
-            let ordinal = span.pointers[..i]
-                .iter()
-                .filter(|p| {
-                    p.direction == pointer.direction
-                        && p.kind == pointer.kind
-                        && p.hash == pointer.hash
-                })
-                .count();
+        for (pointer, ordinal) in with_ordinals(span) {
             let key = self.intern(&pointer.kind, &pointer.hash);
-            let ordinal = u16::try_from(ordinal).unwrap_or(u16::MAX);
             if !self
                 .seen
                 .insert(self.fingerprint(span.id, &key, pointer.direction, ordinal))
@@ -189,8 +342,8 @@ impl Matcher {
                 continue;
             }
             let time = match pointer.direction {
-                Direction::Downstream => span.end_unix_nanos,
-                Direction::Upstream => pointer.change_time.unwrap_or(span.start_unix_nanos),
+                Direction::Downstream => Producer::of(span).end,
+                Direction::Upstream => Consumer::of(span, pointer).change_time,
             };
             let id = self.ids.id(self.entries.len());
             let chain = self.chains.entry(key.clone()).or_insert(Chain {
@@ -277,21 +430,9 @@ impl Matcher {
         })
     }
 
-    /// Whether a span held for its other side can go on now: it carries
-    /// only consumer pointers, and each has a producer. A producer never
-    /// can before its wait is over, since another consumer may still
-    /// choose it (one upload, several queues). A later producer that would
-    /// suit a consumer better is not waited for.
-    pub fn is_complete(&self, span: &Span) -> bool {
-        span.pointers
-            .iter()
-            .all(|p| p.direction == Direction::Upstream)
-            && self.is_resolved(span)
-    }
-
     /// The links and unmatched pointers of the kinds and hashes these spans carry.
     pub fn resolution_of(&self, spans: &[Span]) -> Resolution {
-        let keys: HashSet<PointerKey> = spans
+        let keys: HashSet<CompactKey> = spans
             .iter()
             .flat_map(|s| &s.pointers)
             .filter_map(|p| self.key(&p.kind, &p.hash))
@@ -304,138 +445,87 @@ impl Matcher {
         self.resolution_over(self.chains.keys())
     }
 
-    fn resolution_over<'a>(&self, keys: impl Iterator<Item = &'a PointerKey>) -> Resolution {
-        let mut resolution = Resolution::default();
-        for key in keys {
-            if let Some(chain) = self.chains.get(key) {
-                self.resolve_pointer(key, chain, &mut resolution);
-            }
-        }
-        resolution.links.sort();
-        resolution.links.dedup();
-        resolution.unmatched.sort();
-        resolution.unmatched.dedup();
-        resolution
+    fn resolution_over<'a>(&self, keys: impl Iterator<Item = &'a CompactKey>) -> Resolution {
+        let pointers = keys.filter_map(|key| {
+            let chain = self.chains.get(key)?;
+            Some((self.pointer_key(key), self.sides(chain)))
+        });
+        resolve(&self.options, pointers)
     }
 
     /// The key of a kind and hash, numbering the kind if it is new.
-    fn intern(&mut self, kind: &str, hash: &str) -> PointerKey {
+    fn intern(&mut self, kind: &str, hash: &str) -> CompactKey {
         if self.kinds.len() < KIND_NUMBERS && !self.kinds.iter().any(|k| k == kind) {
             self.kinds.push(kind.to_owned());
         }
         // With the kind numbered (or the table full), `key` always answers.
         self.key(kind, hash)
-            .unwrap_or_else(|| PointerKey::Text(Box::new((kind.to_owned(), hash.to_owned()))))
+            .unwrap_or_else(|| CompactKey::Text(Box::new((kind.to_owned(), hash.to_owned()))))
     }
 
     /// The key a pointer of this kind and hash was added under; `None` when
     /// its kind was never seen, so no such pointer was added.
-    fn key(&self, kind: &str, hash: &str) -> Option<PointerKey> {
+    fn key(&self, kind: &str, hash: &str) -> Option<CompactKey> {
         let number = self.kinds.iter().position(|k| k == kind);
         match (number, lowercase_hex_16(hash)) {
-            (Some(kind), Some(hash)) => Some(PointerKey::Compact {
+            (Some(kind), Some(hash)) => Some(CompactKey::Compact {
                 kind: kind as u8,
                 hash,
             }),
             (None, Some(_)) if self.kinds.len() < KIND_NUMBERS => None,
-            _ => Some(PointerKey::Text(Box::new((
+            _ => Some(CompactKey::Text(Box::new((
                 kind.to_owned(),
                 hash.to_owned(),
             )))),
         }
     }
 
-    fn kind_and_hash(&self, key: &PointerKey) -> (String, String) {
+    fn pointer_key(&self, key: &CompactKey) -> PointerKey {
         match key {
-            PointerKey::Compact { kind, hash } => {
-                (self.kinds[*kind as usize].clone(), hex::encode(hash))
-            }
-            PointerKey::Text(text) => (text.0.clone(), text.1.clone()),
+            CompactKey::Compact { kind, hash } => PointerKey {
+                kind: self.kinds[*kind as usize].clone(),
+                hash: hex::encode(hash),
+            },
+            CompactKey::Text(text) => PointerKey {
+                kind: text.0.clone(),
+                hash: text.1.clone(),
+            },
         }
     }
 
     fn fingerprint(
         &self,
         span: SpanRef,
-        key: &PointerKey,
+        key: &CompactKey,
         direction: Direction,
         ordinal: u16,
     ) -> u64 {
         self.fingerprints.hash_one((span, key, direction, ordinal))
     }
 
-    /// The entries of one chain, oldest first.
-    fn chain_entries(&self, chain: &Chain) -> impl Iterator<Item = &Entry> {
-        let mut next = Some(chain.head);
-        std::iter::from_fn(move || {
-            let id = next?;
-            let entry = &self.entries[self.ids.index(id)];
-            next = (entry.next != id).then_some(entry.next);
-            Some(entry)
-        })
-    }
-
-    fn resolve_pointer(&self, key: &PointerKey, chain: &Chain, out: &mut Resolution) {
-        let (kind, hash) = self.kind_and_hash(key);
-        let unmatched = |span: SpanRef, direction, reason| Unmatched {
-            span,
-            kind: kind.clone(),
-            hash: hash.clone(),
-            direction,
-            reason,
+    /// The sides of one chain, each oldest first.
+    fn sides(&self, chain: &Chain) -> Sides {
+        let mut sides = Sides {
+            producers: Vec::with_capacity(chain.producers as usize),
+            consumers: Vec::with_capacity(chain.consumers as usize),
         };
-        let (producers, consumers): (Vec<&Entry>, Vec<&Entry>) = self
-            .chain_entries(chain)
-            .partition(|e| e.direction == Direction::Downstream);
-        if producers.is_empty() || consumers.is_empty() {
-            let lonely = producers
-                .iter()
-                .map(|p| unmatched(p.span, Direction::Downstream, NO_CONSUMER))
-                .chain(
-                    consumers
-                        .iter()
-                        .map(|c| unmatched(c.span, Direction::Upstream, NO_PRODUCER)),
-                );
-            out.unmatched.extend(lonely);
-            return;
+        let mut id = chain.head;
+        loop {
+            let entry = &self.entries[self.ids.index(id)];
+            match entry.direction {
+                Direction::Downstream => sides.producers.push(Producer {
+                    span: entry.span,
+                    end: entry.time,
+                }),
+                Direction::Upstream => sides.consumers.push(Consumer {
+                    span: entry.span,
+                    change_time: entry.time,
+                }),
+            }
+            if entry.next == id {
+                return sides;
+            }
+            id = entry.next;
         }
-        let mut chosen = HashSet::new();
-        for consumer in &consumers {
-            let Some(producer) = self.choose(&producers, consumer) else {
-                out.unmatched
-                    .push(unmatched(consumer.span, Direction::Upstream, NO_PRODUCER));
-                continue;
-            };
-            chosen.insert(producer.span);
-            out.links.push(Link {
-                producer: producer.span,
-                consumer: consumer.span,
-                kind: kind.clone(),
-                hash: hash.clone(),
-            });
-        }
-        out.unmatched.extend(
-            producers
-                .iter()
-                .filter(|p| !chosen.contains(&p.span))
-                .map(|p| unmatched(p.span, Direction::Downstream, NOT_CHOSEN)),
-        );
-    }
-
-    /// The producer of a consumer (its change time `c`), never the
-    /// consumer's own span. Ties go to the earlier end, then the smaller
-    /// ids, so the answer does not depend on input order.
-    fn choose<'a>(&self, producers: &[&'a Entry], consumer: &Entry) -> Option<&'a Entry> {
-        let c = consumer.time;
-        let latest_end = c.saturating_add(self.options.skew_nanos);
-        // A span that carries both sides (a handler rewriting the object
-        // that triggered it) did not cause itself.
-        let others = || producers.iter().filter(|p| p.span != consumer.span);
-        let in_time = others()
-            .filter(|p| p.time <= latest_end)
-            .min_by_key(|p| (p.time.abs_diff(c), p.time, p.span));
-        in_time
-            .or_else(|| others().min_by_key(|p| (p.time, p.span)))
-            .copied()
     }
 }

@@ -16,6 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
+import ddtrace_support  # noqa: E402
 import e2e_support  # noqa: E402
 
 
@@ -96,6 +97,16 @@ def aws(moto_endpoint, tmp_path_factory):
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@pytest.fixture(scope="module")
+def agent():
+    """Datadog's test agent for one test module: its URL."""
+    try:
+        with ddtrace_support.running() as url:
+            yield url
+    except RuntimeError as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture(scope="session")

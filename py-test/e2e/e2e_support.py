@@ -153,6 +153,45 @@ def capture():
         botocore.client.BaseClient._make_api_call = original
 
 
+# -- S3 notifications through SQS --------------------------------------------
+
+
+def notifying_bucket(session, bucket, queue):
+    """A new bucket whose ObjectCreated notifications go to a new queue,
+    the queue's s3:TestEvent drained: (s3 client, sqs client, queue URL,
+    queue ARN)."""
+    from botocore.config import Config
+
+    s3 = session.client("s3", config=Config(s3={"addressing_style": "path"}))
+    sqs = session.client("sqs")
+    queue_url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]},
+    )
+    drain(sqs, queue_url, 1)
+    return s3, sqs, queue_url, queue_arn
+
+
+def drain(sqs, queue_url, count, timeout=10.0):
+    """The next ``count`` messages of the queue (with all attributes), deleted."""
+    messages = []
+    deadline = time.monotonic() + timeout
+    while len(messages) < count and time.monotonic() < deadline:
+        got = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, AttributeNames=["All"]
+        ).get("Messages", [])
+        for m in got:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+        messages += got
+        if not got:
+            time.sleep(0.02)
+    assert len(messages) == count, messages
+    return messages
+
+
 # -- Lambda events from what the emulator delivered --------------------------
 
 

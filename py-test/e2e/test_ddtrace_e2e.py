@@ -11,22 +11,10 @@ aws.dynamodb span), with the hashes written out here from SPEC sections 1,
 
 import datetime
 import json
-import os
-import socket
-import subprocess
-import sys
 import textwrap
-import time
-import urllib.request
 
-import pytest
-from botocore.config import Config
-
-from e2e_support import ddb_hash, sqs_lambda_event, std_hash, stream_lambda_event
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-AGENT = os.path.join(ROOT, "target", "py-agent-venv", "bin", "ddapm-test-agent")
+from ddtrace_support import LAMBDA_CONSUMER, clear, pointer_links, received_spans, run_child
+from e2e_support import ddb_hash, notifying_bucket, sqs_lambda_event, std_hash, stream_lambda_event
 
 QUEUE = "e2e-dd-s3"
 BUCKET = "e2e-dd-bucket"
@@ -84,132 +72,10 @@ PRODUCER = textwrap.dedent(
     """
 )
 
-CONSUMER = textwrap.dedent(
-    """
-    import json, sys
-    from datadog_lambda.wrapper import datadog_lambda_wrapper
-    import span_autolink.ddtrace as sad
-
-    class Context:
-        function_name = "dd-consumer"
-        function_version = "$LATEST"
-        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:dd-consumer"
-        memory_limit_in_mb = 128
-        aws_request_id = "00000000-0000-0000-0000-000000000002"
-        log_group_name = "/aws/lambda/dd-consumer"
-        log_stream_name = "stream"
-        client_context = None
-        identity = None
-        def get_remaining_time_in_millis(self):
-            return 30000
-
-    @datadog_lambda_wrapper
-    @sad.with_pointers
-    def handler(event, context):
-        return {"ok": True}
-
-    for event in json.load(sys.stdin):
-        assert handler(event, Context()) == {"ok": True}
-    from ddtrace.trace import tracer
-    tracer.shutdown()
-    """
-)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get_json(url):
-    with urllib.request.urlopen(url, timeout=10) as r:
-        return json.loads(r.read().decode() or "null")
-
-
-@pytest.fixture(scope="module")
-def agent(tmp_path_factory):
-    if not os.path.exists(AGENT):
-        pytest.fail(f"{AGENT} missing: make test-python installs it")
-    port, otlp_http, otlp_grpc = free_port(), free_port(), free_port()
-    log_path = tmp_path_factory.mktemp("agent") / "agent.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [AGENT, f"--port={port}", "--host=127.0.0.1", f"--otlp-http-port={otlp_http}", f"--otlp-grpc-port={otlp_grpc}"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                get_json(url + "/info")
-                break
-            except Exception:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("the test agent did not start:\n" + log_path.read_text()[-3000:])
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
-def run_child(source, agent, stdin="", extra_env=None):
-    env = {
-        **os.environ,
-        "DD_TRACE_AGENT_URL": agent,
-        "DD_TRACE_ENABLED": "true",
-        "DD_INSTRUMENTATION_TELEMETRY_ENABLED": "false",
-        "DD_REMOTE_CONFIGURATION_ENABLED": "false",
-        "DD_TRACE_STARTUP_LOGS": "false",
-        "DD_SERVICE": "span-autolink-e2e",
-        **(extra_env or {}),
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", source], input=stdin, capture_output=True, text=True, env=env, timeout=180
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    return done.stdout
-
-
-def received_spans(agent):
-    spans = []
-    for trace in get_json(agent + "/test/traces") or []:
-        spans.extend(trace)
-    return spans
-
-
-def pointer_links(span):
-    links = span.get("span_links")
-    if links is None and "_dd.span_links" in span.get("meta", {}):
-        links = json.loads(span["meta"]["_dd.span_links"])
-    return [link["attributes"] for link in links or () if link.get("attributes", {}).get("link.kind") == "span-pointer"]
-
 
 def test_ddtrace_producer_worker_and_datadog_lambda_consumer(aws, agent):
-    s3 = aws.client("s3", config=Config(s3={"addressing_style": "path"}))
-    sqs = aws.client("sqs")
+    _, _, _, queue_arn = notifying_bucket(aws, BUCKET, QUEUE)
     ddb = aws.client("dynamodb")
-    queue_url = sqs.create_queue(QueueName=QUEUE)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_bucket_notification_configuration(
-        Bucket=BUCKET,
-        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]},
-    )
-    for _ in range(100):  # the s3:TestEvent
-        got = sqs.receive_message(QueueUrl=queue_url).get("Messages", [])
-        for m in got:
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
-        if got:
-            break
     ddb.create_table(
         TableName=TABLE,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -217,7 +83,7 @@ def test_ddtrace_producer_worker_and_datadog_lambda_consumer(aws, agent):
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
-    urllib.request.urlopen(agent + "/test/session/clear", timeout=10).read()
+    clear(agent)
 
     out = json.loads(
         run_child(PRODUCER % {"keys": KEYS, "bucket": BUCKET, "table": TABLE, "queue": QUEUE}, agent).splitlines()[-1]
@@ -255,7 +121,7 @@ def test_ddtrace_producer_worker_and_datadog_lambda_consumer(aws, agent):
     assert all(l["ptr.hash"] in ours for s in spans for l in pointer_links(s))
 
     # datadog-lambda consumer: the SQS event of moto's notifications and the stream records.
-    urllib.request.urlopen(agent + "/test/session/clear", timeout=10).read()
+    clear(agent)
     records = out["records"]
     for r in records:
         r["dynamodb"]["ApproximateCreationDateTime"] = datetime.datetime.fromtimestamp(
@@ -263,7 +129,7 @@ def test_ddtrace_producer_worker_and_datadog_lambda_consumer(aws, agent):
         )
     events = [sqs_lambda_event(out["messages"], queue_arn), stream_lambda_event(records, out["stream_arn"])]
     run_child(
-        CONSUMER,
+        LAMBDA_CONSUMER,
         agent,
         stdin=json.dumps(events),
         extra_env={"AWS_LAMBDA_FUNCTION_NAME": "dd-consumer", "DD_FLUSH_TO_LOG": "false", "DD_LOCAL_TEST": "true"},

@@ -13,13 +13,11 @@ raise."""
 import importlib
 import os
 import sys
-import time
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from e2e_support import ddb_hash, sqs_lambda_event, std_hash, stream_lambda_event
+from e2e_support import ddb_hash, drain, notifying_bucket, sqs_lambda_event, std_hash, stream_lambda_event
 
 otel_sdk = pytest.importorskip("opentelemetry.sdk.trace")
 from opentelemetry import trace  # noqa: E402
@@ -130,18 +128,9 @@ def exported_span(exporter, span_id):
 
 def test_s3_producer_and_consumers(otel, aws):
     exporter, module = otel
-    s3 = aws.client("s3", config=Config(s3={"addressing_style": "path"}))
-    sqs = aws.client("sqs")
-    queue_url = sqs.create_queue(QueueName=QUEUE)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3, sqs, queue_url, queue_arn = notifying_bucket(aws, BUCKET, QUEUE)
     s3.create_bucket(Bucket=SOURCE)
     s3.put_object(Bucket=SOURCE, Key="src", Body=b"copied\n")
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_bucket_notification_configuration(
-        Bucket=BUCKET,
-        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]},
-    )
-    drain(sqs, queue_url, 1)  # s3:TestEvent
     exporter.clear()
 
     expected = []
@@ -203,22 +192,6 @@ def test_s3_producer_and_consumers(otel, aws):
     assert {link["ptr.hash"] for link in links} == produced
     assert all(link["ptr.dir"] == "u" and isinstance(link["span_autolink.change_time"], int) for link in links)
     assert stash_size() == 0
-
-
-def drain(sqs, queue_url, count, timeout=10.0):
-    messages = []
-    deadline = time.monotonic() + timeout
-    while len(messages) < count and time.monotonic() < deadline:
-        got = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, AttributeNames=["All"]
-        ).get("Messages", [])
-        for m in got:
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
-        messages += got
-        if not got:
-            time.sleep(0.02)
-    assert len(messages) == count, messages
-    return messages
 
 
 def test_dynamodb_producer_and_consumers(otel, aws):

@@ -21,6 +21,9 @@ const { withIssue, describe, report, streamArnOf, keptByPointer } = require('./h
 
 // dd-trace's tag for a manual keep (ext/tags MANUAL_KEEP): sampling priority user-keep.
 const MANUAL_KEEP = 'manual.keep';
+// Also on a span whose pointer asks to keep its trace, as on OpenTelemetry
+// spans: a retention filter on it keeps both ends of the hop indexed.
+const KEEP_TAG = 'span_autolink.keep';
 
 // dd-trace names a v3 command by its class, first letter lowered ('putObject').
 // The operations whose answer can hold a pointer, and their service; the
@@ -97,7 +100,10 @@ function addPointers(span, outcome, options) {
     }
     // Pointer sampling: dd-trace's manual keep (sampling priority user-keep),
     // honoured until the trace is flushed.
-    if (typeof span.setTag === 'function' && keptByPointer(outcome, options)) span.setTag(MANUAL_KEEP, true);
+    if (typeof span.setTag === 'function' && keptByPointer(outcome, options)) {
+      span.setTag(MANUAL_KEEP, true);
+      span.setTag(KEEP_TAG, 'true');
+    }
     return outcome;
   } catch (error) {
     return withIssue(outcome, { code: 'internal_error', message: `adding span pointers threw: ${describe(error)}` });
@@ -265,5 +271,5 @@ function withPointers(handler, options) {
   };
 }
 
-module.exports = { instrument, makeRequestHook, withPointers, addPointers, pointersForDdResponse, consumerRootSpan };
+module.exports = { instrument, makeRequestHook, withPointers, addPointers, pointersForDdResponse, consumerRootSpan, KEEP_TAG };
 module.exports.default = module.exports;

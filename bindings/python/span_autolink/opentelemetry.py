@@ -15,7 +15,13 @@ which has no request hook, the links go on the span the handler runs in)::
 A link has an all-zero (invalid) span context and the attributes of
 ``span_autolink.span_link_attributes``. Links are added with
 ``Span.add_link`` (opentelemetry-api >= 1.23; the SDK keeps links with an
-invalid context and attributes from 1.25). Nothing here raises into the
+invalid context and attributes from 1.25).
+
+With pointer sampling (``pointer_sampling=rate`` or
+SPAN_AUTOLINK_POINTER_SAMPLING), a span whose pointer the core's keep rule
+keeps at that rate gets the attribute ``span_autolink.keep = True``, for a
+tail-sampling stage to keep its trace: OpenTelemetry's head decision is
+made before the pointer is known. Nothing here raises into the
 instrumented call: what goes wrong is an issue in the outcome, handed to
 ``on_outcome`` when one is given and logged at debug level.
 """
@@ -31,7 +37,10 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 import span_autolink as _sa
 from span_autolink import Issue, Outcome
 
+from ._sampling import kept_by_pointer
+
 __all__ = [
+    "KEEP_ATTRIBUTE",
     "add_event_links",
     "add_links",
     "instrument_botocore",
@@ -51,6 +60,9 @@ OnOutcome = Callable[[Any, Outcome], None]
 # whose request hook returned, so each entry is removed by its own call; the
 # bound only matters if another wrapper breaks that pairing.
 STASH_LIMIT = 1024
+
+# Set on a span whose pointer asks to keep its trace (pointer sampling).
+KEEP_ATTRIBUTE = "span_autolink.keep"
 
 _LINKS_UNSUPPORTED = Issue(
     "span_links_unsupported",
@@ -142,10 +154,12 @@ def to_links(outcome: Outcome) -> List[Any]:
         return []
 
 
-def add_links(span: Any, outcome: Outcome) -> Outcome:
-    """Adds one link per pointer of ``outcome`` to ``span``. Returns the
-    outcome, with ``span_links_unsupported`` when the span has no
-    ``add_link``."""
+def add_links(span: Any, outcome: Outcome, *, pointer_sampling: Optional[float] = None) -> Outcome:
+    """Adds one link per pointer of ``outcome`` to ``span``, and with
+    pointer sampling (``pointer_sampling`` or the setting) marks a span
+    whose pointer asks to keep its trace with ``span_autolink.keep``.
+    Returns the outcome, with ``span_links_unsupported`` when the span has
+    no ``add_link``."""
     if not outcome.pointers:
         return outcome
     try:
@@ -160,6 +174,10 @@ def add_links(span: Any, outcome: Outcome) -> Outcome:
             attributes = _sa.span_link_attributes(pointer)
             if attributes is not None:
                 add_link(context, attributes)
+        if kept_by_pointer(outcome, pointer_sampling):
+            set_attribute = getattr(span, "set_attribute", None)
+            if callable(set_attribute):
+                set_attribute(KEEP_ATTRIBUTE, True)
     except Exception as e:
         issue = Issue("internal_error", f"adding the pointer links failed: {type(e).__name__}")
         return Outcome(outcome.pointers, outcome.issues + (issue,))
@@ -195,11 +213,14 @@ def make_hooks(
     dynamodb_primary_keys: Any = None,
     stream_arn: Optional[str] = None,
     on_outcome: Optional[OnOutcome] = None,
+    pointer_sampling: Optional[float] = None,
     stash: Optional[_Stash] = None,
 ) -> Tuple[Callable[..., None], Callable[..., None]]:
     """A ``(request_hook, response_hook)`` pair for
     ``BotocoreInstrumentor().instrument``, running the given hooks after
-    ours. ``on_outcome(span, outcome)`` sees every call's outcome."""
+    ours. ``on_outcome(span, outcome)`` sees every call's outcome;
+    ``pointer_sampling`` is the rate of pointer sampling, instead of
+    SPAN_AUTOLINK_POINTER_SAMPLING."""
     kept = stash if stash is not None else _Stash()
 
     def _request_hook(span: Any, service_name: str, operation_name: str, api_params: Any) -> None:
@@ -230,7 +251,7 @@ def make_hooks(
                 dynamodb_primary_keys=dynamodb_primary_keys,
                 stream_arn=stream_arn,
             )
-            _report(on_outcome, span, add_links(span, outcome))
+            _report(on_outcome, span, add_links(span, outcome, pointer_sampling=pointer_sampling))
         except Exception:
             _log.debug("span-autolink: response hook failed", exc_info=True)
         if response_hook is not None:
@@ -250,6 +271,7 @@ def instrument_botocore(
     *,
     dynamodb_primary_keys: Any = None,
     on_outcome: Optional[OnOutcome] = None,
+    pointer_sampling: Optional[float] = None,
     **kwargs: Any,
 ) -> Any:
     """``BotocoreInstrumentor().instrument(**kwargs)`` with our hooks, which
@@ -262,6 +284,7 @@ def instrument_botocore(
         response_hook=kwargs.pop("response_hook", None),
         dynamodb_primary_keys=dynamodb_primary_keys,
         on_outcome=on_outcome,
+        pointer_sampling=pointer_sampling,
         stash=request_hook.stash,  # type: ignore[attr-defined]
     )
     instrumentor = BotocoreInstrumentor()
@@ -269,10 +292,10 @@ def instrument_botocore(
     return instrumentor
 
 
-def add_event_links(span: Any, event: Any) -> Outcome:
-    """Adds the consumer links of a Lambda ``event`` to ``span``; returns
-    the outcome."""
-    return add_links(span, _sa.pointers_for_event(event))
+def add_event_links(span: Any, event: Any, *, pointer_sampling: Optional[float] = None) -> Outcome:
+    """Adds the consumer links of a Lambda ``event`` to ``span`` (and
+    ``span_autolink.keep`` as ``add_links`` does); returns the outcome."""
+    return add_links(span, _sa.pointers_for_event(event), pointer_sampling=pointer_sampling)
 
 
 def _current_span() -> Any:
@@ -311,7 +334,10 @@ def _decorator(
 
 
 def with_pointers(
-    handler: Optional[Callable[..., Any]] = None, *, on_outcome: Optional[OnOutcome] = None
+    handler: Optional[Callable[..., Any]] = None,
+    *,
+    on_outcome: Optional[OnOutcome] = None,
+    pointer_sampling: Optional[float] = None,
 ) -> Any:
     """Decorates a Lambda handler: before it runs, the event's consumer
     links go on the current span (under opentelemetry-instrumentation-
@@ -320,6 +346,6 @@ def with_pointers(
 
     def add(event: Any) -> Tuple[Any, Outcome]:
         span = _current_span()
-        return span, add_event_links(span, event)
+        return span, add_event_links(span, event, pointer_sampling=pointer_sampling)
 
     return _decorator(handler, on_outcome, add)

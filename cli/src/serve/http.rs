@@ -13,30 +13,31 @@ use axum::Router;
 use http_body_util::LengthLimitError;
 use serde::Deserialize;
 use span_autolink_linker::opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use span_autolink_linker::{read_as, Format, TraceId};
+use span_autolink_linker::{read_as, Format, PointerIndex, TraceId};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tower_http::decompression::RequestDecompressionLayer;
 
-pub struct AppState {
-    pub service: Arc<Service>,
+pub struct AppState<I> {
+    pub service: Arc<Service<I>>,
     pub forward: Option<mpsc::Sender<ExportTraceServiceRequest>>,
     pub max_body: usize,
 }
 
-pub fn router(state: Arc<AppState>) -> Router {
+pub fn router<I: PointerIndex>(state: Arc<AppState<I>>) -> Router {
     Router::new()
-        .route("/v1/traces", post(otlp))
-        .route("/v0.4/traces", post(datadog).put(datadog))
-        .route("/links", get(links))
-        .route("/metrics", get(metrics_text))
+        .route("/v1/traces", post(otlp::<I>))
+        .route("/v0.4/traces", post(datadog::<I>).put(datadog::<I>))
+        .route("/links", get(links::<I>))
+        .route("/metrics", get(metrics_text::<I>))
         .with_state(state)
         // The Collector's otlphttp exporter compresses with gzip by default;
         // the body limit applies to the decompressed bytes.
         .layer(RequestDecompressionLayer::new())
 }
 
-/// A request turned away: a 4xx status, a stable code and a sentence.
+/// A request turned away: a 4xx status (503 when the store does not
+/// answer), a stable code and a sentence.
 pub struct Refusal {
     status: StatusCode,
     code: &'static str,
@@ -104,8 +105,8 @@ impl Accepts {
     }
 }
 
-async fn otlp(
-    State(state): State<Arc<AppState>>,
+async fn otlp<I: PointerIndex>(
+    State(state): State<Arc<AppState<I>>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Refusal> {
@@ -119,8 +120,8 @@ async fn otlp(
     Ok(([(header::CONTENT_TYPE, content_type)], answer).into_response())
 }
 
-async fn datadog(
-    State(state): State<Arc<AppState>>,
+async fn datadog<I: PointerIndex>(
+    State(state): State<Arc<AppState<I>>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Refusal> {
@@ -131,7 +132,11 @@ async fn datadog(
     Ok(([(header::CONTENT_TYPE, "application/json")], answer).into_response())
 }
 
-async fn ingest(state: &AppState, body: Body, format: Format) -> Result<(), Refusal> {
+async fn ingest<I: PointerIndex>(
+    state: &AppState<I>,
+    body: Body,
+    format: Format,
+) -> Result<(), Refusal> {
     let bytes = to_bytes(body, state.max_body).await.map_err(|e| {
         let too_large = std::error::Error::source(&e)
             .is_some_and(|s| s.downcast_ref::<LengthLimitError>().is_some());
@@ -154,7 +159,7 @@ async fn ingest(state: &AppState, body: Body, format: Format) -> Result<(), Refu
     })?;
     let batch = read_as(&bytes, format)
         .map_err(|e| refuse(StatusCode::BAD_REQUEST, e.code.as_str(), e.message))?;
-    let out = state.service.ingest(batch);
+    let out = state.service.ingest(batch).await;
     if let Some(queue) = &state.forward {
         for request in out {
             // A closed queue means shutdown has begun; the flush sends the rest.
@@ -169,8 +174,8 @@ struct LinksQuery {
     trace_id: Option<String>,
 }
 
-async fn links(
-    State(state): State<Arc<AppState>>,
+async fn links<I: PointerIndex>(
+    State(state): State<Arc<AppState<I>>>,
     Query(query): Query<LinksQuery>,
 ) -> Result<Response, Refusal> {
     let trace_id = match query.trace_id.as_deref() {
@@ -183,7 +188,13 @@ async fn links(
             )
         })?),
     };
-    let report = state.service.report(trace_id);
+    let report = state.service.report(trace_id).await.map_err(|e| {
+        refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            e.code,
+            format!("{}; ask again when the store is back", e.message),
+        )
+    })?;
     Ok(([(header::CONTENT_TYPE, "application/json")], report).into_response())
 }
 
@@ -195,7 +206,7 @@ fn hex_trace_id(text: &str) -> Option<TraceId> {
     Some(TraceId(value.to_be_bytes()))
 }
 
-async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
+async fn metrics_text<I: PointerIndex>(State(state): State<Arc<AppState<I>>>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         metrics::render(&state.service.counters()),

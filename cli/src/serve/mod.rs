@@ -3,13 +3,17 @@
 //! the spans on with the links added.
 
 mod forward;
+mod held;
 mod http;
 mod metrics;
+mod sampling;
 mod service;
 
 use crate::failure::Failure;
 use service::{Service, ServiceOptions};
-use span_autolink_linker::MatchOptions;
+use span_autolink_linker::{
+    LiveLimits, MatchOptions, MemoryIndex, PointerIndex, RedisIndex, RedisOptions,
+};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +27,11 @@ pub struct ServeArgs {
     pub skew_nanos: u64,
     pub max_pointers: usize,
     pub max_body: usize,
+    /// `redis://...` or `redis+cluster://...`; `None` keeps pointers in memory.
+    pub store: Option<String>,
+    pub store_namespace: String,
+    pub store_timeout_nanos: u64,
+    pub sample_pointers: Option<f64>,
 }
 
 /// How often held spans are checked for the end of their wait.
@@ -42,17 +51,51 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Failure> {
-    let service = Arc::new(Service::new(ServiceOptions {
-        match_options: MatchOptions {
-            skew_nanos: args.skew_nanos,
+    let match_options = MatchOptions {
+        skew_nanos: args.skew_nanos,
+    };
+    match &args.store {
+        None => {
+            let limits = LiveLimits {
+                ttl: args.ttl_nanos,
+                cap: args.max_pointers,
+            };
+            serve_with(&args, MemoryIndex::new(match_options, limits)).await
+        }
+        Some(url) => {
+            let index = RedisIndex::connect(RedisOptions {
+                url: url.clone(),
+                namespace: args.store_namespace.clone(),
+                ttl: Duration::from_nanos(args.ttl_nanos),
+                timeout: Duration::from_nanos(args.store_timeout_nanos),
+                match_options,
+            })
+            .await
+            .map_err(|e| Failure {
+                code: e.code,
+                message: e.message,
+            })?;
+            if index.stats().reachable == Some(false) {
+                eprintln!("span-autolink: store_unavailable: {url} does not answer yet; spans pass through unlinked until it does");
+            }
+            serve_with(&args, index).await
+        }
+    }
+}
+
+async fn serve_with<I: PointerIndex>(args: &ServeArgs, index: I) -> Result<(), Failure> {
+    let service = Arc::new(Service::new(
+        ServiceOptions {
+            max_held: args.max_pointers,
+            wait: args
+                .forward
+                .as_ref()
+                .map(|_| Duration::from_nanos(args.wait_nanos)),
+            sample_pointers: args.sample_pointers,
+            ttl: Duration::from_nanos(args.ttl_nanos),
         },
-        ttl: Duration::from_nanos(args.ttl_nanos),
-        max_pointers: args.max_pointers,
-        wait: args
-            .forward
-            .as_ref()
-            .map(|_| Duration::from_nanos(args.wait_nanos)),
-    }));
+        index,
+    ));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure {
@@ -81,7 +124,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
             let mut interval = tokio::time::interval(TICK);
             loop {
                 interval.tick().await;
-                for request in service.release(false) {
+                for request in service.release(false).await {
                     if queue.send(request).await.is_err() {
                         return;
                     }
@@ -107,7 +150,7 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         ticker.abort();
     }
     if let Some(queue) = queue {
-        for request in service.release(true) {
+        for request in service.release(true).await {
             let _ = queue.send(request).await;
         }
         drop(queue);

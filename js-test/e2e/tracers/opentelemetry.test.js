@@ -19,6 +19,7 @@ const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
 const { InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 const { hash } = require('../../helpers');
 const { KEYS, TABLE, PRIMARY_KEYS, World, freePort } = require('./world');
+const { ruleKeeps } = require('./keep-rule');
 
 // The Lambda instrumentation patches the handler module named by these two
 // variables when it is constructed, as in the Lambda runtime.
@@ -35,7 +36,7 @@ provider.register();
 // What the README tells a user to write.
 const { AwsInstrumentation } = require('@opentelemetry/instrumentation-aws-sdk');
 const { AwsLambdaInstrumentation } = require('@opentelemetry/instrumentation-aws-lambda');
-const { awsSdkResponseHook, lambdaRequestHook, toLinks, addLinks } = require('span-autolink/opentelemetry');
+const { awsSdkResponseHook, lambdaRequestHook, toLinks, addLinks, KEEP_ATTRIBUTE } = require('span-autolink/opentelemetry');
 const instrumentations = [new AwsInstrumentation({ responseHook: awsSdkResponseHook }), new AwsLambdaInstrumentation({ requestHook: lambdaRequestHook })];
 for (const instrumentation of instrumentations) {
   instrumentation.setTracerProvider(provider);
@@ -394,5 +395,57 @@ describe('toLinks and addLinks', () => {
       ['span_links_unsupported']
     );
     assert.deepEqual(addLinks(undefined, outcome).pointers, outcome.pointers);
+  });
+});
+
+describe('pointer sampling (SPAN_AUTOLINK_POINTER_SAMPLING): span_autolink.keep on exactly the spans whose pointer the rule keeps', () => {
+  const bucket = 'e2e-otel-sampled';
+  const rate = 0.5; // keeps about half: both sets are large
+  let queue;
+
+  before(async () => {
+    queue = await world.notifyingBucket(bucket);
+    process.env.SPAN_AUTOLINK_POINTER_SAMPLING = String(rate);
+    api.reloadEnvironment();
+  });
+
+  after(() => {
+    delete process.env.SPAN_AUTOLINK_POINTER_SAMPLING;
+    api.reloadEnvironment();
+  });
+
+  /** Whether the span carries the attribute; anything but true or nothing fails. */
+  function marked(span) {
+    const value = span.attributes[KEEP_ATTRIBUTE];
+    assert.ok(value === undefined || value === true, `span_autolink.keep is ${value}`);
+    return value === true;
+  }
+
+  test('PutObject spans, and the Lambda invocation of each notification', async () => {
+    const expected = new Map();
+    const produced = new Map();
+    for (let i = 0; i < 24; i++) {
+      const key = `sampled object ${i}.txt`;
+      const from = mark();
+      const output = await world.s3.send(new world.s3sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+      const [span] = spansSince(from, 'S3.PutObject');
+      const h = hash(bucket, key, output.ETag.replace(/"/g, ''));
+      assert.deepEqual(pointerLinks(span).map((l) => l.hash), [h]);
+      expected.set(h, ruleKeeps(h, rate));
+      produced.set(h, marked(span));
+    }
+    const kept = [...expected.values()].filter(Boolean).length;
+    assert.ok(kept > 0 && kept < expected.size, `the rule keeps ${kept} of ${expected.size}`);
+    assert.deepEqual(produced, expected);
+
+    const consumed = new Map();
+    for (const message of await world.receive(queue, expected.size)) {
+      const from = mark();
+      await invokeLambda(world.sqsEvent([message], queue), 'sampled-consumer');
+      const [span] = spansSince(from, 'sampled-consumer');
+      const [link] = pointerLinks(span);
+      consumed.set(link.hash, marked(span));
+    }
+    assert.deepEqual(consumed, expected);
   });
 });

@@ -1,32 +1,36 @@
 'use strict';
 
-// Pointer sampling end to end (SPEC 10's keep rule through the dd-trace
+// Pointer sampling end to end (the core's keep rule through the dd-trace
 // integration): dd-trace-js samples its traces at 10% and sends what it
-// decided to Datadog's test agent. Over 2,000 generated hops, each a
-// producer trace and a consumer trace carrying the same pointer, the pairs
-// that survive whole are about 1% when the two traces are sampled
+// decided to Datadog's test agent. Over 2,000 generated hops (hops.js), the
+// pairs that survive whole are about 1% when the two traces are sampled
 // independently, and about 10% when span-autolink's pointer sampling asks
-// dd-trace to keep the traces whose pointer the keep rule keeps; every
-// such pair survives on both sides.
+// dd-trace to keep the traces whose pointer the keep rule keeps; every such
+// pair survives on both sides, also where dd-trace had already sampled the
+// trace out, and pointer sampling keeps nothing else.
+//
+// Which pointers the rule keeps is derived from the hash's hex digits
+// (keep-rule.js, as core/src/sampling.rs states the rule), checked here
+// against the conformance sampling cases, never by the package.
 
 const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
 const { after, before, test } = require('node:test');
-const { startTestAgent, sleep } = require('./world');
+const { startTestAgent } = require('./world');
+const { HOPS, samplingEnvironment, hopHash, sendHops, survival, wholePairs, summary } = require('./hops');
+const { ruleKeeps, SAMPLING_CASES } = require('./keep-rule');
 
-const HOPS = 2000;
 const RATE = 0.1;
+Object.assign(process.env, samplingEnvironment(RATE, HOPS));
 
-for (const [name, value] of Object.entries({
-  DD_TRACE_SAMPLE_RATE: String(RATE),
-  DD_TRACE_RATE_LIMIT: String(HOPS * 10),
-  DD_TRACE_STARTUP_LOGS: 'false',
-  DD_TRACE_TELEMETRY_ENABLED: 'false',
-  DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
-  DD_REMOTE_CONFIGURATION_ENABLED: 'false',
-  DD_RUNTIME_METRICS_ENABLED: 'false',
-})) {
-  process.env[name] = value;
+/** Counts within `sds` standard deviations of n draws at p. */
+function binomialBounds(n, p, sds = 5) {
+  const mean = n * p;
+  const sd = Math.sqrt(n * p * (1 - p));
+  return [Math.max(0, Math.floor(mean - sds * sd)), Math.ceil(mean + sds * sd)];
+}
+
+function assertWithin(count, [low, high], what) {
+  assert.ok(count >= low && count <= high, `${what}: ${count}, expected ${low} to ${high}`);
 }
 
 let agent;
@@ -41,64 +45,48 @@ after(async () => {
   await agent?.stop();
 });
 
-/** One side of a hop: a root span carrying the pointer, tagged to be found again. */
-function side(mode, hop, direction, hash, options) {
-  const { addPointers } = require('span-autolink/dd-trace');
-  tracer.trace('hop', { resource: `${mode}-${direction}` }, (span) => {
-    span.setTag('hop', String(hop));
-    span.setTag('mode', mode);
-    span.setTag('side', direction);
-    const outcome = addPointers(span, { pointers: [{ kind: 'aws.s3.object', direction, hash }], issues: [] }, options);
-    assert.deepEqual(outcome.issues, []);
-  });
-}
-
-function flush() {
-  return new Promise((resolve) => tracer._tracer?._exporter?.flush?.(resolve) ?? resolve());
-}
-
-/** The agent's root spans of this suite, read until all 4 x HOPS have arrived. */
-async function roots() {
-  const deadline = Date.now() + 180000;
-  for (;;) {
-    await flush();
-    // A payload the exporter sent again arrives twice: one span per side of a hop.
-    const spans = new Map();
-    for (const s of (await agent.traces()).flat()) {
-      if (s.meta && s.meta.mode !== undefined) spans.set(`${s.meta.mode} ${s.meta.hop} ${s.meta.side}`, s);
-    }
-    if (spans.size >= 4 * HOPS || Date.now() > deadline) return spans;
-    await sleep(500);
-  }
-}
+test('the rule as written here agrees with the conformance cases', () => {
+  assert.ok(SAMPLING_CASES.length >= 10);
+  for (const c of SAMPLING_CASES) assert.equal(ruleKeeps(c.hash, c.rate), c.keep, c.name);
+});
 
 test('pointer sampling keeps both sides of a hop together; independent sampling keeps about r x r', async () => {
-  const hashes = Array.from({ length: HOPS }, (_, i) => crypto.createHash('sha256').update(`hop ${i}`).digest('hex').slice(0, 32));
+  await sendHops(tracer, RATE, HOPS);
+  const sides = await survival(() => agent.traces(), HOPS, tracer);
+  assert.equal(sides.size, 4 * HOPS, `the agent got ${sides.size} root spans`);
+  for (const s of sides.values()) assert.ok(s.decided === '2' || s.decided === '-1', `dd-trace decided ${s.decided} before the pointer`);
+
+  // Independent: both sides at r, r^2 (20 of 2,000). Pointer sampling: the
+  // rule keeps r of the hops, and the rest still survive at r^2.
+  const independent = wholePairs(sides, 'independent', HOPS).length;
+  const pointer = wholePairs(sides, 'pointer', HOPS).length;
+  assertWithin(independent, binomialBounds(HOPS, RATE ** 2), `independent sampling kept whole pairs of ${HOPS}`);
+  assertWithin(pointer, binomialBounds(HOPS, RATE + (1 - RATE) * RATE ** 2), `pointer sampling kept whole pairs of ${HOPS}`);
+
+  const chosen = new Set();
+  for (let i = 0; i < HOPS; i++) if (ruleKeeps(hopHash(i), RATE)) chosen.add(i);
+  assertWithin(chosen.size, binomialBounds(HOPS, RATE), 'hops chosen by the rule');
+  let overridden = 0;
   for (let i = 0; i < HOPS; i++) {
-    for (const [mode, options] of [['independent', {}], ['pointer', { pointerSampling: RATE }]]) {
-      side(mode, i, 'd', hashes[i], options);
-      side(mode, i, 'u', hashes[i], options);
+    for (const direction of ['d', 'u']) {
+      const s = sides.get(`pointer ${i} ${direction}`);
+      assert.equal(s.tagged, chosen.has(i), `hop ${i} ${direction}: span_autolink.keep`);
+      if (chosen.has(i)) {
+        // Kept by a manual keep, whatever dd-trace had decided.
+        assert.ok(s.kept && s.priority === 2, `hop ${i} ${direction}: the rule keeps it, priority ${s.priority}`);
+        if (s.decided === '-1') {
+          assert.equal(s.mechanism, '-4', `hop ${i} ${direction}: kept, but not by a manual keep`);
+          overridden++;
+        }
+      } else {
+        // Nothing but dd-trace's own decision.
+        assert.equal(s.kept, s.decided === '2', `hop ${i} ${direction}: not chosen, yet priority ${s.priority}`);
+      }
+      const independentSide = sides.get(`independent ${i} ${direction}`);
+      assert.equal(independentSide.kept, independentSide.decided === '2');
+      assert.equal(independentSide.tagged, false);
     }
-    // In batches: the exporter drops what it cannot send before its buffer fills.
-    if (i % 50 === 49) await flush();
   }
-  const spans = await roots();
-  assert.equal(spans.size, 4 * HOPS, `the agent got ${spans.size} root spans`);
-  const kept = new Map(); // "mode hop side" -> kept
-  for (const [key, s] of spans) kept.set(key, s.metrics._sampling_priority_v1 > 0);
-  const pairs = (mode) => hashes.filter((_, i) => kept.get(`${mode} ${i} d`) && kept.get(`${mode} ${i} u`)).length;
-  const independent = pairs('independent');
-  const pointer = pairs('pointer');
-  // Binomial bounds, about five standard deviations: r^2 = 1% of 2,000 is
-  // 20 (sd 4.5); r + (1 - r) r^2 = 10.9% is 218 (sd 14).
-  assert.ok(independent >= 2 && independent <= 45, `independent sampling kept ${independent} whole pairs of ${HOPS}`);
-  assert.ok(pointer >= 150 && pointer <= 290, `pointer sampling kept ${pointer} whole pairs of ${HOPS}`);
-  // Every hop whose pointer the rule keeps survives on both sides.
-  const { keepForSampling } = require('span-autolink');
-  const chosen = hashes.map((h, i) => [h, i]).filter(([h]) => keepForSampling(h, RATE));
-  assert.ok(chosen.length > 100, `${chosen.length} hops chosen by the rule`);
-  for (const [, i] of chosen) {
-    assert.ok(kept.get(`pointer ${i} d`) && kept.get(`pointer ${i} u`), `hop ${i}: the rule keeps its pointer, yet a side was dropped`);
-  }
-  console.log(`# of ${HOPS} hops at rate ${RATE}: independent sampling kept ${independent} whole pairs, pointer sampling ${pointer}`);
+  assert.ok(overridden > chosen.size, `only ${overridden} chosen sides had been sampled out before their pointer`);
+  console.log(`# dd-trace: ${JSON.stringify(summary(sides, RATE, HOPS))}`);
 });

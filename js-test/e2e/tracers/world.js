@@ -169,7 +169,9 @@ async function freePort() {
 async function startTestAgent() {
   assert.ok(fs.existsSync(AGENT), `no ${AGENT}: make test-js-e2e installs Datadog's test agent there`);
   const port = await freePort();
-  const proc = spawn(AGENT, [`--port=${port}`, '--host=127.0.0.1'], {
+  // Its OTLP listeners too: their default ports are fixed, and other suites run at the same time.
+  const otlpPorts = [`--otlp-http-port=${await freePort()}`, `--otlp-grpc-port=${await freePort()}`];
+  const proc = spawn(AGENT, [`--port=${port}`, '--host=127.0.0.1', ...otlpPorts], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // No DD_ variable of the suite's: with DD_API_KEY the agent would call Datadog's API.
     env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('DD_'))), ENABLED_CHECKS: '', LOG_LEVEL: 'WARNING' },

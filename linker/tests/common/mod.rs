@@ -2,6 +2,10 @@
 //! produced by the linker's own writer.
 #![allow(dead_code)]
 
+pub mod cases;
+pub mod numbers;
+pub mod redis_server;
+
 use serde_json::{json, Value};
 
 pub const S3: &str = "aws.s3.object";
