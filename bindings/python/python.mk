@@ -36,16 +36,31 @@ PY_VENV_STAMP := $(PY_VENV)/.span-autolink-deps
 PY_VENV_LOW := target/py-venv-low
 PY_LOW := $(PY_VENV_LOW)/bin/python
 PY_VENV_LOW_STAMP := $(PY_VENV_LOW)/.span-autolink-deps
-# The precompiled module the wheel ships (for the building machine's
-# platform and WASMTIME_NEWEST; any other platform or wasmtime never finds it).
+# The precompiled modules the wheel ships, for WASMTIME_NEWEST (any other
+# wasmtime never finds them): one for Linux x86_64 and one for Linux aarch64
+# (Graviton), each for the oldest CPU of its architecture a function may
+# run on (precompile --cpu portable).
 PY_PRECOMPILED := $(PY_DIR)/span_autolink/precompiled
+# The aarch64 one is compiled by the aarch64 wasmtime wheel itself, run by
+# Debian's Python for arm64 under qemu-user (qemu-aarch64-static): the
+# x86_64 wheel's wasmtime compiles for x86_64 only. target/py-aarch64 holds
+# that Python (Debian's packages unpacked; apt's own lists for arm64 kept
+# there, the machine's apt set-up untouched) and the aarch64 wasmtime; the
+# tests run the wheel there too, on the CPUs of Graviton 1 and 2.
+PY_AARCH64 := target/py-aarch64
+PY_AARCH64_STAMP := $(PY_AARCH64)/.span-autolink-deps
+PY_AARCH64_DEBS := python3.11-minimal libpython3.11-minimal libpython3.11-stdlib libc6 libffi8 zlib1g libexpat1 libgcc-s1
+PY_AARCH64_APT = apt-get -q -o Dir::State::Lists=$(CURDIR)/$(PY_AARCH64)/apt/lists -o Dir::Cache=$(CURDIR)/$(PY_AARCH64)/apt/cache \
+	-o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o Debug::NoLocking=1
+QEMU_AARCH64 := qemu-aarch64-static
+PY_AARCH64_RUN = $(QEMU_AARCH64) -L $(PY_AARCH64)/root $(PY_AARCH64)/root/usr/bin/python3.11
 # Datadog's test agent, which py-test/e2e/test_ddtrace_e2e.py starts and
 # ddtrace sends to: a venv of its own, apart from the pinned ddtrace.
 PY_AGENT_VENV := target/py-agent-venv
 PY_AGENT_DEPS := ddapm-test-agent==1.69.1
 PY_AGENT_STAMP := $(PY_AGENT_VENV)/.span-autolink-deps
 
-.PHONY: py-package py-install py-venv py-venv-low test-python test-python-low bench-python
+.PHONY: py-package py-install py-venv py-venv-low py-aarch64 test-python test-python-low bench-python
 
 # Created when missing; dependencies reinstalled only when this file changes.
 $(PY_VENV_STAMP): $(PY_DIR)/python.mk
@@ -60,6 +75,23 @@ $(PY_AGENT_STAMP): $(PY_DIR)/python.mk
 
 py-venv: $(PY_VENV_STAMP)
 
+# qemu-user-static (Debian) also runs the tests' x86_64 interpreter on older
+# CPU models (py-test/test_portable.py).
+$(PY_AARCH64_STAMP): $(PY_DIR)/python.mk $(PY_VENV_STAMP)
+	@command -v $(QEMU_AARCH64) >/dev/null && command -v qemu-x86_64-static >/dev/null || \
+		{ apt-get update -q && apt-get install -y -q --no-install-recommends qemu-user-static; }
+	rm -rf $(PY_AARCH64) && mkdir -p $(PY_AARCH64)/apt/lists/partial $(PY_AARCH64)/apt/cache/archives/partial $(PY_AARCH64)/debs
+	$(PY_AARCH64_APT) update >/dev/null
+	cd $(PY_AARCH64)/debs && $(PY_AARCH64_APT) download $(PY_AARCH64_DEBS) 2>&1 | grep -v unsandboxed || true
+	for deb in $(PY_AARCH64)/debs/*.deb; do dpkg -x $$deb $(PY_AARCH64)/root; done
+	$(PY) -m pip download --quiet --disable-pip-version-check --only-binary=:all: --no-deps \
+		--platform manylinux2014_aarch64 --python-version 3.11 -d $(PY_AARCH64)/wheels wasmtime==$(WASMTIME_NEWEST)
+	cd $(PY_AARCH64) && $(PYTHON) -m zipfile -e wheels/wasmtime-$(WASMTIME_NEWEST)-*.whl site
+	$(PY_AARCH64_RUN) -c "import platform, sys; assert platform.machine() == 'aarch64', platform.machine()"
+	@touch $@
+
+py-aarch64: $(PY_AARCH64_STAMP)
+
 $(PY_VENV_LOW_STAMP): $(PY_DIR)/python.mk
 	@test -x $(PY_LOW) || $(PYTHON) -m venv $(PY_VENV_LOW)
 	$(PY_LOW) -m pip install --quiet --disable-pip-version-check $(PY_TEST_DEPS) wasmtime==$(WASMTIME_LOWEST)
@@ -67,9 +99,10 @@ $(PY_VENV_LOW_STAMP): $(PY_DIR)/python.mk
 
 py-venv-low: $(PY_VENV_LOW_STAMP)
 
-py-package: $(PY_PKG_WASM) $(PY_VENV_STAMP)
+py-package: $(PY_PKG_WASM) $(PY_VENV_STAMP) $(PY_AARCH64_STAMP)
 	rm -rf $(PY_DIR)/build $(PY_WHEEL) $(PY_PRECOMPILED)
 	PYTHONPATH=$(PY_DIR) $(PY) -m span_autolink precompile $(PY_PRECOMPILED)
+	PYTHONPATH=$(PY_AARCH64)/site:$(PY_DIR) $(PY_AARCH64_RUN) -m span_autolink precompile $(PY_PRECOMPILED)
 	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
 		--wheel-dir $(PY_WHEELS) ./$(PY_DIR)
 	rm -rf $(PY_DIR)/build
@@ -81,20 +114,20 @@ $(PY_PKG_WASM): wasm-abi $(JS_DIR)/node_modules/.installed
 	$(WASM_OPT) $(WASM_OPT_FLAGS) $(ABI_WASM) -o $@
 	@ls -l $@ | awk '{print "span_autolink.wasm after wasm-opt: " $$5 " bytes"}'
 
-# The tests import the installed wheel, never bindings/python: with the
-# newest supported wasmtime, then with the lowest (test-python-low). The
-# serve suite (py-test/e2e/test_serve_e2e.py) runs the built span-autolink.
 # The wheel, installed in PY_VENV.
 py-install: py-package
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
 
+# The tests import the installed wheel, never bindings/python: with the
+# newest supported wasmtime, then with the lowest (test-python-low). The
+# serve suite (py-test/e2e/test_serve_e2e.py) runs the built span-autolink.
 test-python: py-install cli $(PY_AGENT_STAMP) $(PY_VENV_LOW_STAMP)
-	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY_LOW) ../$(PY) -m pytest -q -p no:cacheprovider
+	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY_LOW) SPAN_AUTOLINK_AARCH64=$(CURDIR)/$(PY_AARCH64) SPAN_AUTOLINK_SHIPPED_WASMTIME=$(WASMTIME_NEWEST) ../$(PY) -m pytest -q -p no:cacheprovider
 	$(MAKE) --no-print-directory test-python-low
 
 test-python-low: py-package $(PY_VENV_LOW_STAMP)
 	$(PY_LOW) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL)
-	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY) ../$(PY_LOW) -m pytest -q -p no:cacheprovider \
+	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY) SPAN_AUTOLINK_AARCH64=$(CURDIR)/$(PY_AARCH64) SPAN_AUTOLINK_SHIPPED_WASMTIME=$(WASMTIME_NEWEST) ../$(PY_LOW) -m pytest -q -p no:cacheprovider \
 		--ignore=e2e/test_opentelemetry_e2e.py --ignore=e2e/test_opentelemetry_hooks_e2e.py --ignore=e2e/test_ddtrace_e2e.py \
 		--ignore=e2e/test_sampling_e2e.py --ignore=e2e/test_serve_e2e.py
 

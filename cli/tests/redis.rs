@@ -382,3 +382,79 @@ async fn a_replica_started_while_redis_is_down_serves_and_connects_later() {
     forwarded_until(&mut rx, &mut seen, |seen| seen.len() == 8).await;
     assert_linked_in_forwarded(&seen, &later);
 }
+
+/// Now in microseconds since the Unix epoch, the unit of the sides' scores.
+fn unix_micros() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64
+}
+
+#[tokio::test]
+async fn replicas_record_sides_at_the_wall_clock_time_they_share() {
+    // A side leaves the TTL after it was recorded, by whichever replica
+    // reads it: replicas started at different times must agree on when
+    // that was, so it is counted from the Unix epoch, not from the start.
+    let redis = redis();
+    let (url, _rx) = receiver().await;
+    let a = replica(&redis.url(), "clock", &url);
+    let client = reqwest::Client::new();
+    let one = hop(1);
+    let before = unix_micros();
+    send_ok(&client, &a, request(vec![&one.producer])).await;
+    let after = unix_micros();
+    let key = format!("clock:{}:{}", one.kind, one.hash);
+    // The member is binary; its score is the last line.
+    let answer = redis.cli(&["zrange", &key, "0", "-1", "withscores"]);
+    let score: u64 = answer.lines().last().unwrap().parse().unwrap();
+    // A second either way for the monotonic and the wall clock drifting apart.
+    assert!(
+        before - 1_000_000 <= score && score <= after + 1_000_000,
+        "recorded at {score}, sent between {before} and {after}"
+    );
+}
+
+#[tokio::test]
+async fn an_object_written_again_and_again_keeps_only_its_writes_within_the_ttl() {
+    // The same object written every 100 ms for three times the time to
+    // live, through two replicas: its key must hold the writes of the last
+    // time to live only, not every write since it was first seen.
+    let redis = redis();
+    let (url, _rx) = receiver().await;
+    let store = redis.url();
+    let replicas: Vec<Server> = (0..2)
+        .map(|_| {
+            Server::start(&[
+                "--store",
+                &store,
+                "--store-namespace",
+                "hot",
+                "--forward",
+                &url,
+                "--ttl",
+                "1",
+                "--wait",
+                "0",
+            ])
+        })
+        .collect();
+    let client = reqwest::Client::new();
+    let hash = format!("{:032x}", 0xb0b_u128);
+    let key = format!("hot:{S3}:{hash}");
+    let writes = 30u8;
+    let mut held = Vec::new();
+    for n in 0..writes {
+        let end = T0 + n as u64 * SECOND / 10;
+        let producer = span(0x30, n, end - 1000, end, vec![(S3, "d", &hash)]);
+        send_ok(&client, &replicas[n as usize % 2], request(vec![&producer])).await;
+        held.push(redis.cli(&["zcard", &key]).parse::<usize>().unwrap());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Writes at least 100 ms apart: 11 fit in one second, one more for the
+    // replicas' clocks and their receiving times differing by a little.
+    let most = held.iter().copied().max().unwrap();
+    assert!(most <= 12, "the key held {most} writes: {held:?}");
+    // It did fill up to that: the writes of the last second are kept.
+    assert!(held[writes as usize - 1] >= 8, "{held:?}");
+}

@@ -18,7 +18,7 @@ pub const POINTER_EVERY: usize = 10;
 const PAIR_EVERY: usize = 2 * POINTER_EVERY;
 /// Clients posting at once.
 pub const CLIENTS: usize = 8;
-const T0: u64 = 1_767_225_600_000_000_000;
+pub const T0: u64 = 1_767_225_600_000_000_000;
 
 fn string(key: &str, value: &str) -> KeyValue {
     KeyValue {

@@ -21,11 +21,15 @@ mod redis_server;
 use load::{bodies, post_all, Run, BATCH};
 use measure::{load_average, own_cpu, process_cpu, redis_cpu};
 use redis_server::RedisServer;
+use span_autolink_linker::{
+    Direction, MatchOptions, PointerIndex, PointerLink, RedisIndex, RedisOptions, Span, SpanId,
+    SpanRef, TraceId,
+};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Rounds of the throughput set-ups, interleaved; medians are reported.
 const RUNS: usize = 5;
@@ -155,29 +159,52 @@ impl Bench {
         }
     }
 
-    /// Writes `count` live pointers (one producer each) straight into the
-    /// store, in the index's key format; returns Redis's used memory
-    /// before and after.
-    fn fill(&mut self, count: usize) -> (f64, f64) {
-        let before = measure::info(&mut self.connection, "memory", "used_memory");
+    /// The index as a replica opens it, with serve's default time to live.
+    async fn index(&self) -> RedisIndex {
+        let index = RedisIndex::connect(RedisOptions {
+            url: self.redis.url(),
+            namespace: NAMESPACE.to_owned(),
+            ttl: Duration::from_secs(3600),
+            timeout: Duration::from_secs(10),
+            match_options: MatchOptions::default(),
+        })
+        .await
+        .expect("the benchmark's Redis is a store");
+        assert_eq!(index.stats().reachable, Some(true), "the index connects");
+        index
+    }
+
+    /// `count` producer spans, each writing an object of its own.
+    fn producers(&mut self, count: usize) -> Vec<Span> {
         let base = self.next_id;
         self.next_id += 1 << 32;
-        for chunk in (0..count).collect::<Vec<_>>().chunks(10_000) {
-            let mut pipe = redis::pipe();
-            for &i in chunk {
-                let n = base as u128 + i as u128;
-                pipe.cmd("HSET")
-                    .arg(format!("{NAMESPACE}:aws.s3.object:{:032x}", n | 1 << 127))
-                    .arg(format!("d:{:032x}:{:016x}", n, i as u64 + 1))
-                    .arg(1_767_225_600_000_000_000u64 + i as u64)
-                    .ignore();
-                pipe.cmd("EXPIRE")
-                    .arg(format!("{NAMESPACE}:aws.s3.object:{:032x}", n | 1 << 127))
-                    .arg(3600)
-                    .ignore();
-            }
-            let _: () = pipe
-                .query(&mut self.connection)
+        (0..count as u64)
+            .map(|i| Span {
+                id: SpanRef {
+                    trace_id: TraceId::from_halves(base, i),
+                    span_id: SpanId::from_u64(i + 1),
+                },
+                start_unix_nanos: load::T0 + i,
+                end_unix_nanos: load::T0 + i + 1000,
+                pointers: vec![PointerLink {
+                    kind: "aws.s3.object".to_owned(),
+                    direction: Direction::Downstream,
+                    hash: format!("{:032x}", (base as u128 + i as u128) | 1 << 127),
+                    change_time: None,
+                }],
+            })
+            .collect()
+    }
+
+    /// Records `count` live pointers (one producer each) through the index
+    /// itself; returns Redis's used memory before and after.
+    async fn fill(&mut self, count: usize) -> (f64, f64) {
+        let before = measure::info(&mut self.connection, "memory", "used_memory");
+        let index = self.index().await;
+        for chunk in self.producers(count).chunks(10_000) {
+            index
+                .record(chunk, unix_now())
+                .await
                 .expect("Redis takes the pointers");
         }
         let after = measure::info(&mut self.connection, "memory", "used_memory");
@@ -194,7 +221,7 @@ impl Bench {
             .expect("Redis lists the keys");
         let mut pipe = redis::pipe();
         for key in &keys {
-            pipe.cmd("HLEN").arg(key);
+            pipe.cmd("ZCARD").arg(key);
         }
         let sides: Vec<u64> = pipe.query(&mut self.connection).expect("Redis answers");
         let paired = sides.iter().filter(|n| **n == 2).count();
@@ -208,27 +235,31 @@ impl Bench {
         }
     }
 
-    /// The median time of one exchange as a replica sends it for one
-    /// request (51 pointers: HSET and EXPIRE and HGETALL each).
-    fn exchange_round_trip(&mut self) -> Duration {
-        let mut times: Vec<Duration> = (0..200)
-            .map(|round| {
-                let mut pipe = redis::pipe();
-                for i in 0..BATCH / load::POINTER_EVERY {
-                    let key = format!("{NAMESPACE}:probe:{:032x}", round * 1000 + i);
-                    pipe.cmd("HSET").arg(&key).arg("d:0:0").arg(1).ignore();
-                    pipe.cmd("EXPIRE").arg(&key).arg(60).ignore();
-                    pipe.cmd("HGETALL").arg(&key);
-                }
-                let started = Instant::now();
-                let _: Vec<Vec<(String, String)>> =
-                    pipe.query(&mut self.connection).expect("Redis answers");
-                started.elapsed()
-            })
-            .collect();
+    /// The median time of the index's exchange for one request's pointers
+    /// (51 of them: ZREMRANGEBYSCORE, ZADD, PEXPIRE and ZRANGE each),
+    /// including building it and matching what it reads back.
+    async fn exchange_round_trip(&mut self) -> Duration {
+        let index = self.index().await;
+        let mut times = Vec::new();
+        for _ in 0..200 {
+            let spans = self.producers(BATCH / load::POINTER_EVERY);
+            let started = Instant::now();
+            index
+                .record(&spans, unix_now())
+                .await
+                .expect("Redis answers");
+            times.push(started.elapsed());
+        }
         times.sort();
         times[times.len() / 2]
     }
+}
+
+/// The clock a replica gives its index: Unix nanoseconds.
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 #[derive(Clone, Copy)]
@@ -347,9 +378,9 @@ async fn main() {
         );
     }
     bench.flush();
-    let round_trip = bench.exchange_round_trip();
+    let round_trip = bench.exchange_round_trip().await;
     println!(
-        "one Redis exchange for a request (51 pointers: HSET, EXPIRE, HGETALL each), from this process, median: {:.0} us",
+        "one Redis exchange for a request (51 pointers: ZREMRANGEBYSCORE, ZADD, PEXPIRE, ZRANGE each), from this process, median: {:.0} us",
         round_trip.as_secs_f64() * 1e6
     );
     key_bytes.sort_by(f64::total_cmp);
@@ -371,7 +402,7 @@ async fn main() {
             for _ in 0..LIVE_RUNS {
                 bench.flush();
                 if redis {
-                    let (before, after) = bench.fill(live);
+                    let (before, after) = bench.fill(live).await;
                     if live == 1_000_000 && runs.is_empty() {
                         println!(
                             "(Redis memory per live pointer, one side written: {:.0} bytes)",

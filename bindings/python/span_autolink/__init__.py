@@ -116,18 +116,6 @@ class _Autolink:
         self.operations[(service, operation)] = code
         return code
 
-    def response(self, data: bytes, config: bytes) -> bytes:
-        def call(inst: Any) -> bytes:
-            if inst.config != config:
-                inst.config = None  # unknown until sa_configure returns
-                inst.roundtrip("sa_configure", config)
-                inst.config = config
-            out: bytes = inst.roundtrip("sa_pointers_for_response", data)
-            return out
-
-        out: bytes = self.runtime.using(call)
-        return out
-
     def failure(self, error: BaseException, what: str) -> Outcome:
         """The outcome of a call that raised: a bound, the module, or the caller's value."""
         from ._host import HostError, message_of as _text
@@ -210,7 +198,7 @@ def pointers_for_response(
             request = {**(request if isinstance(request, Mapping) else {}), "StreamArn": stream_arn}
         data = a.encode((code, walk_request(request), walk_response(response)))
         config = a.config if dynamodb_primary_keys is None else _config_text(dynamodb_primary_keys)
-        return a.reader.outcome(a.response(data, config))
+        return a.reader.outcome(a.runtime.serve("sa_pointers_for_response", data, config))
     except Exception as e:
         return _answer(e, "request or response")
 
@@ -225,7 +213,7 @@ def pointers_for_event(event: Any) -> Outcome:
         if not current.enabled:
             return EMPTY
         data = a.encode(a.walkers.EVENT(event))
-        return a.reader.outcome(a.runtime.using(lambda inst: inst.roundtrip("sa_pointers_for_event", data)))
+        return a.reader.outcome(a.runtime.serve("sa_pointers_for_event", data))
     except Exception as e:
         return _answer(e, "event")
 

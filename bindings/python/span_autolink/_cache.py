@@ -63,10 +63,12 @@ def _machine() -> str:
     return os.uname().machine if hasattr(os, "uname") else os.environ.get("PROCESSOR_ARCHITECTURE", "")
 
 
-def cache_key(wasm: bytes, wasmtime_version: str) -> str:
+def cache_key(wasm: bytes, wasmtime_version: str, platform: Optional[str] = None, machine: Optional[str] = None) -> str:
+    """The key of the module compiled from ``wasm`` by this wasmtime version
+    for this platform and machine (or the ones named)."""
     h = blake2b(digest_size=_DIGEST)
     h.update(blake2b(wasm, digest_size=_DIGEST).digest())
-    for part in (wasmtime_version, sys.platform, _machine()):
+    for part in (wasmtime_version, platform or sys.platform, machine or _machine()):
         h.update(b"\0" + part.encode("utf-8", "replace"))
     h.update(b"\0" + _ENGINE)
     return h.hexdigest()
@@ -220,10 +222,31 @@ def load_module(api: Any, engine: Any, wasm: bytes) -> Tuple[Any, str]:
     return module, "compiled"
 
 
-def precompile(api: Any, wasm: bytes, directory: str) -> str:
-    """Compiles the module into ``directory`` for the running wasmtime and
-    this machine; returns the file's path."""
-    engine = api.engine()
+# The CPU a precompiled module is compiled for, by default: the oldest the
+# functions of its architecture may run on, so that a module built on a
+# newer machine is not refused where the function runs (wasmtime refuses a
+# module that uses a CPU feature the machine lacks). x86-64-v2 (SSE4.2 and
+# POPCNT: every x86-64 server CPU since 2009, what current distributions
+# require) rather than the SSE2 of the first x86-64 CPUs, whose code for the
+# module's SIMD is slower; for aarch64 the architecture's baseline, which
+# every Graviton has. Flags the Cranelift of every supported wasmtime knows.
+PORTABLE_CPUS = {
+    ("linux", "x86_64"): ("x86_64-unknown-linux-gnu", ("has_sse3", "has_ssse3", "has_sse41", "has_sse42", "has_popcnt")),
+    ("linux", "aarch64"): ("aarch64-unknown-linux-gnu", ()),
+}
+
+
+def portable_cpu() -> Optional[Tuple[str, Tuple[str, ...]]]:
+    """The portable CPU of this machine's architecture, or None (this
+    machine's own features) where none is named."""
+    return PORTABLE_CPUS.get((sys.platform, _machine()))
+
+
+def precompile(api: Any, wasm: bytes, directory: str, cpu: Optional[Tuple[str, Tuple[str, ...]]] = None) -> str:
+    """Compiles the module into ``directory`` for the running wasmtime, for
+    ``cpu`` (a target triple of this machine's architecture and CPU flags;
+    None: this machine's own CPU); returns the file's path."""
+    engine = api.engine(cpu)
     key = cache_key(wasm, f"{api.version}")
     name = file_name(key)
     payload = api.serialize(api.compile(engine, wasm))

@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - other interpreters
 # much as starting the interpreter, on every cold start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, NoReturn, Optional
+    from typing import Any, Callable, Dict, NoReturn, Optional, Tuple
 
 from ._generated import RETAINED
 from ._host import EXPORTS, GREW, HostError, Trap
@@ -138,6 +138,8 @@ class CApi:
 
         self.config_new = fn("wasm_config_new", V)
         self.config_parallel = fn("wasmtime_config_parallel_compilation_set", None, V, B)
+        self.config_target = fn("wasmtime_config_target_set", V, V, ctypes.c_char_p)
+        self.config_flag = fn("wasmtime_config_cranelift_flag_enable", None, V, ctypes.c_char_p)
         self.engine_new = fn("wasm_engine_new_with_config", V, V)
         self.module_new = fn("wasmtime_module_new", V, V, ctypes.c_char_p, S, V)
         self.module_deserialize = fn("wasmtime_module_deserialize", V, V, ctypes.c_char_p, S, V)
@@ -175,11 +177,21 @@ class CApi:
         self.trap_delete(trap)
         return Trap(message)
 
-    def engine(self) -> int:
+    def engine(self, cpu: Optional[Tuple[str, Tuple[str, ...]]] = None) -> int:
+        """An engine for this machine, or one that compiles for ``cpu``
+        (a target triple and the Cranelift CPU flags to enable; only for
+        ``precompile``: wasmtime aborts the process on a target or flag
+        it does not know)."""
         config = self.config_new()
         # No compiler thread pool: a pool does not survive fork(), and a
         # child that compiles would wait for it forever.
         self.config_parallel(config, False)
+        if cpu is not None:
+            err = self.config_target(config, cpu[0].encode())
+            if err:
+                raise self.take_error(err)
+            for flag in cpu[1]:
+                self.config_flag(config, flag.encode())
         engine = self.engine_new(config)  # takes ownership of config
         if not engine:
             raise HostError("wasmtime could not create an engine")
@@ -326,7 +338,29 @@ class CInstance:
         return int(self.size)
 
     def roundtrip(self, name: str, data: bytes) -> bytes:
-        return self.read(self.call(name, self.write(data)))
+        """``write``, ``call`` and ``read`` in one: the same steps, written
+        out for the common case (the input fits the buffer made earlier,
+        the output is no longer than an earlier one, memory did not grow),
+        each of which would otherwise be a Python call of its own."""
+        n = len(data)
+        at = self.input_at
+        if n <= self.input_room and at + n <= self.size:
+            self.view[at : at + n] = data  # input_room is never above RETAINED
+        else:
+            self.write(data)
+        slot = self._slot
+        slot.value = n
+        err = self._calls[name]()
+        if err or self._trap.value:
+            self._fail(err)
+        m = slot.value
+        if m & GREW:
+            self._refresh()
+            m &= ~GREW
+        at = self.output_at
+        if 0 < m <= self.longest_output and at + m <= self.size:
+            return self.view[at : at + m].tobytes()  # longest_output is never above RETAINED
+        return self.read(m)
 
     def close(self) -> None:
         store, self.store = getattr(self, "store", None), None

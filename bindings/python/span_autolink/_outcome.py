@@ -13,10 +13,11 @@ kept, so every pointer of a kind shares one string.
 from __future__ import annotations
 
 from collections import namedtuple
+from itertools import repeat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, List, NamedTuple, Optional, Tuple
+    from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 else:
 
     class _NamedTupleType(type):
@@ -104,21 +105,10 @@ class Reader:
         known = heads.get(out[:-33])
         if known is not None and out[-1] == 10 and len(out) == out.find(b"\n") + 1:
             return _new(Outcome, ((_new(Pointer, (known[0], known[1], out[-33:-1].decode(), None)),), ()))
-        if out[:2] == b"p " and b"\ni " not in out:
-            # Pointers only, commonly all of one kind and direction and
-            # without a change time: then every line has one width and
-            # each hash is a slice of the text.
-            width = out.find(b"\n") + 1
-            head = out[: width - 33]
-            known = heads.get(head)
-            if known is not None and len(out) % width == 0 and out.count(head) * width == len(out):
-                kind, direction = known
-                text = out.decode("ascii")
-                start = len(head)
-                return _new(
-                    Outcome,
-                    (tuple([_new(Pointer, (kind, direction, text[i : i + 32], None)) for i in range(start, len(out), width)]), ()),
-                )
+        if out[:2] == b"p ":
+            batch = self.uniform(out)
+            if batch is not None:
+                return _new(Outcome, (batch, ()))
         pointers: List[Pointer] = []
         issues: List[Issue] = []
         for line in out.split(b"\n"):
@@ -139,6 +129,47 @@ class Reader:
                 code, _, message = line[2:].decode("utf-8", "replace").partition(" ")
                 issues.append(_new(Issue, (code, message)))
         return _new(Outcome, (tuple(pointers), tuple(issues)))
+
+    def uniform(self, out: bytes) -> Optional[Tuple[Pointer, ...]]:
+        """The pointers of an output of pointer lines only, all of one kind and
+        direction, all with a change time or all without (a batch of records
+        commonly is), or None for any other output. The fields are found by
+        one split of the whole text and the pointers made by ``map``, so no
+        Python code runs per line; every line's fields are checked where
+        the split put them (an issue line, or a line with a field too many
+        or too few, puts other fields there)."""
+        lines = out.count(b"\n")
+        first = out[: out.find(b"\n")].split(b" ")
+        k = len(first)
+        if k not in (4, 5) or not lines or out[-1] != 10:
+            return None
+        known = self.heads.get(b" ".join(first[:3]) + b" ")
+        if known is None:
+            return None
+        try:
+            parts = out.decode("ascii").split()
+        except UnicodeDecodeError:
+            return None
+        kind, direction = known
+        hashes = parts[3::k]
+        if (
+            len(parts) != k * lines
+            or parts[0::k].count("p") != lines
+            or parts[1::k].count(kind) != lines
+            or parts[2::k].count(direction) != lines
+            or len("".join(hashes)) != 32 * lines
+        ):
+            return None
+        if k == 5:
+            times = parts[4::k]
+            # ASCII digits only, as the line-by-line reading takes them
+            # (bytes.isdigit: str.isdigit looks each character up).
+            if not "".join(times).encode("ascii").isdigit():
+                return None
+            changes: Any = map(int, times)
+        else:
+            changes = repeat(None, lines)
+        return tuple(map(_new, repeat(Pointer, lines), zip(repeat(kind, lines), repeat(direction, lines), hashes, changes)))
 
 
 def settings(out: bytes, environment: Dict[str, str]) -> Settings:

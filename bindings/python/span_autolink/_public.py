@@ -8,7 +8,7 @@ from __future__ import annotations
 # much as starting the interpreter, on every cold start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Optional
+    from typing import Any, Optional, Tuple
 
 from ._host import EXPORTS, GREW, HostError, Trap
 
@@ -24,9 +24,20 @@ class PublicApi:
         self.wasmtime = wasmtime
         self.version = version
 
-    def engine(self) -> Any:
+    def engine(self, cpu: Optional[Tuple[str, Tuple[str, ...]]] = None) -> Any:
+        """As ``_capi.CApi.engine``."""
         config = self.wasmtime.Config()
-        config.parallel_compilation = False  # as in _capi.CApi.engine
+        config.parallel_compilation = False
+        if cpu is not None:
+            enable = getattr(config, "cranelift_flag_enable", None)
+            if cpu[1] and enable is None:
+                raise HostError(
+                    f"wasmtime {self.version}'s Python API cannot name CPU features: "
+                    "precompile with --cpu native, or without SPAN_AUTOLINK_WASMTIME_API=public"
+                )
+            config.target = cpu[0]
+            for flag in cpu[1]:
+                enable(flag)
         return self.wasmtime.Engine(config)
 
     def compile(self, engine: Any, wasm: bytes) -> Any:
@@ -94,8 +105,13 @@ class PublicInstance:
         self._fits(at, m)
         return bytes(self.memory.read(self.store, at, at + m))
 
-    def memory_size(self) -> int:
+    @property
+    def size(self) -> int:
+        """The linear memory's size in bytes (0 once closed)."""
         return int(self.memory.data_len(self.store)) if self.store is not None else 0
+
+    def memory_size(self) -> int:
+        return self.size
 
     def roundtrip(self, name: str, data: bytes) -> bytes:
         return self.read(self.call(name, self.write(data)))

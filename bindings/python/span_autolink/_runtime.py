@@ -162,6 +162,16 @@ class Runtime:
     def using(self, work: Callable[[Any], T]) -> T:
         """``work(instance)`` on an idle instance; an instance whose call
         raised is closed, never lent again."""
+        result: T = self.serve("", b"", None, work)
+        return result
+
+    def serve(
+        self, name: str, data: bytes, config: Optional[bytes] = None, work: Optional[Callable[[Any], Any]] = None
+    ) -> Any:
+        """On an idle instance: ``work(instance)`` when given; else the
+        output of export ``name`` for ``data``, after ``sa_configure`` with
+        ``config`` when the instance has another configuration (the calls
+        on a traced request's path, which so make no function per call)."""
         module = self.module or self.loaded()
         pool = module.pool
         try:
@@ -173,11 +183,18 @@ class Runtime:
                 self.trap_next = False
                 inst.call("sa_test_trap")
                 raise HostError("sa_test_trap did not trap")
-            result = work(inst)
+            if work is not None:
+                result = work(inst)
+            else:
+                if config is not None and inst.config != config:
+                    inst.config = None  # unknown until sa_configure returns
+                    inst.roundtrip("sa_configure", config)
+                    inst.config = config
+                result = inst.roundtrip(name, data)
         except BaseException:
             inst.close()
             raise
-        if inst.memory_size() > MEMORY_KEPT:
+        if inst.size > MEMORY_KEPT:
             # Linear memory never shrinks: an instance an outsized input
             # grew goes, and its memory with it (ABI.md, "Buffers").
             inst.close()

@@ -10,7 +10,7 @@ use span_autolink_linker::{
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How the service behaves, from the command line.
 #[derive(Clone, Copy, Debug)]
@@ -53,6 +53,10 @@ pub struct Service<I> {
     options: ServiceOptions,
     index: I,
     started: Instant,
+    /// The wall-clock time at `started`, in Unix nanoseconds: the index's
+    /// clock counts from it, so that replicas started at different times
+    /// agree on when a pointer was recorded, and never goes back.
+    started_unix: u64,
     inner: Mutex<Inner>,
     /// Whether the index failed last time, so that an outage is logged once
     /// when it begins and once when it ends.
@@ -65,6 +69,9 @@ impl<I: PointerIndex> Service<I> {
             options,
             index,
             started: Instant::now(),
+            started_unix: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, nanos),
             inner: Mutex::new(Inner {
                 held: HeldSpans::default(),
                 sampling: options
@@ -81,6 +88,11 @@ impl<I: PointerIndex> Service<I> {
 
     fn now(&self) -> Duration {
         self.started.elapsed()
+    }
+
+    /// `now` on the index's clock.
+    fn index_time(&self, now: Duration) -> u64 {
+        self.started_unix.saturating_add(nanos(now))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -113,7 +125,7 @@ impl<I: PointerIndex> Service<I> {
     /// found their producer, and spans whose pointers could not be looked up.
     pub async fn ingest(&self, batch: Batch) -> Vec<ExportTraceServiceRequest> {
         let now = self.now();
-        self.index.expire(nanos(now));
+        self.index.expire(self.index_time(now));
         let pointed: Vec<Span> = batch
             .requests
             .iter()
@@ -123,7 +135,7 @@ impl<I: PointerIndex> Service<I> {
         let resolution = if pointed.is_empty() {
             Some(Resolution::default())
         } else {
-            self.observe(self.index.record(&pointed, nanos(now)).await)
+            self.observe(self.index.record(&pointed, self.index_time(now)).await)
         };
 
         let mut inner = self.lock();
@@ -182,7 +194,7 @@ impl<I: PointerIndex> Service<I> {
     /// everything held (shutdown).
     pub async fn release(&self, all: bool) -> Vec<ExportTraceServiceRequest> {
         let now = self.now();
-        self.index.expire(nanos(now));
+        self.index.expire(self.index_time(now));
         let due = self.lock().held.take_due(now, all, self.options.max_held);
         if due.is_empty() {
             return Vec::new();

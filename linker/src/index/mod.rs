@@ -47,9 +47,15 @@ pub struct IndexStats {
 
 /// The pointers of a running service.
 pub trait PointerIndex: Send + Sync + 'static {
-    /// Records the pointers these spans carry, at `now` (a monotonic clock
-    /// in nanoseconds that the caller keeps), and answers the links and
-    /// unmatched pointers of their kinds and hashes as known after the write.
+    /// Records the pointers these spans carry, at `now`, and answers the
+    /// links and unmatched pointers of their kinds and hashes as known after
+    /// the write.
+    ///
+    /// `now` is the caller's clock in nanoseconds since the Unix epoch, and
+    /// must never go back (for instance the wall-clock time at the caller's
+    /// start plus the monotonic time since): a shared store compares the
+    /// times of different replicas. Each side leaves the time to live after
+    /// the first `now` it was recorded at.
     fn record(
         &self,
         spans: &[Span],
@@ -66,8 +72,9 @@ pub trait PointerIndex: Send + Sync + 'static {
     /// Every link and unmatched pointer the store holds.
     fn resolution(&self) -> impl Future<Output = Result<Resolution, IndexError>> + Send;
 
-    /// Forgets pointers older than the time to live (stores whose entries do
-    /// not expire by themselves).
+    /// Forgets the sides recorded longer than the time to live before `now`
+    /// (the clock of [`PointerIndex::record`]): no answer includes them from
+    /// then on.
     fn expire(&self, now: u64);
 
     fn stats(&self) -> IndexStats;

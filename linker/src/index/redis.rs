@@ -2,15 +2,27 @@
 //! of `serve` so that a producer and a consumer received by different
 //! replicas still meet.
 //!
-//! One Redis hash per pointer, `NAMESPACE:KIND:HASH`, whose fields are the
-//! spans that carry it: `d:TRACE:SPAN` holds the producer span's end,
-//! `u:TRACE:SPAN` the consumer's change time (Unix nanoseconds, decimal);
-//! a span's second and later pointer of one kind, hash and direction (two
-//! stream records of one item) is `u:TRACE:SPAN:N`, N counting from 1.
-//! Nothing else of a span is stored. Every write sets the key to expire
-//! after the time to live, so a pointer leaves when neither side has been
-//! seen for that long. The sides read back go to the same matching rule
-//! as the in-memory index.
+//! One sorted set per pointer, `NAMESPACE:KIND:HASH`, whose members are
+//! the sides that carry it, each scored by when it was first recorded
+//! (microseconds since the Unix epoch, by the recording replica's clock).
+//! A member is 33 bytes: `d` or `u`, the trace id (16 bytes), the span id
+//! (8) and the producer span's end or the consumer's change time (Unix
+//! nanoseconds, 8 bytes big-endian); a span's second and later pointer
+//! of one kind, hash and direction (two stream records of one item) adds
+//! its ordinal (2 bytes, from 1). Nothing else of a span is stored.
+//! Binary rather than hex keeps members under Redis's 64-byte limit for
+//! the compact listpack encoding (a hex member is twice the size and turns
+//! the set into a skiplist that takes about four times the memory).
+//!
+//! As in memory, every side leaves the time to live after it was first
+//! recorded, whatever else arrives for the pointer: each exchange removes
+//! the members scored older than that before it adds and reads, all in
+//! one pipeline. Adding is `ZADD NX`, so a retried export keeps its first
+//! record and its first time. Each write also sets the key to expire the
+//! time to live after it, so a pointer nobody touches again leaves by
+//! itself. A key therefore holds at most the sides recorded within one
+//! time to live, however often its object or item is written. The sides
+//! read back go to the same matching rule as the in-memory index.
 //!
 //! A store that fails or times out is dropped at once and reopened in the
 //! background; until then every call answers an error without waiting,
@@ -27,7 +39,7 @@ use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::{AsyncConnectionConfig, Client, Pipeline, RedisError, RedisResult};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
@@ -46,7 +58,7 @@ pub struct RedisOptions {
     pub url: String,
     /// Prefix of every key, so that pipelines can share a server.
     pub namespace: String,
-    /// How long a pointer is kept after its last write.
+    /// How long each side of a pointer is kept after it was first recorded.
     pub ttl: Duration,
     /// How long one exchange with the store may take before it counts as failed.
     pub timeout: Duration,
@@ -64,11 +76,22 @@ enum Connection {
     Cluster(ClusterConnection),
 }
 
-/// The writes and the read of one pointer's hash.
+/// The writes and the read of one pointer's sorted set.
 struct KeyExchange {
     key: String,
-    /// Fields to set, with their values.
-    writes: Vec<(String, u64)>,
+    /// Members to add (see [`member`]).
+    writes: Vec<Vec<u8>>,
+}
+
+/// When an exchange happens, in the sorted sets' scores (microseconds
+/// since the Unix epoch), and how long a key is kept after a write.
+#[derive(Clone, Copy, Debug)]
+struct Moment {
+    /// The score of what is written now.
+    now: u64,
+    /// Members scored below this are older than the time to live.
+    oldest: u64,
+    ttl_millis: u64,
 }
 
 struct Shared {
@@ -81,7 +104,11 @@ struct Shared {
 pub struct RedisIndex {
     shared: Arc<Shared>,
     options: RedisOptions,
-    ttl_seconds: u64,
+    /// The latest time given to [`PointerIndex::expire`] or
+    /// [`PointerIndex::record`] (Unix nanoseconds): reads leave out the
+    /// sides older than the time to live at that time, as the in-memory
+    /// index has forgotten them by then.
+    clock: AtomicU64,
     reconnect: tokio::task::JoinHandle<()>,
 }
 
@@ -104,10 +131,23 @@ impl RedisIndex {
         let reconnect = tokio::spawn(reconnect(Arc::downgrade(&shared)));
         Ok(RedisIndex {
             shared,
-            ttl_seconds: options.ttl.as_secs().max(1),
             options,
+            clock: AtomicU64::new(0),
             reconnect,
         })
+    }
+
+    /// `now` (Unix nanoseconds) in the sorted sets' terms. A side recorded
+    /// within the microsecond that starts the time to live is kept, never
+    /// one still within it dropped.
+    fn moment(&self, now: u64) -> Moment {
+        let ttl = u64::try_from(self.options.ttl.as_nanos()).unwrap_or(u64::MAX);
+        Moment {
+            now: now / 1000,
+            oldest: now.saturating_sub(ttl) / 1000,
+            // The key outlives the newest side it holds, never the reverse.
+            ttl_millis: ttl.div_ceil(1_000_000).max(1),
+        }
     }
 
     fn key(&self, key: &PointerKey) -> String {
@@ -123,13 +163,14 @@ impl RedisIndex {
         })
     }
 
-    /// Writes and reads the hashes of these pointers, one round trip per
-    /// request on one server, in parallel per key on a cluster (whose
-    /// pipelines must stay within one slot).
+    /// Writes and reads the sorted sets of these pointers at `moment`, one
+    /// round trip per request on one server, in parallel per key on a
+    /// cluster (whose pipelines must stay within one slot).
     async fn exchange(
         &self,
         keys: Vec<PointerKey>,
-        writes: HashMap<PointerKey, Vec<(String, u64)>>,
+        writes: HashMap<PointerKey, Vec<Vec<u8>>>,
+        moment: Moment,
     ) -> Result<Resolution, IndexError> {
         let mut writes = writes;
         let exchanges: Vec<KeyExchange> = keys
@@ -139,20 +180,16 @@ impl RedisIndex {
                 writes: writes.remove(k).unwrap_or_default(),
             })
             .collect();
-        let ttl = self.ttl_seconds;
-        let fields = self
+        let members = self
             .shared
-            .run(move |connection| connection.exchange(exchanges, ttl))
+            .run(move |connection| connection.exchange(exchanges, moment))
             .await?;
-        Ok(self.resolve(keys.into_iter().zip(fields)))
+        Ok(self.resolve(keys.into_iter().zip(members)))
     }
 
-    fn resolve(
-        &self,
-        read: impl Iterator<Item = (PointerKey, Vec<(String, String)>)>,
-    ) -> Resolution {
+    fn resolve(&self, read: impl Iterator<Item = (PointerKey, Vec<Vec<u8>>)>) -> Resolution {
         let sides: Vec<(PointerKey, Sides)> = read
-            .map(|(key, fields)| (key, sides_of(&fields)))
+            .map(|(key, members)| (key, sides_of(&members)))
             .filter(|(_, s)| !s.producers.is_empty() || !s.consumers.is_empty())
             .collect();
         resolve(
@@ -172,14 +209,15 @@ impl PointerIndex for RedisIndex {
     fn record(
         &self,
         spans: &[Span],
-        _now: u64,
+        now: u64,
     ) -> impl Future<Output = Result<Resolution, IndexError>> + Send {
-        let mut writes: HashMap<PointerKey, Vec<(String, u64)>> = HashMap::new();
+        self.clock.fetch_max(now, Ordering::Relaxed);
+        let mut writes: HashMap<PointerKey, Vec<Vec<u8>>> = HashMap::new();
         let mut keys = Vec::new();
         for span in spans {
             for (pointer, ordinal) in with_ordinals(span) {
                 let key = PointerKey::of(pointer);
-                let value = match pointer.direction {
+                let time = match pointer.direction {
                     Direction::Downstream => Producer::of(span).end,
                     Direction::Upstream => Consumer::of(span, pointer).change_time,
                 };
@@ -189,13 +227,13 @@ impl PointerIndex for RedisIndex {
                 });
                 // As in memory, a span counts once per pointer of a kind,
                 // hash and direction and its ordinal.
-                let name = field(pointer.direction, span.id, ordinal);
-                if !entry.iter().any(|(n, _)| *n == name) {
-                    entry.push((name, value));
+                let side = member(pointer.direction, span.id, ordinal, time);
+                if !entry.iter().any(|m| same_side(m, &side)) {
+                    entry.push(side);
                 }
             }
         }
-        self.exchange(keys, writes)
+        self.exchange(keys, writes, self.moment(now))
     }
 
     fn look_up(
@@ -209,7 +247,8 @@ impl PointerIndex for RedisIndex {
             .collect();
         keys.sort_by(|a, b| (&a.kind, &a.hash).cmp(&(&b.kind, &b.hash)));
         keys.dedup();
-        self.exchange(keys, HashMap::new())
+        let moment = self.moment(self.clock.load(Ordering::Relaxed));
+        self.exchange(keys, HashMap::new(), moment)
     }
 
     async fn resolution(&self) -> Result<Resolution, IndexError> {
@@ -219,6 +258,7 @@ impl PointerIndex for RedisIndex {
             .run(move |connection| connection.scan(pattern))
             .await?;
         let keys: Vec<PointerKey> = names.iter().filter_map(|n| self.pointer_key(n)).collect();
+        let moment = self.moment(self.clock.load(Ordering::Relaxed));
         let mut read = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(SCAN_BATCH) {
             let exchanges = chunk
@@ -228,16 +268,20 @@ impl PointerIndex for RedisIndex {
                     writes: Vec::new(),
                 })
                 .collect();
-            let fields = self
+            let members = self
                 .shared
-                .run(move |connection| connection.exchange(exchanges, 0))
+                .run(move |connection| connection.exchange(exchanges, moment))
                 .await?;
-            read.extend(chunk.iter().cloned().zip(fields));
+            read.extend(chunk.iter().cloned().zip(members));
         }
         Ok(self.resolve(read.into_iter()))
     }
 
-    fn expire(&self, _now: u64) {}
+    /// Sides older than the time to live at `now` leave Redis at the next
+    /// exchange that touches their key, and no answer includes them.
+    fn expire(&self, now: u64) {
+        self.clock.fetch_max(now, Ordering::Relaxed);
+    }
 
     fn stats(&self) -> IndexStats {
         IndexStats {
@@ -366,13 +410,14 @@ impl Shared {
 }
 
 impl Connection {
-    /// Sets the fields of each exchange (refreshing the key's expiry) and
-    /// reads every field back.
+    /// Removes the sides older than the time to live from each exchange's
+    /// key, adds its members (refreshing the key's expiry) and reads every
+    /// member back, oldest first.
     async fn exchange(
         self,
         exchanges: Vec<KeyExchange>,
-        ttl_seconds: u64,
-    ) -> RedisResult<Vec<Vec<(String, String)>>> {
+        moment: Moment,
+    ) -> RedisResult<Vec<Vec<Vec<u8>>>> {
         if exchanges.is_empty() {
             return Ok(Vec::new());
         }
@@ -380,7 +425,7 @@ impl Connection {
             Connection::Single(mut connection) => {
                 let mut pipe = redis::pipe();
                 for exchange in &exchanges {
-                    add_exchange(&mut pipe, exchange, ttl_seconds);
+                    add_exchange(&mut pipe, exchange, moment);
                 }
                 pipe.query_async(&mut connection).await
             }
@@ -388,11 +433,10 @@ impl Connection {
                 let each = exchanges.iter().map(|exchange| {
                     let mut connection = connection.clone();
                     let mut pipe = redis::pipe();
-                    add_exchange(&mut pipe, exchange, ttl_seconds);
+                    add_exchange(&mut pipe, exchange, moment);
                     async move {
-                        let (fields,): (Vec<(String, String)>,) =
-                            pipe.query_async(&mut connection).await?;
-                        Ok::<_, RedisError>(fields)
+                        let (members,): (Vec<Vec<u8>>,) = pipe.query_async(&mut connection).await?;
+                        Ok::<_, RedisError>(members)
                     }
                 });
                 try_join_all(each).await
@@ -449,19 +493,26 @@ impl Connection {
     }
 }
 
-fn add_exchange(pipe: &mut Pipeline, exchange: &KeyExchange, ttl_seconds: u64) {
+fn add_exchange(pipe: &mut Pipeline, exchange: &KeyExchange, moment: Moment) {
+    // Removing first: a retried export whose first record has just left is
+    // recorded anew, as in memory.
+    pipe.cmd("ZREMRANGEBYSCORE")
+        .arg(&exchange.key)
+        .arg("-inf")
+        .arg(format!("({}", moment.oldest))
+        .ignore();
     if !exchange.writes.is_empty() {
-        pipe.cmd("HSET").arg(&exchange.key);
-        for (field, value) in &exchange.writes {
-            pipe.arg(field).arg(value);
+        pipe.cmd("ZADD").arg(&exchange.key).arg("NX");
+        for member in &exchange.writes {
+            pipe.arg(moment.now).arg(member);
         }
         pipe.ignore();
-        pipe.cmd("EXPIRE")
+        pipe.cmd("PEXPIRE")
             .arg(&exchange.key)
-            .arg(ttl_seconds)
+            .arg(moment.ttl_millis)
             .ignore();
     }
-    pipe.cmd("HGETALL").arg(&exchange.key);
+    pipe.cmd("ZRANGE").arg(&exchange.key).arg(0).arg(-1);
 }
 
 fn scan_command(cursor: u64, pattern: &str) -> redis::Cmd {
@@ -493,22 +544,59 @@ fn primaries(nodes: &str) -> Vec<(String, u16)> {
         .collect()
 }
 
-fn field(direction: Direction, span: SpanRef, ordinal: u16) -> String {
-    let (dir, trace, span) = (direction.as_str(), span.trace_id, span.span_id);
-    match ordinal {
-        0 => format!("{dir}:{trace}:{span}"),
-        n => format!("{dir}:{trace}:{span}:{n}"),
+/// The bytes of a member that name its side: direction and span.
+const SIDE_LEN: usize = 1 + 16 + 8;
+const MEMBER_LEN: usize = SIDE_LEN + 8;
+
+/// A side as a sorted set's member: `d` or `u`, the trace and span ids,
+/// then the time, big-endian, then the ordinal when it is not 0.
+fn member(direction: Direction, span: SpanRef, ordinal: u16, time: u64) -> Vec<u8> {
+    let mut member = Vec::with_capacity(MEMBER_LEN + 2);
+    member.extend_from_slice(direction.as_str().as_bytes());
+    member.extend_from_slice(&span.trace_id.0);
+    member.extend_from_slice(&span.span_id.0);
+    member.extend_from_slice(&time.to_be_bytes());
+    if ordinal > 0 {
+        member.extend_from_slice(&ordinal.to_be_bytes());
     }
+    member
 }
 
-/// The sides of one pointer from its hash's fields; fields that are not
-/// ours are skipped.
-fn sides_of(fields: &[(String, String)]) -> Sides {
+/// Whether two members name the same side: direction, span and ordinal.
+fn same_side(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a[..SIDE_LEN] == b[..SIDE_LEN] && a[MEMBER_LEN..] == b[MEMBER_LEN..]
+}
+
+fn parse_member(member: &[u8]) -> Option<(Direction, SpanRef, u16, u64)> {
+    let ordinal = match member.len() {
+        MEMBER_LEN => 0,
+        n if n == MEMBER_LEN + 2 => {
+            Some(u16::from_be_bytes(member[MEMBER_LEN..].try_into().ok()?)).filter(|n| *n > 0)?
+        }
+        _ => return None,
+    };
+    let direction = Direction::parse(std::str::from_utf8(&member[..1]).ok()?)?;
+    let trace_id = TraceId::from_slice(&member[1..17])?;
+    let span_id = SpanId::from_slice(&member[17..SIDE_LEN])?;
+    let time = u64::from_be_bytes(member[SIDE_LEN..MEMBER_LEN].try_into().ok()?);
+    Some((direction, SpanRef { trace_id, span_id }, ordinal, time))
+}
+
+/// The sides of one pointer from its members, oldest first; members that
+/// are not ours are skipped. A span recorded twice with different times
+/// (not a retry, whose member is the same) counts once, by its first
+/// record, as in memory; unlike memory, its second record stays once the
+/// first has left, as `ZADD NX` compares whole members.
+fn sides_of(members: &[Vec<u8>]) -> Sides {
     let mut sides = Sides::default();
-    for (name, value) in fields {
-        let Some((direction, span, time)) = parse_field(name, value) else {
+    let mut seen = HashSet::new();
+    for member in members {
+        let Some((direction, span, ordinal, time)) = parse_member(member) else {
             continue;
         };
+        if !seen.insert((direction, span, ordinal)) {
+            continue;
+        }
         match direction {
             Direction::Downstream => sides.producers.push(Producer { span, end: time }),
             Direction::Upstream => sides.consumers.push(Consumer {
@@ -518,24 +606,6 @@ fn sides_of(fields: &[(String, String)]) -> Sides {
         }
     }
     sides
-}
-
-fn parse_field(name: &str, value: &str) -> Option<(Direction, SpanRef, u64)> {
-    let mut parts = name.split(':');
-    let direction = Direction::parse(parts.next()?)?;
-    let trace_id = TraceId::from_slice(&hex::decode(parts.next()?).ok()?)?;
-    let span_id = SpanId::from_slice(&hex::decode(parts.next()?).ok()?)?;
-    if let Some(ordinal) = parts.next() {
-        ordinal.parse::<u16>().ok().filter(|n| *n > 0)?;
-    }
-    if parts.next().is_some() {
-        return None;
-    }
-    Some((
-        direction,
-        SpanRef { trace_id, span_id },
-        value.parse().ok()?,
-    ))
 }
 
 /// `namespace` as a literal in a SCAN pattern.
@@ -555,27 +625,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fields_name_the_direction_and_the_span() {
+    fn members_hold_the_direction_the_span_and_the_time() {
         let span = SpanRef {
             trace_id: TraceId([0xab; 16]),
             span_id: SpanId([0x01; 8]),
         };
-        let name = field(Direction::Upstream, span, 0);
-        assert_eq!(name, format!("u:{}:{}", "ab".repeat(16), "01".repeat(8)));
+        let member = member(Direction::Upstream, span, 0, 0x0102_0304_0506_0708);
+        let mut expected = b"u".to_vec();
+        expected.extend([0xab; 16]);
+        expected.extend([0x01; 8]);
+        expected.extend([1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(member, expected);
         assert_eq!(
-            parse_field(&name, "42"),
-            Some((Direction::Upstream, span, 42))
+            parse_member(&member),
+            Some((Direction::Upstream, span, 0, 0x0102_0304_0506_0708))
         );
-        let second = field(Direction::Upstream, span, 1);
-        assert_eq!(second, format!("{name}:1"));
+        let second = super::member(Direction::Upstream, span, 1, 7);
+        assert_eq!(second.len(), MEMBER_LEN + 2);
         assert_eq!(
-            parse_field(&second, "43"),
-            Some((Direction::Upstream, span, 43))
+            parse_member(&second),
+            Some((Direction::Upstream, span, 1, 7))
         );
-        assert_eq!(parse_field("x:00:00", "1"), None);
-        assert_eq!(parse_field(&name, "soon"), None);
-        assert_eq!(parse_field(&format!("{name}:0"), "1"), None);
-        assert_eq!(parse_field(&format!("{name}:1:2"), "1"), None);
+        assert!(!same_side(&member, &second));
+        let mut zero = second.clone();
+        zero[MEMBER_LEN + 1] = 0;
+        assert_eq!(parse_member(&zero), None);
+        let mut other = member.clone();
+        other[0] = b'x';
+        assert_eq!(parse_member(&other), None);
+        assert_eq!(parse_member(&member[..MEMBER_LEN - 1]), None);
+    }
+
+    #[test]
+    fn a_span_recorded_twice_counts_by_its_first_record() {
+        let span = SpanRef {
+            trace_id: TraceId([2; 16]),
+            span_id: SpanId([3; 8]),
+        };
+        let members = [
+            member(Direction::Downstream, span, 0, 20),
+            member(Direction::Downstream, span, 0, 10),
+            member(Direction::Upstream, span, 0, 30),
+        ];
+        let sides = sides_of(&members);
+        assert_eq!(
+            sides.producers.iter().map(|p| p.end).collect::<Vec<_>>(),
+            vec![20]
+        );
+        assert_eq!(sides.consumers.len(), 1);
     }
 
     #[test]

@@ -1,0 +1,212 @@
+"""The wheel's precompiled modules where Lambda runs them.
+
+A module precompiled on this machine for its own CPU may use features a
+Lambda host lacks; wasmtime refuses it there and the first call compiles.
+So the wheel ships modules compiled for the oldest CPU of each
+architecture (``precompile --cpu portable``): Linux x86_64 (x86-64-v2) and
+Linux aarch64 (Graviton). Here they run on older CPUs than this machine's,
+emulated by qemu-user (``make test-python`` installs it and the aarch64
+Python with the aarch64 wasmtime wheel, ``SPAN_AUTOLINK_AARCH64``), and
+every conformance case must give its expected pointers there."""
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import span_autolink
+from span_autolink import _cache, _runtime
+
+from helpers import CASES_PATH, ROOT, run_python
+from test_cache import PROBE, WANT
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(span_autolink.__file__))
+AARCH64 = os.environ.get("SPAN_AUTOLINK_AARCH64")
+THIS_WASMTIME = _runtime.runtime.loaded().api.version
+# The wasmtime the wheel's modules are for (make test-python sets it; the
+# aarch64 Python has that wasmtime whichever this environment has).
+SHIPPED_WASMTIME = os.environ.get("SPAN_AUTOLINK_SHIPPED_WASMTIME") or THIS_WASMTIME
+QEMU_X86_64 = shutil.which("qemu-x86_64-static")
+QEMU_AARCH64 = shutil.which("qemu-aarch64-static")
+# CPUs older than this machine's, as qemu names them: x86-64 without AVX
+# (Nehalem, x86-64-v2) and with AVX2 but no AVX-512 (Haswell); Graviton 1
+# (Cortex-A72) and Graviton 2 (Neoverse N1).
+X86_64_CPUS = ("Nehalem", "Haswell")
+AARCH64_CPUS = ("cortex-a72", "neoverse-n1")
+
+# Every response and event case of the conformance file (but those that set
+# a variable, config_text), through the package: the pointers and issue
+# codes, one JSON line; then the source of the compiled module.
+CONFORMANCE = f"""
+import json, sys
+sys.path.insert(0, {os.path.join(ROOT, 'py-test')!r})
+from helpers import from_case, load_cases
+import span_autolink
+from span_autolink import _runtime
+out = []
+for case in load_cases():
+    if "config_text" in case:
+        continue
+    if case["kind"] == "response":
+        o = span_autolink.pointers_for_response(case["service"], case["operation"], from_case(case["request"]),
+            from_case(case["response"]), dynamodb_primary_keys=case.get("config"))
+    elif case["kind"] == "event":
+        o = span_autolink.pointers_for_event(from_case(case["event"]))
+    else:
+        continue
+    out.append([[[p.kind, p.direction, p.hash, p.change_time] for p in o.pointers], [i.code for i in o.issues]])
+print(json.dumps({{"outcomes": out, "source": _runtime.runtime.loaded().source, "backend": _runtime.backend()}}))
+"""
+
+
+def expected_outcomes():
+    with open(CASES_PATH, encoding="utf-8") as f:
+        cases = json.load(f)["cases"]
+    return [
+        [[[p["kind"], p["direction"], p["hash"], p.get("change_time")] for p in c["expect"]["pointers"]], c["expect"]["issues"]]
+        for c in cases
+        if c["kind"] in ("response", "event") and "config_text" not in c
+    ]
+
+
+def run(command, env, timeout=600):
+    done = subprocess.run(command, env=dict(os.environ, **env), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def no_caches(tmp_path):
+    cache, tmp = tmp_path / "cache", tmp_path / "tmp"
+    tmp.mkdir(exist_ok=True)
+    return {"SPAN_AUTOLINK_CACHE_DIR": str(cache), "TMPDIR": str(tmp)}
+
+
+def test_the_wheel_ships_a_module_for_each_architecture():
+    shipped = sorted(os.listdir(os.path.join(PACKAGE_DIR, "precompiled")))
+    with open(_runtime.WASM_PATH, "rb") as f:
+        wasm = f.read()
+    keys = {m: _cache.file_name(_cache.cache_key(wasm, SHIPPED_WASMTIME, "linux", m)) for m in ("x86_64", "aarch64")}
+    assert shipped == sorted(keys.values())
+
+
+x86_64_only = pytest.mark.skipif(
+    platform.machine() != "x86_64" or sys.platform != "linux" or not QEMU_X86_64,
+    reason="the x86_64 checks run an x86_64 interpreter under qemu-x86_64 (make test-python installs it)",
+)
+
+
+@x86_64_only
+@pytest.mark.skipif(THIS_WASMTIME != SHIPPED_WASMTIME, reason="the wheel's modules are for another wasmtime")
+@pytest.mark.parametrize("cpu", X86_64_CPUS)
+def test_the_shipped_x86_64_module_loads_on_older_cpus(cpu, tmp_path):
+    """No cache, nothing but the wheel: its module is used, and every
+    conformance case gives its expected pointers."""
+    env = no_caches(tmp_path)
+    env["SPAN_AUTOLINK_PRECOMPILED_DIR"] = os.path.join(PACKAGE_DIR, "precompiled")
+    result = run([QEMU_X86_64, "-cpu", cpu, sys.executable, "-c", CONFORMANCE], env)
+    assert result["source"] == "precompiled"
+    assert result["outcomes"] == expected_outcomes()
+
+
+@x86_64_only
+def test_precompile_compiles_for_older_cpus_with_this_wasmtime(tmp_path):
+    """``precompile`` (portable) with this environment's wasmtime, whose
+    Cranelift must know the CPU flags it names: its module is used on the
+    oldest CPU it is for."""
+    pre = tmp_path / "portable"
+    done = subprocess.run([sys.executable, "-m", "span_autolink", "precompile", str(pre)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    env = dict(no_caches(tmp_path), SPAN_AUTOLINK_PRECOMPILED_DIR=str(pre))
+    result = json.loads(run_python(PROBE, env=env, prefix=[QEMU_X86_64, "-cpu", "Nehalem"], timeout=600).strip().splitlines()[-1])
+    assert result == {"hashes": WANT, "issues": [], "source": "precompiled"}
+
+
+@x86_64_only
+def test_precompile_through_wasmtimes_public_api(tmp_path):
+    """The public-API backend names the same CPU, where its wasmtime's
+    Python API can (Config.cranelift_flag_enable); where it cannot,
+    precompile says so and exits 1, writing nothing."""
+    import wasmtime
+
+    pre = tmp_path / "public"
+    env = dict(os.environ, SPAN_AUTOLINK_WASMTIME_API="public")
+    done = subprocess.run([sys.executable, "-m", "span_autolink", "precompile", str(pre)], capture_output=True, text=True, env=env)
+    if not hasattr(wasmtime.Config(), "cranelift_flag_enable"):
+        assert done.returncode == 1 and "cannot name CPU features" in done.stderr, done.stderr
+        assert not os.path.exists(pre) or not os.listdir(pre)
+        return
+    assert done.returncode == 0, done.stderr
+    env = dict(no_caches(tmp_path), SPAN_AUTOLINK_PRECOMPILED_DIR=str(pre), SPAN_AUTOLINK_WASMTIME_API="public")
+    result = json.loads(run_python(PROBE, env=env, prefix=[QEMU_X86_64, "-cpu", "Nehalem"], timeout=600).strip().splitlines()[-1])
+    assert result == {"hashes": WANT, "issues": [], "source": "precompiled"}
+
+
+@x86_64_only
+def test_a_module_for_this_cpu_only_is_refused_on_an_older_one_and_rebuilt(tmp_path):
+    """``precompile --cpu native`` on this machine uses CPU features an
+    older x86_64 lacks: there wasmtime refuses it, the first call compiles
+    (and caches), and the answers are right."""
+    pre = tmp_path / "native"
+    done = subprocess.run([sys.executable, "-m", "span_autolink", "precompile", "--cpu", "native", str(pre)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    env = dict(no_caches(tmp_path), SPAN_AUTOLINK_PRECOMPILED_DIR=str(pre))
+    assert json.loads(run_python(PROBE, env=env).strip().splitlines()[-1])["source"] == "precompiled"  # here it fits
+    prefix = [QEMU_X86_64, "-cpu", "Nehalem"]
+    for source in ("compiled", "cache"):
+        result = json.loads(run_python(PROBE, env=env, prefix=prefix, timeout=600).strip().splitlines()[-1])
+        assert result == {"hashes": WANT, "issues": [], "source": source}
+
+
+aarch64_only = pytest.mark.skipif(
+    not AARCH64 or not QEMU_AARCH64,
+    reason="no aarch64 Python (make test-python sets SPAN_AUTOLINK_AARCH64)",
+)
+
+
+def aarch64_command(cpu, package_parent):
+    root = os.path.join(AARCH64, "root")
+    python = [QEMU_AARCH64, "-cpu", cpu, "-L", root, os.path.join(root, "usr", "bin", "python3.11")]
+    env = {"PYTHONPATH": os.pathsep.join([os.path.join(AARCH64, "site"), str(package_parent)])}
+    return python, env
+
+
+@aarch64_only
+@pytest.mark.parametrize("cpu", AARCH64_CPUS)
+def test_the_shipped_aarch64_module_loads_on_graviton(cpu, tmp_path):
+    """The installed package, as the wheel has it, on an aarch64 Python
+    with the aarch64 wasmtime wheel: the shipped module is used, through
+    the C API, and every conformance case gives its expected pointers."""
+    copy = tmp_path / "package"
+    shutil.copytree(PACKAGE_DIR, copy / "span_autolink", ignore=shutil.ignore_patterns("__pycache__"))
+    python, env = aarch64_command(cpu, copy)
+    env.update(no_caches(tmp_path))
+    env["SPAN_AUTOLINK_PRECOMPILED_DIR"] = str(copy / "span_autolink" / "precompiled")
+    result = run(python + ["-c", CONFORMANCE], env)
+    assert (result["source"], result["backend"]) == ("precompiled", "ctypes")
+    assert result["outcomes"] == expected_outcomes()
+
+
+@aarch64_only
+def test_the_x86_64_module_is_refused_on_aarch64(tmp_path):
+    """The x86_64 module under the aarch64 module's name, key and digest:
+    wasmtime refuses it, and the module is compiled instead."""
+    copy = tmp_path / "package"
+    shutil.copytree(PACKAGE_DIR, copy / "span_autolink", ignore=shutil.ignore_patterns("__pycache__", "precompiled"))
+    shipped = os.path.join(PACKAGE_DIR, "precompiled")
+    here = _cache.file_name(_cache.cache_key(open(_runtime.WASM_PATH, "rb").read(), SHIPPED_WASMTIME, "linux", "x86_64"))
+    (aarch64_name,) = [n for n in os.listdir(shipped) if n != here]
+    data = open(os.path.join(shipped, here), "rb").read()
+    payload = data[len(_cache.MAGIC) + 64 + 32 :]
+    key = open(os.path.join(shipped, aarch64_name), "rb").read()[len(_cache.MAGIC) : len(_cache.MAGIC) + 64].decode()
+    pre = tmp_path / "foreign"
+    assert _cache.write(str(pre), aarch64_name, key, payload, shared=True)
+    python, env = aarch64_command("neoverse-n1", copy)
+    env.update(no_caches(tmp_path))
+    env["SPAN_AUTOLINK_PRECOMPILED_DIR"] = str(pre)
+    done = subprocess.run(python + ["-c", PROBE], env=dict(os.environ, **env), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"hashes": WANT, "issues": [], "source": "compiled"}
