@@ -1,8 +1,9 @@
 // Replays a fuzz target's corpus (`fuzz/corpus/<target>/`) through its
 // entry point, so that an ordinary `cargo test` keeps every interesting
 // input the fuzzers found, without nightly. Included by
-// core/tests/fuzz_corpus.rs and wasm/tests/fuzz_corpus.rs; both crates sit
-// one level below the repository root.
+// core/tests/fuzz_corpus.rs, wasm/tests/fuzz_corpus.rs and
+// linker/tests/fuzz_corpus.rs; the crates sit one level below the
+// repository root.
 
 /// Runs every input of `target`'s corpus through `run`; panics naming the
 /// first input that panics, and returns how many inputs there were.

@@ -81,7 +81,7 @@ JS_TEST_FILES = $(patsubst js-test/%,%,$(wildcard js-test/*.test.js js-test/*.te
 # installed only when missing or when its list changed.
 JS_E2E_DIR := js-test/e2e/tracers
 
-test-js-e2e: js-e2e-package py-venv $(AGENT_STAMP)
+test-js-e2e: js-e2e-package cli py-venv $(AGENT_STAMP)
 	cd $(JS_E2E_DIR) && node --disallow-code-generation-from-strings --test --test-reporter=spec
 
 # The tracer suites' dependencies, and the package as a user installs it.

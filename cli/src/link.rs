@@ -60,6 +60,9 @@ pub fn run(args: &LinkArgs) -> Result<(), Failure> {
     let target = args.output.as_deref().unwrap_or(stdout);
     write_output(args.output.as_deref(), &batch).map_err(|e| Failure::unwritable(target, e))?;
     progress.step(|| format!("wrote {}", target.display()));
+    // The process ends here: freeing millions of small allocations one by
+    // one would cost more than the exit that releases them at once.
+    std::mem::forget((batch, resolution));
     Ok(())
 }
 

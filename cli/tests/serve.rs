@@ -6,6 +6,7 @@ mod support;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::process::Command;
+use std::time::Duration;
 use support::*;
 
 /// A Datadog v0.4 span as the agent API documents it. Typed rather than
@@ -196,7 +197,7 @@ async fn the_cap_on_live_pointers_evicts_the_oldest() {
 #[tokio::test]
 async fn forwards_plain_spans_at_once_and_pointer_spans_with_their_links() {
     let (url, mut rx) = receiver().await;
-    let server = Server::start(&["--forward", &url, "--wait", "30"]);
+    let server = Server::start(&["--forward", &url, "--wait", "2"]);
     let client = reqwest::Client::new();
     post_otlp(
         &client,
@@ -208,21 +209,52 @@ async fn forwards_plain_spans_at_once_and_pointer_spans_with_their_links() {
     assert_eq!(spans(&plain).len(), 1);
     assert_eq!(spans(&plain)[0].span_id, vec![2; 8]);
 
-    // The consumer completes the producer's pointer: both go on, linked,
-    // long before the 30 s wait.
+    // The consumer has its producer: it goes on at once, linked. The
+    // producer waits out its 2 s, as another consumer may still come. Had
+    // the consumer waited too, the producer, held first, would come first.
     put_datadog(&client, &server, datadog_consumer()).await;
-    let mut forwarded = [next(&mut rx).await, next(&mut rx).await];
-    // The consumer's span id is 9, the producer's 0x0101...
-    forwarded.sort_by_key(|r| spans(r)[0].span_id.clone());
-    let consumer = spans(&forwarded[0])[0];
-    let producer = spans(&forwarded[1])[0];
+    let forwarded = next(&mut rx).await;
+    let consumer = spans(&forwarded)[0];
+    assert_eq!(consumer.span_id, 9u64.to_be_bytes().to_vec());
+    assert_eq!(consumer.links.len(), 2);
+    assert_eq!(consumer.links[1].trace_id, vec![1; 16]);
+    assert_eq!(mark(&consumer.links[1]), "forward");
+
+    let forwarded = next(&mut rx).await;
+    let producer = spans(&forwarded)[0];
     assert_eq!(producer.span_id, vec![1; 8]);
     assert_eq!(producer.links.len(), 2);
     assert_eq!(producer.links[1].span_id, 9u64.to_be_bytes().to_vec());
     assert_eq!(mark(&producer.links[1]), "backward");
-    assert_eq!(consumer.links.len(), 2);
-    assert_eq!(consumer.links[1].trace_id, vec![1; 16]);
-    assert_eq!(mark(&consumer.links[1]), "forward");
+}
+
+#[tokio::test]
+async fn a_held_producer_gets_every_consumer_that_comes_within_its_wait() {
+    let (url, mut rx) = receiver().await;
+    let server = Server::start(&["--forward", &url, "--wait", "3"]);
+    let client = reqwest::Client::new();
+    post_otlp(&client, &server, otlp_body(vec![otlp_span(1, Some("d"))])).await;
+    // One upload, two queues: an OpenTelemetry and a Datadog consumer.
+    post_otlp(&client, &server, otlp_body(vec![otlp_span(3, Some("u"))])).await;
+    // Several of serve's ticks pass before the second consumer comes.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    put_datadog(&client, &server, datadog_consumer()).await;
+    let mut backward = Vec::new();
+    for _ in 0..3 {
+        let request = next(&mut rx).await;
+        for span in spans(&request) {
+            if span.span_id == vec![1; 8] {
+                backward = span
+                    .links
+                    .iter()
+                    .filter(|l| mark(l) == "backward")
+                    .map(|l| l.span_id.clone())
+                    .collect();
+            }
+        }
+    }
+    backward.sort();
+    assert_eq!(backward, vec![9u64.to_be_bytes().to_vec(), vec![3; 8]]);
 }
 
 #[tokio::test]

@@ -91,8 +91,16 @@ where
 
 type Payload = Vec<Vec<DdSpan>>;
 
+/// How deeply msgpack may nest: a payload needs a few levels, and
+/// rmp-serde's own limit (1024) lets a body of nested maps recurse deeper
+/// than a 2 MiB thread stack (serve's workers, the test threads) holds.
+/// serde_json stops at 128 too.
+const MSGPACK_MAX_DEPTH: usize = 128;
+
 pub(crate) fn read_msgpack(input: &[u8]) -> Result<ExportTraceServiceRequest, Error> {
-    let payload: Payload = rmp_serde::from_slice(input).map_err(|e| {
+    let mut deserializer = rmp_serde::Deserializer::from_read_ref(input);
+    deserializer.set_max_depth(MSGPACK_MAX_DEPTH);
+    let payload = Payload::deserialize(&mut deserializer).map_err(|e| {
         Error::new(
             ErrorCode::DatadogInvalid,
             format!("the input is not a Datadog v0.4 msgpack payload ({e}); send an array of traces, each an array of spans"),

@@ -2,9 +2,8 @@
 //! the number kept is capped, the oldest evicted first, so memory stays
 //! bounded whatever arrives.
 
-use crate::matching::{MatchOptions, Matcher, PointerKey, Resolution};
-use crate::model::{Direction, Span, SpanRef};
-use std::collections::VecDeque;
+use crate::matching::{MatchOptions, Matcher, Resolution};
+use crate::model::Span;
 
 /// Limits of a [`LivePointers`].
 #[derive(Clone, Copy, Debug)]
@@ -15,18 +14,11 @@ pub struct LiveLimits {
     pub cap: usize,
 }
 
-struct Arrival {
-    at: u64,
-    span: SpanRef,
-    key: PointerKey,
-    direction: Direction,
-}
-
 /// A [`Matcher`] whose pointers leave again, oldest first.
 pub struct LivePointers {
+    /// Keeps pointers in the order they arrived, with when they did.
     matcher: Matcher,
     limits: LiveLimits,
-    arrivals: VecDeque<Arrival>,
     expired: u64,
     evicted: u64,
 }
@@ -36,7 +28,6 @@ impl LivePointers {
         LivePointers {
             matcher: Matcher::new(options),
             limits,
-            arrivals: VecDeque::new(),
             expired: 0,
             evicted: 0,
         }
@@ -45,16 +36,9 @@ impl LivePointers {
     /// Adds a span's pointers arriving at `now` (a monotonic clock the
     /// caller keeps, in nanoseconds), evicting the oldest beyond the cap.
     pub fn add(&mut self, span: &Span, now: u64) {
-        for (key, direction) in self.matcher.add_new(span) {
-            self.arrivals.push_back(Arrival {
-                at: now,
-                span: span.id,
-                key,
-                direction,
-            });
-        }
-        while self.arrivals.len() > self.limits.cap {
-            self.pop_oldest();
+        self.matcher.add_at(span, now);
+        while self.matcher.len() > self.limits.cap {
+            self.matcher.pop_oldest();
             self.evicted += 1;
         }
     }
@@ -62,18 +46,12 @@ impl LivePointers {
     /// Forgets pointers older than the time to live.
     pub fn expire(&mut self, now: u64) {
         while self
-            .arrivals
-            .front()
-            .is_some_and(|a| now.saturating_sub(a.at) > self.limits.ttl)
+            .matcher
+            .oldest_at()
+            .is_some_and(|at| now.saturating_sub(at) > self.limits.ttl)
         {
-            self.pop_oldest();
+            self.matcher.pop_oldest();
             self.expired += 1;
-        }
-    }
-
-    fn pop_oldest(&mut self) {
-        if let Some(a) = self.arrivals.pop_front() {
-            self.matcher.remove(a.span, &a.key, a.direction);
         }
     }
 
@@ -82,7 +60,7 @@ impl LivePointers {
     }
 
     pub fn live(&self) -> usize {
-        self.arrivals.len()
+        self.matcher.len()
     }
 
     pub fn expired(&self) -> u64 {
@@ -101,13 +79,18 @@ impl LivePointers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{PointerLink, SpanId, TraceId};
+    use crate::model::{Direction, PointerLink, SpanId, SpanRef, TraceId};
 
+    /// Span `n` of a side: producer and consumer are different spans.
     fn span(n: u8, direction: Direction) -> Span {
+        let side = match direction {
+            Direction::Downstream => 0,
+            Direction::Upstream => 0x80,
+        };
         Span {
             id: SpanRef {
-                trace_id: TraceId([n; 16]),
-                span_id: SpanId([n; 8]),
+                trace_id: TraceId([n | side; 16]),
+                span_id: SpanId([n | side; 8]),
             },
             start_unix_nanos: 10,
             end_unix_nanos: 20,
@@ -144,5 +127,53 @@ mod tests {
         live.add(&span(2, Direction::Upstream), 120);
         assert!(live.matcher().is_resolved(&span(2, Direction::Upstream)));
         assert_eq!(live.resolution().links.len(), 1);
+    }
+
+    #[test]
+    fn an_evicted_pointer_can_arrive_again() {
+        let mut live = LivePointers::new(MatchOptions::default(), LiveLimits { ttl: 100, cap: 1 });
+        live.add(&span(1, Direction::Downstream), 0);
+        live.add(&span(2, Direction::Downstream), 0);
+        live.add(&span(1, Direction::Downstream), 0);
+        assert_eq!((live.live(), live.evicted()), (1, 2));
+        live.add(&span(1, Direction::Upstream), 0);
+        assert_eq!(
+            live.resolution().links.len(),
+            0,
+            "the cap of 1 keeps only the newest"
+        );
+        let mut live = LivePointers::new(MatchOptions::default(), LiveLimits { ttl: 100, cap: 4 });
+        for n in 1..=3 {
+            live.add(&span(n, Direction::Downstream), 0);
+            live.add(&span(n, Direction::Downstream), 0);
+        }
+        assert_eq!(live.live(), 3, "a span given twice counts once");
+        for n in 1..=3 {
+            live.add(&span(n, Direction::Upstream), 0);
+        }
+        assert_eq!((live.live(), live.evicted()), (4, 2));
+        assert_eq!(live.resolution().links.len(), 1);
+        assert_eq!(live.matcher().link_count(), 1);
+    }
+
+    #[test]
+    fn a_consumer_arriving_before_its_producer_is_linked_when_it_comes() {
+        let mut live = LivePointers::new(MatchOptions::default(), LiveLimits { ttl: 100, cap: 10 });
+        live.add(&span(1, Direction::Upstream), 0);
+        assert!(!live.matcher().is_resolved(&span(1, Direction::Upstream)));
+        assert_eq!(live.resolution().unmatched.len(), 1);
+        live.add(&span(1, Direction::Downstream), 50);
+        assert!(live.matcher().is_resolved(&span(1, Direction::Upstream)));
+        let resolution = live.resolution();
+        assert_eq!(resolution.links.len(), 1);
+        assert_eq!(
+            resolution.links[0].consumer,
+            span(1, Direction::Upstream).id
+        );
+        assert_eq!(
+            resolution.links[0].producer,
+            span(1, Direction::Downstream).id
+        );
+        assert!(resolution.unmatched.is_empty());
     }
 }

@@ -5,6 +5,7 @@ use crate::matching::Resolution;
 use crate::model::{SpanId, SpanRef, TraceId};
 use crate::pointer::{pointer_of, PTR_HASH, PTR_KIND};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::trace::v1::span::Link;
 use std::collections::HashMap;
 
@@ -86,10 +87,96 @@ pub fn to_json_lines(
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
     for request in requests {
-        serde_json::to_writer(&mut *out, request)?;
+        if has_non_finite(request) {
+            let mut request = request.clone();
+            non_finite_as_text(&mut request);
+            serde_json::to_writer(&mut *out, &request)?;
+        } else {
+            serde_json::to_writer(&mut *out, request)?;
+        }
         out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+// JSON has no number for NaN or an infinity (serde_json would write `null`,
+// which no OTLP reader takes for a double), so such an attribute value is
+// written as the text the protobuf JSON mapping uses for it.
+
+fn has_non_finite(request: &ExportTraceServiceRequest) -> bool {
+    fn within(value: &AnyValue) -> bool {
+        match &value.value {
+            Some(any_value::Value::DoubleValue(d)) => !d.is_finite(),
+            Some(any_value::Value::ArrayValue(array)) => array.values.iter().any(within),
+            Some(any_value::Value::KvlistValue(list)) => list
+                .values
+                .iter()
+                .filter_map(|kv| kv.value.as_ref())
+                .any(within),
+            _ => false,
+        }
+    }
+    let lists = request.resource_spans.iter().flat_map(|rs| {
+        let resource = rs.resource.iter().map(|r| &r.attributes);
+        let scopes = rs.scope_spans.iter().flat_map(|ss| {
+            let scope = ss.scope.iter().map(|s| &s.attributes);
+            let spans = ss.spans.iter().flat_map(|span| {
+                let events = span.events.iter().map(|e| &e.attributes);
+                let links = span.links.iter().map(|l| &l.attributes);
+                std::iter::once(&span.attributes).chain(events).chain(links)
+            });
+            scope.chain(spans)
+        });
+        resource.chain(scopes)
+    });
+    lists
+        .flatten()
+        .filter_map(|kv| kv.value.as_ref())
+        .any(within)
+}
+
+fn non_finite_as_text(request: &mut ExportTraceServiceRequest) {
+    fn as_text(value: &mut AnyValue) {
+        match &mut value.value {
+            Some(any_value::Value::DoubleValue(d)) if !d.is_finite() => {
+                let text = if d.is_nan() {
+                    "NaN"
+                } else if *d > 0.0 {
+                    "Infinity"
+                } else {
+                    "-Infinity"
+                };
+                value.value = Some(any_value::Value::StringValue(text.to_owned()));
+            }
+            Some(any_value::Value::ArrayValue(array)) => array.values.iter_mut().for_each(as_text),
+            Some(any_value::Value::KvlistValue(list)) => attributes(&mut list.values),
+            _ => {}
+        }
+    }
+    fn attributes(list: &mut [KeyValue]) {
+        list.iter_mut()
+            .filter_map(|kv| kv.value.as_mut())
+            .for_each(as_text);
+    }
+    for rs in &mut request.resource_spans {
+        if let Some(resource) = &mut rs.resource {
+            attributes(&mut resource.attributes);
+        }
+        for ss in &mut rs.scope_spans {
+            if let Some(scope) = &mut ss.scope {
+                attributes(&mut scope.attributes);
+            }
+            for span in &mut ss.spans {
+                attributes(&mut span.attributes);
+                span.events
+                    .iter_mut()
+                    .for_each(|e| attributes(&mut e.attributes));
+                span.links
+                    .iter_mut()
+                    .for_each(|l| attributes(&mut l.attributes));
+            }
+        }
+    }
 }
 
 /// Splits a request into the spans that carry no pointer and those that

@@ -10,7 +10,8 @@ use opentelemetry_proto::tonic::trace::v1::{span::Link, ResourceSpans, ScopeSpan
 use prost::Message;
 use serde_json::{json, Value};
 use span_autolink_linker::{
-    add_links, read, to_json_lines, Batch, Direction, Format, MatchOptions, Matcher, Report,
+    add_links, read, read_as, to_json_lines, Batch, Direction, Format, MatchOptions, Matcher,
+    Report,
 };
 
 fn string(key: &str, value: &str) -> KeyValue {
@@ -318,4 +319,71 @@ fn undecodable_inputs_name_their_format() {
     assert_eq!(error.code.as_str(), "datadog_invalid");
     let error = read(&[0x0a, 0x05, 0x01]).unwrap_err();
     assert_eq!(error.code.as_str(), "otlp_protobuf_invalid");
+}
+
+#[test]
+fn deeply_nested_msgpack_is_refused_not_a_stack_overflow() {
+    // Found by the decoders fuzz target: maps nested thousands deep in a
+    // span field the reader skips recursed past a 2 MiB thread stack (this
+    // test's, and serve's workers'). One span `{"x": {"x": ... nil}}`.
+    let depth = 20_000;
+    let mut input = vec![0x91, 0x91];
+    for _ in 0..depth {
+        input.extend_from_slice(&[0x81, 0xa1, b'x']);
+    }
+    input.push(0xc0);
+    let error = read_as(&input, Format::DatadogMsgpack).unwrap_err();
+    assert_eq!(error.code.as_str(), "datadog_invalid");
+    assert!(error.message.contains("depth"), "{}", error.message);
+    // A span with a few levels of nesting still reads.
+    let mut input = vec![0x91, 0x91, 0x82, 0xa7];
+    input.extend_from_slice(b"span_id");
+    input.push(0x07);
+    input.extend_from_slice(&[0xa1, b'x']);
+    for _ in 0..20 {
+        input.extend_from_slice(&[0x81, 0xa1, b'x']);
+    }
+    input.push(0xc0);
+    assert_eq!(
+        read_as(&input, Format::DatadogMsgpack)
+            .unwrap()
+            .spans()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn nan_and_infinities_are_written_as_text_that_reads_back() {
+    // Found by the decoders fuzz target: serde_json wrote `null` for a NaN
+    // metric, and `link`'s own output could not be read again.
+    use rmpv::Value as M;
+    let span = M::Map(vec![
+        (M::from("trace_id"), M::from(1)),
+        (M::from("span_id"), M::from(2)),
+        (
+            M::from("metrics"),
+            M::Map(vec![
+                (M::from("nan"), M::F64(f64::NAN)),
+                (M::from("up"), M::F64(f64::INFINITY)),
+                (M::from("down"), M::F64(f64::NEG_INFINITY)),
+                (M::from("one"), M::F64(1.5)),
+            ]),
+        ),
+    ]);
+    let mut body = Vec::new();
+    rmpv::encode::write_value(&mut body, &M::Array(vec![M::Array(vec![span])])).unwrap();
+    let batch = read(&body).unwrap();
+    let mut out = Vec::new();
+    to_json_lines(&batch.requests, &mut out).unwrap();
+    let text = String::from_utf8(out.clone()).unwrap();
+    for value in [
+        r#""stringValue":"NaN""#,
+        r#""stringValue":"Infinity""#,
+        r#""stringValue":"-Infinity""#,
+        r#""doubleValue":1.5"#,
+    ] {
+        assert!(text.contains(value), "{value} in {text}");
+    }
+    assert_eq!(read(&out).unwrap().spans(), batch.spans());
 }

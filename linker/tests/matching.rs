@@ -151,3 +151,49 @@ fn links_that_are_not_pointers_are_ignored() {
     let batch = read(&document).unwrap();
     assert_eq!(batch.spans()[1].pointers, vec![]);
 }
+
+#[test]
+fn one_consumer_span_with_two_records_of_one_item_links_to_both_writes() {
+    let document = two_records_of_one_item();
+    let resolution = resolve(std::slice::from_ref(&document), SKEW);
+    assert_eq!(
+        pairs(&resolution),
+        vec![(span(1), span(3)), (span(2), span(3))]
+    );
+    assert!(
+        resolution.unmatched.is_empty(),
+        "{:?}",
+        resolution.unmatched
+    );
+    // Given twice, the span still counts once: the same two links.
+    assert_eq!(resolve(&[document.clone(), document], SKEW), resolution);
+}
+
+#[test]
+fn hashes_that_are_not_lowercase_hex_match_exactly() {
+    // Kept as text: matched by their exact text, never folded together.
+    let resolution = resolve(&[hashes_not_lowercase_hex()], SKEW);
+    assert_eq!(
+        pairs(&resolution),
+        vec![(span(1), span(3)), (span(4), span(5))]
+    );
+    assert_eq!(resolution.links[0].hash, HASH_A.to_uppercase());
+    assert_eq!(resolution.links[1].kind, "custom.kind");
+    assert_eq!(resolution.unmatched.len(), 1);
+    assert_eq!(resolution.unmatched[0].hash, HASH_A);
+}
+
+#[test]
+fn a_span_carrying_both_sides_is_never_its_own_producer() {
+    let resolution = resolve(&[both_sides_on_one_span()], SKEW);
+    assert_eq!(pairs(&resolution), vec![(span(1), span(2))]);
+    let unmatched: Vec<(String, &str)> = resolution
+        .unmatched
+        .iter()
+        .map(|u| (u.span.span_id.to_string(), u.direction.as_str()))
+        .collect();
+    assert_eq!(
+        unmatched,
+        vec![(span(2), "d"), (span(3), "d"), (span(3), "u"),]
+    );
+}

@@ -1,19 +1,31 @@
-//! Spans held for the other side of their pointers, oldest first, each
-//! released when its wait is over or when every pointer it carries has
-//! been linked (which a later request, on this replica, may tell).
+//! Spans held for the other side of their pointers, oldest first. A span
+//! carrying only consumer pointers goes on as soon as each has been linked
+//! (which a later request, on this replica, may tell); a producer span
+//! waits out its wait, since more consumers may come (one upload, several
+//! queues), and takes note of each that does.
 
 use super::service::request_span_count;
 use span_autolink_linker::opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use span_autolink_linker::{add_links, Link, Resolution, Span, SpanRef};
+use span_autolink_linker::{add_links, Direction, Link, Resolution, Span, SpanRef};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
-/// One pointer of one held span that has no link yet.
+/// One pointer of one held span.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Pending {
     span: SpanRef,
     kind: String,
     hash: String,
+}
+
+impl Pending {
+    fn of(span: SpanRef, kind: &str, hash: &str) -> Self {
+        Pending {
+            span,
+            kind: kind.to_owned(),
+            hash: hash.to_owned(),
+        }
+    }
 }
 
 /// One request's spans (or its spans without pointers, under pointer
@@ -22,7 +34,13 @@ pub struct Held {
     request: ExportTraceServiceRequest,
     /// Its spans that carry pointers.
     spans: Vec<Span>,
+    /// Its pointers that have no link yet.
     pending: HashSet<Pending>,
+    /// Its pointers whose links are noted while it is held: the pending
+    /// ones, and every producer pointer.
+    watched: Vec<Pending>,
+    /// Whether it carries a producer pointer, and so waits out its wait.
+    waits_out: bool,
     /// The links found for its spans while held.
     links: Vec<Link>,
     deadline: Duration,
@@ -46,16 +64,21 @@ impl Held {
                 ]
             })
             .collect();
-        let pending = spans
-            .iter()
-            .flat_map(|s| s.pointers.iter().map(move |p| (s.id, p)))
+        let pointers = || {
+            spans
+                .iter()
+                .flat_map(|s| s.pointers.iter().map(move |p| (s.id, p)))
+        };
+        let pending: HashSet<Pending> = pointers()
             .filter(|(id, p)| !linked.contains(&(*id, p.kind.as_str(), p.hash.as_str())))
-            .map(|(span, p)| Pending {
-                span,
-                kind: p.kind.clone(),
-                hash: p.hash.clone(),
-            })
+            .map(|(id, p)| Pending::of(id, &p.kind, &p.hash))
             .collect();
+        let producers: HashSet<Pending> = pointers()
+            .filter(|(_, p)| p.direction == Direction::Downstream)
+            .map(|(id, p)| Pending::of(id, &p.kind, &p.hash))
+            .collect();
+        let waits_out = !producers.is_empty();
+        let watched = pending.union(&producers).cloned().collect();
         let ids: HashSet<SpanRef> = spans.iter().map(|s| s.id).collect();
         let links = resolution
             .links
@@ -67,6 +90,8 @@ impl Held {
             request,
             spans,
             pending,
+            watched,
+            waits_out,
             links,
             deadline,
         }
@@ -78,14 +103,17 @@ impl Held {
             request,
             spans: Vec::new(),
             pending: HashSet::new(),
+            watched: Vec::new(),
+            waits_out: false,
             links: Vec::new(),
             deadline,
         }
     }
 
-    /// Whether it carries pointers and all of them are linked.
+    /// Whether it can go on before its wait is over: it carries only
+    /// consumer pointers, and all of them are linked.
     pub fn is_linked(&self) -> bool {
-        !self.spans.is_empty() && self.pending.is_empty()
+        !self.spans.is_empty() && !self.waits_out && self.pending.is_empty()
     }
 
     pub fn spans(&self) -> &[Span] {
@@ -113,9 +141,9 @@ impl Held {
 pub struct HeldSpans {
     entries: BTreeMap<u64, Held>,
     next: u64,
-    /// Which entry waits for each pending pointer.
+    /// Which entry notes the links of each watched pointer.
     waiting: HashMap<Pending, u64>,
-    /// Entries whose pointers are all linked.
+    /// Entries that can go on before their wait is over.
     ready: Vec<u64>,
     spans: usize,
 }
@@ -124,34 +152,36 @@ impl HeldSpans {
     pub fn hold(&mut self, held: Held) {
         let id = self.next;
         self.next += 1;
-        for pending in &held.pending {
-            self.waiting.insert(pending.clone(), id);
+        for pointer in &held.watched {
+            self.waiting.insert(pointer.clone(), id);
         }
         self.spans += request_span_count(&held.request) as usize;
         self.entries.insert(id, held);
     }
 
-    /// Takes note of links found since: held spans they complete become ready.
+    /// Takes note of links found since: held spans they complete become
+    /// ready, held producers gain the consumers that chose them.
     pub fn notify(&mut self, resolution: &Resolution) {
         if self.waiting.is_empty() {
             return;
         }
         for link in &resolution.links {
             for span in [link.producer, link.consumer] {
-                let pending = Pending {
-                    span,
-                    kind: link.kind.clone(),
-                    hash: link.hash.clone(),
-                };
-                let Some(id) = self.waiting.remove(&pending) else {
+                let pointer = Pending::of(span, &link.kind, &link.hash);
+                let Some(&id) = self.waiting.get(&pointer) else {
                     continue;
                 };
                 let Some(held) = self.entries.get_mut(&id) else {
                     continue;
                 };
-                held.pending.remove(&pending);
-                held.links.push(link.clone());
-                if held.pending.is_empty() {
+                if !held.links.contains(link) {
+                    held.links.push(link.clone());
+                }
+                if held.waits_out {
+                    continue;
+                }
+                self.waiting.remove(&pointer);
+                if held.pending.remove(&pointer) && held.pending.is_empty() {
                     self.ready.push(id);
                 }
             }
@@ -159,9 +189,9 @@ impl HeldSpans {
     }
 
     /// Removes and returns what is due at `now`: entries past their
-    /// deadline, entries whose pointers are all linked, the oldest beyond
-    /// `max_spans` (they go on unresolved rather than grow memory), or
-    /// everything with `all`.
+    /// deadline, entries ready before it, the oldest beyond `max_spans`
+    /// (they go on unresolved rather than grow memory), or everything with
+    /// `all`.
     pub fn take_due(&mut self, now: Duration, all: bool, max_spans: usize) -> Vec<Held> {
         let mut due = Vec::new();
         for id in std::mem::take(&mut self.ready) {
@@ -182,9 +212,9 @@ impl HeldSpans {
 
     fn remove(&mut self, id: u64) -> Option<Held> {
         let held = self.entries.remove(&id)?;
-        for pending in &held.pending {
-            if self.waiting.get(pending) == Some(&id) {
-                self.waiting.remove(pending);
+        for pointer in &held.watched {
+            if self.waiting.get(pointer) == Some(&id) {
+                self.waiting.remove(pointer);
             }
         }
         self.spans -= request_span_count(&held.request) as usize;

@@ -121,8 +121,8 @@ impl<I: PointerIndex> Service<I> {
     }
 
     /// Takes in a decoded request body; returns what is to be forwarded now:
-    /// spans without pointers, and spans whose pointers all found their other
-    /// side (or could not be looked up).
+    /// spans without pointers, spans carrying only consumer pointers that all
+    /// found their producer, and spans whose pointers could not be looked up.
     pub async fn ingest(&self, batch: Batch) -> Vec<ExportTraceServiceRequest> {
         let now = self.now();
         self.index.expire(self.index_time(now));
@@ -188,9 +188,10 @@ impl<I: PointerIndex> Service<I> {
         inner.finish(out)
     }
 
-    /// Releases what is due (its wait is over, all its pointers found their
-    /// other side, or the cap on held spans is reached), asking the index
-    /// once more for their links; with `all`, everything held (shutdown).
+    /// Releases what is due (its wait is over, it holds only consumers
+    /// whose pointers all found their producer, or the cap on held spans is
+    /// reached), asking the index once more for their links; with `all`,
+    /// everything held (shutdown).
     pub async fn release(&self, all: bool) -> Vec<ExportTraceServiceRequest> {
         let now = self.now();
         self.index.expire(self.index_time(now));

@@ -321,4 +321,48 @@ async function startTestAgent() {
   return { url, port, traces, startSession, stop, log: () => log };
 }
 
-module.exports = { KEYS, TABLE, PRIMARY_KEYS, REGION, World, NoKeySetting, startTestAgent, startCountingProxy, freePort, sleep };
+// -- span-autolink serve -------------------------------------------------------
+
+// The command `make cli` builds.
+const SERVE_BINARY = process.env.SPAN_AUTOLINK_E2E_BINARY || path.join(ROOT, 'target', 'release', 'span-autolink');
+
+/**
+ * Starts `span-autolink serve` on a loopback port the system picks. Resolves
+ * to `{ url, links(query?), stop() }`; `links` answers GET /links as JSON.
+ */
+async function startServe(args = []) {
+  assert.ok(fs.existsSync(SERVE_BINARY), `no ${SERVE_BINARY}: make cli builds it`);
+  const proc = spawn(SERVE_BINARY, ['serve', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise((resolve) => proc.once('exit', resolve).once('error', resolve));
+  let log = '';
+  const address = await new Promise((resolve) => {
+    const timer = setTimeout(resolve, 30000, null);
+    proc.stderr.on('data', (chunk) => {
+      log += chunk;
+      const found = /listening on (\S+)/.exec(log);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]);
+      }
+    });
+    exited.then(() => resolve(null));
+  });
+  const stop = async () => {
+    proc.kill('SIGTERM');
+    const gone = await Promise.race([exited.then(() => true), sleep(10000).then(() => false)]);
+    if (!gone) proc.kill('SIGKILL');
+  };
+  if (!address) {
+    await stop();
+    assert.fail(`span-autolink serve did not start:\n${log}`);
+  }
+  const url = `http://${address}`;
+  const links = async (query = '') => {
+    const answer = await fetch(`${url}/links${query}`);
+    assert.equal(answer.status, 200, await answer.clone().text());
+    return answer.json();
+  };
+  return { url, links, stop };
+}
+
+module.exports = { KEYS, TABLE, PRIMARY_KEYS, REGION, World, NoKeySetting, startTestAgent, startCountingProxy, startServe, freePort, sleep };

@@ -7,7 +7,9 @@
 //! (microseconds since the Unix epoch, by the recording replica's clock).
 //! A member is 33 bytes: `d` or `u`, the trace id (16 bytes), the span id
 //! (8) and the producer span's end or the consumer's change time (Unix
-//! nanoseconds, 8 bytes big-endian); nothing else of a span is stored.
+//! nanoseconds, 8 bytes big-endian); a span's second and later pointer
+//! of one kind, hash and direction (two stream records of one item) adds
+//! its ordinal (2 bytes, from 1). Nothing else of a span is stored.
 //! Binary rather than hex keeps members under Redis's 64-byte limit for
 //! the compact listpack encoding (a hex member is twice the size and turns
 //! the set into a skiplist that takes about four times the memory).
@@ -27,7 +29,9 @@
 //! so the service passes spans through instead of blocking.
 
 use super::{IndexError, IndexStats, PointerIndex};
-use crate::matching::{resolve, Consumer, MatchOptions, PointerKey, Producer, Resolution, Sides};
+use crate::matching::{
+    resolve, with_ordinals, Consumer, MatchOptions, PointerKey, Producer, Resolution, Sides,
+};
 use crate::model::{Direction, Span, SpanId, SpanRef, TraceId};
 use futures_util::future::try_join_all;
 use redis::aio::MultiplexedConnection;
@@ -211,7 +215,7 @@ impl PointerIndex for RedisIndex {
         let mut writes: HashMap<PointerKey, Vec<Vec<u8>>> = HashMap::new();
         let mut keys = Vec::new();
         for span in spans {
-            for pointer in &span.pointers {
+            for (pointer, ordinal) in with_ordinals(span) {
                 let key = PointerKey::of(pointer);
                 let time = match pointer.direction {
                     Direction::Downstream => Producer::of(span).end,
@@ -221,10 +225,10 @@ impl PointerIndex for RedisIndex {
                     keys.push(key);
                     Vec::new()
                 });
-                // As in memory, a span's first pointer of a kind, hash and
-                // direction counts.
-                let side = member(pointer.direction, span.id, time);
-                if !entry.iter().any(|m| m[..SIDE_LEN] == side[..SIDE_LEN]) {
+                // As in memory, a span counts once per pointer of a kind,
+                // hash and direction and its ordinal.
+                let side = member(pointer.direction, span.id, ordinal, time);
+                if !entry.iter().any(|m| same_side(m, &side)) {
                     entry.push(side);
                 }
             }
@@ -545,25 +549,37 @@ const SIDE_LEN: usize = 1 + 16 + 8;
 const MEMBER_LEN: usize = SIDE_LEN + 8;
 
 /// A side as a sorted set's member: `d` or `u`, the trace and span ids,
-/// then the time, big-endian.
-fn member(direction: Direction, span: SpanRef, time: u64) -> Vec<u8> {
-    let mut member = Vec::with_capacity(MEMBER_LEN);
+/// then the time, big-endian, then the ordinal when it is not 0.
+fn member(direction: Direction, span: SpanRef, ordinal: u16, time: u64) -> Vec<u8> {
+    let mut member = Vec::with_capacity(MEMBER_LEN + 2);
     member.extend_from_slice(direction.as_str().as_bytes());
     member.extend_from_slice(&span.trace_id.0);
     member.extend_from_slice(&span.span_id.0);
     member.extend_from_slice(&time.to_be_bytes());
+    if ordinal > 0 {
+        member.extend_from_slice(&ordinal.to_be_bytes());
+    }
     member
 }
 
-fn parse_member(member: &[u8]) -> Option<(Direction, SpanRef, u64)> {
-    if member.len() != MEMBER_LEN {
-        return None;
-    }
+/// Whether two members name the same side: direction, span and ordinal.
+fn same_side(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a[..SIDE_LEN] == b[..SIDE_LEN] && a[MEMBER_LEN..] == b[MEMBER_LEN..]
+}
+
+fn parse_member(member: &[u8]) -> Option<(Direction, SpanRef, u16, u64)> {
+    let ordinal = match member.len() {
+        MEMBER_LEN => 0,
+        n if n == MEMBER_LEN + 2 => {
+            Some(u16::from_be_bytes(member[MEMBER_LEN..].try_into().ok()?)).filter(|n| *n > 0)?
+        }
+        _ => return None,
+    };
     let direction = Direction::parse(std::str::from_utf8(&member[..1]).ok()?)?;
     let trace_id = TraceId::from_slice(&member[1..17])?;
     let span_id = SpanId::from_slice(&member[17..SIDE_LEN])?;
-    let time = u64::from_be_bytes(member[SIDE_LEN..].try_into().ok()?);
-    Some((direction, SpanRef { trace_id, span_id }, time))
+    let time = u64::from_be_bytes(member[SIDE_LEN..MEMBER_LEN].try_into().ok()?);
+    Some((direction, SpanRef { trace_id, span_id }, ordinal, time))
 }
 
 /// The sides of one pointer from its members, oldest first; members that
@@ -575,10 +591,10 @@ fn sides_of(members: &[Vec<u8>]) -> Sides {
     let mut sides = Sides::default();
     let mut seen = HashSet::new();
     for member in members {
-        let Some((direction, span, time)) = parse_member(member) else {
+        let Some((direction, span, ordinal, time)) = parse_member(member) else {
             continue;
         };
-        if !seen.insert((direction, span)) {
+        if !seen.insert((direction, span, ordinal)) {
             continue;
         }
         match direction {
@@ -614,7 +630,7 @@ mod tests {
             trace_id: TraceId([0xab; 16]),
             span_id: SpanId([0x01; 8]),
         };
-        let member = member(Direction::Upstream, span, 0x0102_0304_0506_0708);
+        let member = member(Direction::Upstream, span, 0, 0x0102_0304_0506_0708);
         let mut expected = b"u".to_vec();
         expected.extend([0xab; 16]);
         expected.extend([0x01; 8]);
@@ -622,8 +638,18 @@ mod tests {
         assert_eq!(member, expected);
         assert_eq!(
             parse_member(&member),
-            Some((Direction::Upstream, span, 0x0102_0304_0506_0708))
+            Some((Direction::Upstream, span, 0, 0x0102_0304_0506_0708))
         );
+        let second = super::member(Direction::Upstream, span, 1, 7);
+        assert_eq!(second.len(), MEMBER_LEN + 2);
+        assert_eq!(
+            parse_member(&second),
+            Some((Direction::Upstream, span, 1, 7))
+        );
+        assert!(!same_side(&member, &second));
+        let mut zero = second.clone();
+        zero[MEMBER_LEN + 1] = 0;
+        assert_eq!(parse_member(&zero), None);
         let mut other = member.clone();
         other[0] = b'x';
         assert_eq!(parse_member(&other), None);
@@ -637,9 +663,9 @@ mod tests {
             span_id: SpanId([3; 8]),
         };
         let members = [
-            member(Direction::Downstream, span, 20),
-            member(Direction::Downstream, span, 10),
-            member(Direction::Upstream, span, 30),
+            member(Direction::Downstream, span, 0, 20),
+            member(Direction::Downstream, span, 0, 10),
+            member(Direction::Upstream, span, 0, 30),
         ];
         let sides = sides_of(&members);
         assert_eq!(

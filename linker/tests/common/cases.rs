@@ -133,6 +133,83 @@ pub fn one_pair() -> Vec<u8> {
     ])
 }
 
+/// A Lambda batch holding the item's INSERT and its MODIFY: one consumer
+/// span, the same pointer twice, each with its record's change time.
+pub fn two_records_of_one_item() -> Vec<u8> {
+    let put_end = T0 + 10 * SECOND + 300_000_000;
+    let update_end = T0 + 12 * SECOND + 100_000_000;
+    otlp_document(vec![
+        pointer_span(
+            1,
+            put_end - 50_000_000,
+            put_end,
+            DYNAMODB,
+            "d",
+            HASH_A,
+            None,
+        ),
+        pointer_span(
+            2,
+            update_end - 50_000_000,
+            update_end,
+            DYNAMODB,
+            "d",
+            HASH_A,
+            None,
+        ),
+        otlp_span(
+            &trace(3),
+            &span(3),
+            T0 + 20 * SECOND,
+            T0 + 21 * SECOND,
+            vec![
+                otlp_pointer(DYNAMODB, "u", HASH_A, Some(T0 + 10 * SECOND)),
+                otlp_pointer(DYNAMODB, "u", HASH_A, Some(T0 + 12 * SECOND)),
+            ],
+        ),
+    ])
+}
+
+/// Hashes in upper case and not hex at all, beside the same hash in lower case.
+pub fn hashes_not_lowercase_hex() -> Vec<u8> {
+    let upper = HASH_A.to_uppercase();
+    otlp_document(vec![
+        pointer_span(1, T0, T0 + 1, S3, "d", &upper, None),
+        pointer_span(2, T0, T0 + 1, S3, "u", HASH_A, None),
+        pointer_span(3, T0, T0 + 1, S3, "u", &upper, None),
+        pointer_span(4, T0, T0 + 1, "custom.kind", "d", "not-hex", None),
+        pointer_span(5, T0, T0 + 1, "custom.kind", "u", "not-hex", None),
+    ])
+}
+
+/// A handler triggered by an upload that writes the same bytes back (span
+/// 2), and one whose only write of the item is its own (span 3).
+pub fn both_sides_on_one_span() -> Vec<u8> {
+    otlp_document(vec![
+        pointer_span(1, T0, T0 + 100, S3, "d", HASH_A, None),
+        otlp_span(
+            &trace(2),
+            &span(2),
+            T0 + SECOND,
+            T0 + SECOND + 10,
+            vec![
+                otlp_pointer(S3, "u", HASH_A, Some(T0 + SECOND)),
+                otlp_pointer(S3, "d", HASH_A, None),
+            ],
+        ),
+        otlp_span(
+            &trace(3),
+            &span(3),
+            T0,
+            T0 + 5,
+            vec![
+                otlp_pointer(DYNAMODB, "u", HASH_B, Some(T0)),
+                otlp_pointer(DYNAMODB, "d", HASH_B, None),
+            ],
+        ),
+    ])
+}
+
 /// Every case: its name, its documents in arrival order, and its skew.
 pub fn all() -> Vec<(&'static str, Vec<Vec<u8>>, u64)> {
     vec![
@@ -146,5 +223,13 @@ pub fn all() -> Vec<(&'static str, Vec<Vec<u8>>, u64)> {
         ("all beyond skew", vec![every_producer_beyond_skew()], SKEW),
         ("kinds and hashes", vec![different_kinds_and_hashes()], SKEW),
         ("given twice", vec![one_pair(), one_pair()], SKEW),
+        ("two records", vec![two_records_of_one_item()], SKEW),
+        (
+            "two records twice",
+            vec![two_records_of_one_item(), two_records_of_one_item()],
+            SKEW,
+        ),
+        ("not lowercase hex", vec![hashes_not_lowercase_hex()], SKEW),
+        ("both sides", vec![both_sides_on_one_span()], SKEW),
     ]
 }
