@@ -113,7 +113,8 @@ pub fn event(input: &[u8]) -> Outcome {
 #[serde(untagged)]
 pub enum Explained {
     Report(Report),
-    Comparison(Comparison),
+    // Boxed: a comparison holds two reports, and the other answers are small.
+    Comparison(Box<Comparison>),
     Unreadable { error: ReportIssue },
 }
 
@@ -132,10 +133,10 @@ pub fn explain(input: &[u8], config: &Config) -> Explained {
         Err(error) => return unreadable_explain(&error),
     };
     match (request.get("producer"), request.get("consumer")) {
-        (Some(producer), Some(consumer)) => Explained::Comparison(compare(
+        (Some(producer), Some(consumer)) => Explained::Comparison(Box::new(compare(
             explain_one(producer, config),
             explain_one(consumer, config),
-        )),
+        ))),
         _ => Explained::Report(explain_one(&request, config)),
     }
 }
