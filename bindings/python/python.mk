@@ -117,8 +117,11 @@ py-install: py-package
 # The tests import the installed wheel, never bindings/python: with the
 # newest supported wasmtime, then with the lowest (test-python-low).
 # py-test/e2e starts Datadog's test agent from AGENT_VENV (the Makefile); the
-# serve suite (py-test/e2e/test_serve_e2e.py) runs the built span-autolink.
+# serve suite (py-test/e2e/test_serve_e2e.py) runs the built span-autolink,
+# and Debian's redis-server as the replicas' shared pointer store.
 test-python: py-install cli $(AGENT_STAMP) $(PY_VENV_LOW_STAMP)
+	@command -v redis-server >/dev/null || \
+		{ apt-get update -q && apt-get install -y -q --no-install-recommends redis-server; }
 	cd py-test && SPAN_AUTOLINK_OTHER_PYTHON=$(CURDIR)/$(PY_LOW) SPAN_AUTOLINK_AARCH64=$(CURDIR)/$(PY_AARCH64) SPAN_AUTOLINK_SHIPPED_WASMTIME=$(WASMTIME_NEWEST) ../$(PY) -m pytest -q -p no:cacheprovider
 	$(MAKE) --no-print-directory test-python-low
 

@@ -16,17 +16,26 @@ hashes from SPEC sections 1, 3 and 4, the span ids from the exported
 files (OpenTelemetry, read with opentelemetry-proto) and from a trace
 processor in each ddtrace process. GET /links must give exactly those,
 with nothing unmatched, and the forwarded spans must carry them as real
-Backward and Forward links."""
+Backward and Forward links.
+
+The same flows then run across two replicas sharing one pointer index in
+Debian's redis-server (issue 23): the producers' spans to one replica, the
+consumers' to the other, in both orders (the producers' requests held back
+until the consumers' were sent). Every replica's /links must give every
+pair, and each replica must forward the links of the spans it received."""
 
 import datetime
 import http.server
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 import urllib.request
 from collections import defaultdict
 from urllib.parse import unquote_plus
@@ -163,33 +172,42 @@ class Receiver:
         return found
 
 
+class Serve:
+    """One `span-autolink serve` forwarding to a Receiver of its own."""
+
+    def __init__(self, *options):
+        if not os.path.exists(BINARY):
+            pytest.fail(f"{BINARY} missing: make cli builds it")
+        self.receiver = Receiver()
+        self.proc = subprocess.Popen(
+            [BINARY, "serve", "--listen", "127.0.0.1:0", "--forward", self.receiver.url, "--wait", "30", *options],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self.proc.stderr.readline()
+        assert line.startswith("span-autolink: listening on "), line
+        self.url = "http://" + line.strip().rsplit(" ", 1)[1]
+
+    def stop(self):
+        """SIGTERM: serve flushes what it holds to the receiver."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.receiver.server.shutdown()
+
+
 @pytest.fixture
 def serve(tmp_path):
-    if not os.path.exists(BINARY):
-        pytest.fail(f"{BINARY} missing: make cli builds it")
-    receiver = Receiver()
-    proc = subprocess.Popen(
-        [BINARY, "serve", "--listen", "127.0.0.1:0", "--forward", receiver.url, "--wait", "30"],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stderr.readline()
-    assert line.startswith("span-autolink: listening on "), line
-    url = "http://" + line.strip().rsplit(" ", 1)[1]
-
-    def stop():
-        """SIGTERM: serve flushes what it holds to the receiver."""
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=30)
-
+    one = Serve()
     try:
-        yield url, receiver, stop
+        yield one.url, one.receiver, one.stop
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        receiver.server.shutdown()
+        one.close()
 
 
 def run_dd(source, serve_url, args=(), stdin="", extra_env=None):
@@ -253,10 +271,13 @@ def get_json(url):
         return json.loads(answer.read())
 
 
-def test_a_mixed_fleet_through_serve(aws, serve, tmp_path):
-    serve_url, receiver, stop_serve = serve
-    os.environ["SPAN_AUTOLINK_DEMO_SERVE"] = serve_url
-    os.environ["SPAN_AUTOLINK_DEMO_OUT"] = str(tmp_path)
+def run_fleet(aws, out, producer_url, consumer_url):
+    """The producers export to `producer_url`, then the consumers to
+    `consumer_url`; the OpenTelemetry services also write their export
+    requests to `out`. Returns the links expected from what each side
+    wrote and received."""
+    os.environ["SPAN_AUTOLINK_DEMO_SERVE"] = producer_url
+    os.environ["SPAN_AUTOLINK_DEMO_OUT"] = str(out)
     s3 = aws.client("s3", config=Config(s3={"addressing_style": "path"}))
 
     # The OpenTelemetry producer (demo/producer.py) and its resources.
@@ -286,25 +307,26 @@ def test_a_mixed_fleet_through_serve(aws, serve, tmp_path):
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )["TableDescription"]["LatestStreamArn"]
     dd_keys = ["dd report.txt", "dd+1%.txt"]
-    dd_out = run_dd(DD_PRODUCER, serve_url, [dd_bucket, dd_table, json.dumps(dd_keys)])
+    dd_out = run_dd(DD_PRODUCER, producer_url, [dd_bucket, dd_table, json.dumps(dd_keys)])
     dd_events = (
         sqs_lambda_event(demo.receive(sqs, dd_queue_url, len(dd_keys)), dd_queue_arn),
         stream_lambda_event(demo.stream_records(dd_stream), dd_stream),
     )
 
     # Every event to both consumers.
+    os.environ["SPAN_AUTOLINK_DEMO_SERVE"] = consumer_url
     for events in (otel_events, dd_events):
         demo.run_service(["consumer.py", "thumbnailer", "handlers.make_thumbnails"], json.dumps(events[0]))
         demo.run_service(["consumer.py", "order-events", "handlers.record_order_events"], json.dumps(events[1]))
     dd_consumer = run_dd(
         DD_CONSUMER,
-        serve_url,
+        consumer_url,
         stdin=json.dumps([*otel_events, *dd_events]),
         extra_env={"AWS_LAMBDA_FUNCTION_NAME": "dd-consumer", "DD_FLUSH_TO_LOG": "false", "DD_LOCAL_TEST": "true"},
     )
 
     # What each side wrote and received, as the test works it out.
-    files = [str(tmp_path / f) for f in os.listdir(tmp_path) if f.endswith(".otlp")]
+    files = [os.path.join(out, f) for f in os.listdir(out) if f.endswith(".otlp")]
     otel_spans = demo.read_exported(files)
     producers, consumers = [], []
     for key, span in otel_spans.items():
@@ -343,13 +365,27 @@ def test_a_mixed_fleet_through_serve(aws, serve, tmp_path):
     services = {span.service for span in otel_spans.values()}
     assert services == {"shop", "thumbnailer", "order-events"}, services
 
+    return expected
+
+
+def got_links(serve_url):
+    """/links of one serve, as (producer, consumer, kind, hash), and what it
+    left unmatched."""
     links = get_json(serve_url + "/links")
     got = {
         ((l["producer"]["trace_id"], l["producer"]["span_id"]), (l["consumer"]["trace_id"], l["consumer"]["span_id"]), l["kind"], l["hash"])
         for l in links["links"]
     }
+    return got, links["unmatched"]
+
+
+def test_a_mixed_fleet_through_serve(aws, serve, tmp_path):
+    serve_url, receiver, stop_serve = serve
+    expected = run_fleet(aws, tmp_path, serve_url, serve_url)
+
+    got, unmatched = got_links(serve_url)
     assert got == expected, (sorted(expected - got), sorted(got - expected))
-    assert links["unmatched"] == []
+    assert unmatched == []
     # One trace's links: those with either side in it.
     trace = next(iter(expected))[0][0]
     one = get_json(f"{serve_url}/links?trace_id={trace}")["links"]
@@ -363,3 +399,150 @@ def test_a_mixed_fleet_through_serve(aws, serve, tmp_path):
     forward = {(producer, consumer, kind, h) for consumer, producer, kind, h in receiver.links("forward")}
     assert backward == expected, (sorted(expected - backward), sorted(backward - expected))
     assert forward == expected, (sorted(expected - forward), sorted(forward - expected))
+
+
+class Holder:
+    """A stage that keeps what the tracers send (OTLP and Datadog v0.4
+    requests, answered as serve answers them) and passes it on later: the
+    producers' spans reaching their replica after the consumers' reached
+    theirs."""
+
+    ANSWERS = {
+        "/v1/traces": ("application/x-protobuf", b""),
+        "/v0.4/traces": ("application/json", b'{"rate_by_service":{}}'),
+    }
+
+    def __init__(self) -> None:
+        self.held = []
+        held, answers = self.held, self.ANSWERS
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def keep(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.path not in answers:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                headers = {k: self.headers[k] for k in ("Content-Type", "Content-Encoding") if self.headers[k]}
+                held.append((self.command, self.path, headers, body))
+                content_type, answer = answers[self.path]
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            do_POST = do_PUT = keep
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def release(self, url):
+        """Sends every kept request, in order, to `url`."""
+        assert self.held, "the producers sent nothing"
+        for method, path, headers, body in self.held:
+            request = urllib.request.Request(url + path, data=body, headers=headers, method=method)
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert answer.status == 200, (path, answer.status)
+        self.held.clear()
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """Debian's redis-server on a free loopback port, its data directory in
+    tmp_path and nothing saved (as linker/tests/common/redis_server.rs)."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed; bash .ci/run installs Debian's redis-server")
+    for attempt in range(5):
+        # Another process may take the free port between our look and
+        # Redis's bind: try a few.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        data = tmp_path / f"redis-{attempt}"
+        data.mkdir()
+        proc = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if redis_answers(port, proc):
+            try:
+                yield f"redis://127.0.0.1:{port}"
+            finally:
+                proc.kill()
+                proc.wait()
+            return
+        proc.kill()
+        proc.wait()
+    pytest.fail("redis-server did not start on a loopback port")
+
+
+def redis_answers(port, proc, timeout=10.0):
+    """Whether the server answers PING before `timeout` or its exit."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(7) == b"+PONG\r\n":
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.02)
+    return False
+
+
+def reset_moto(endpoint):
+    """Empties moto's server: each run makes the same buckets and tables."""
+    request = urllib.request.Request(endpoint + "/moto-api/reset", data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+
+
+@pytest.mark.parametrize("consumers_first", [False, True], ids=["producers-first", "consumers-first"])
+def test_the_fleet_across_two_replicas_sharing_redis(aws, moto_endpoint, redis_url, tmp_path, consumers_first):
+    """Producers' spans to one replica, consumers' to the other, both on one
+    Redis: each replica sees one side of every hop, and each must link all
+    of them, answer /links for both, and forward the links on the spans it
+    holds."""
+    reset_moto(moto_endpoint)
+    namespace = f"serve-e2e-{os.getpid()}-{int(consumers_first)}"
+    a = Serve("--store", redis_url, "--store-namespace", namespace)
+    b = Serve("--store", redis_url, "--store-namespace", namespace)
+    try:
+        if consumers_first:
+            # Consumers to A first; the producers' spans are held here and
+            # reach B only after.
+            holder = Holder()
+            try:
+                expected = run_fleet(aws, tmp_path, holder.url, a.url)
+                holder.release(b.url)
+            finally:
+                holder.server.shutdown()
+            producer_side, consumer_side = b, a
+        else:
+            expected = run_fleet(aws, tmp_path, a.url, b.url)
+            producer_side, consumer_side = a, b
+
+        for replica in (a, b):
+            got, unmatched = got_links(replica.url)
+            assert got == expected, (replica.url, sorted(expected - got), sorted(got - expected))
+            assert unmatched == [], replica.url
+
+        for replica in (a, b):
+            replica.stop()
+        # The producer spans carry the Backward links (as in the test
+        # above), the consumer spans the Forward ones.
+        backward = producer_side.receiver.links("backward")
+        forward = {(p, c, kind, h) for c, p, kind, h in consumer_side.receiver.links("forward")}
+        assert backward == expected, (sorted(expected - backward), sorted(backward - expected))
+        assert forward == expected, (sorted(expected - forward), sorted(forward - expected))
+    finally:
+        a.close()
+        b.close()
