@@ -107,25 +107,26 @@ def aws_environment(endpoint: str, out: str) -> None:
     )
 
 
-def create_resources():
+def create_resources(bucket: str = BUCKET, queue: str = QUEUE, table: str = TABLE):
     """The bucket notifying a queue, and the table with a stream; untraced,
-    as infrastructure is."""
+    as infrastructure is. Returns the SQS client, the queue's URL and ARN,
+    and the stream's ARN."""
     import boto3
     from botocore.config import Config
 
     s3 = boto3.client("s3", config=Config(s3={"addressing_style": "path"}))
     sqs = boto3.client("sqs")
     dynamodb = boto3.client("dynamodb")
-    queue_url = sqs.create_queue(QueueName=QUEUE)["QueueUrl"]
+    queue_url = sqs.create_queue(QueueName=queue)["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.create_bucket(Bucket=BUCKET)
+    s3.create_bucket(Bucket=bucket)
     s3.put_bucket_notification_configuration(
-        Bucket=BUCKET,
+        Bucket=bucket,
         NotificationConfiguration={"QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]},
     )
     receive(sqs, queue_url, 1)  # the s3:TestEvent
     stream_arn = dynamodb.create_table(
-        TableName=TABLE,
+        TableName=table,
         KeySchema=[{"AttributeName": "customer", "KeyType": "HASH"}, {"AttributeName": "order", "KeyType": "RANGE"}],
         AttributeDefinitions=[
             {"AttributeName": "customer", "AttributeType": "S"},

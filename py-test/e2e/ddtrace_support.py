@@ -109,7 +109,9 @@ def pointer_links(span):
 # A Lambda function under datadog-lambda (datadog_lambda_wrapper over
 # span_autolink.ddtrace.with_pointers), invoked once per event of the JSON
 # list on its standard input; set AWS_LAMBDA_FUNCTION_NAME=dd-consumer.
-LAMBDA_CONSUMER = textwrap.dedent(
+# LAMBDA_INVOCATIONS stops before the tracer's shutdown, for scripts that
+# record the spans first and print them after.
+LAMBDA_INVOCATIONS = textwrap.dedent(
     """
     import json, sys
     from datadog_lambda.wrapper import datadog_lambda_wrapper
@@ -135,6 +137,10 @@ LAMBDA_CONSUMER = textwrap.dedent(
 
     for event in json.load(sys.stdin):
         assert handler(event, Context()) == {"ok": True}
+    """
+)
+LAMBDA_CONSUMER = LAMBDA_INVOCATIONS + textwrap.dedent(
+    """
     from ddtrace.trace import tracer
     tracer.shutdown()
     """

@@ -41,8 +41,8 @@ from collections import defaultdict
 from urllib.parse import unquote_plus
 
 import pytest
-from botocore.config import Config
 
+from ddtrace_support import LAMBDA_INVOCATIONS
 from e2e_support import ddb_hash, sqs_lambda_event, std_hash, stream_lambda_event
 
 pytest.importorskip("opentelemetry.exporter.otlp.proto.http")
@@ -100,32 +100,8 @@ DD_PRODUCER = RECORDER + textwrap.dedent(
     """
 )
 
-DD_CONSUMER = RECORDER + textwrap.dedent(
+DD_CONSUMER = RECORDER + LAMBDA_INVOCATIONS + textwrap.dedent(
     """
-    import sys
-    from datadog_lambda.wrapper import datadog_lambda_wrapper
-    import span_autolink.ddtrace as sad
-
-    class Context:
-        function_name = "dd-consumer"
-        function_version = "$LATEST"
-        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:dd-consumer"
-        memory_limit_in_mb = 128
-        aws_request_id = "00000000-0000-0000-0000-000000000003"
-        log_group_name = "/aws/lambda/dd-consumer"
-        log_stream_name = "stream"
-        client_context = None
-        identity = None
-        def get_remaining_time_in_millis(self):
-            return 30000
-
-    @datadog_lambda_wrapper
-    @sad.with_pointers
-    def handler(event, context):
-        return {"ok": True}
-
-    for event in json.load(sys.stdin):
-        assert handler(event, Context()) == {"ok": True}
     tracer.shutdown()
     print(json.dumps({"spans": SPANS}))
     """
@@ -271,14 +247,13 @@ def get_json(url):
         return json.loads(answer.read())
 
 
-def run_fleet(aws, out, producer_url, consumer_url):
+def run_fleet(out, producer_url, consumer_url):
     """The producers export to `producer_url`, then the consumers to
     `consumer_url`; the OpenTelemetry services also write their export
     requests to `out`. Returns the links expected from what each side
     wrote and received."""
     os.environ["SPAN_AUTOLINK_DEMO_SERVE"] = producer_url
     os.environ["SPAN_AUTOLINK_DEMO_OUT"] = str(out)
-    s3 = aws.client("s3", config=Config(s3={"addressing_style": "path"}))
 
     # The OpenTelemetry producer (demo/producer.py) and its resources.
     sqs, otel_queue, otel_queue_arn, otel_stream = demo.create_resources()
@@ -288,24 +263,7 @@ def run_fleet(aws, out, producer_url, consumer_url):
 
     # The ddtrace producer, on a bucket and table of its own.
     dd_bucket, dd_table, dd_queue = "serve-e2e-dd", "serve-e2e-dd-orders", "serve-e2e-dd-created"
-    dd_queue_url = sqs.create_queue(QueueName=dd_queue)["QueueUrl"]
-    dd_queue_arn = sqs.get_queue_attributes(QueueUrl=dd_queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.create_bucket(Bucket=dd_bucket)
-    s3.put_bucket_notification_configuration(
-        Bucket=dd_bucket,
-        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": dd_queue_arn, "Events": ["s3:ObjectCreated:*"]}]},
-    )
-    demo.receive(sqs, dd_queue_url, 1)  # the s3:TestEvent
-    dd_stream = aws.client("dynamodb").create_table(
-        TableName=dd_table,
-        KeySchema=[{"AttributeName": "customer", "KeyType": "HASH"}, {"AttributeName": "order", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "customer", "AttributeType": "S"},
-            {"AttributeName": "order", "AttributeType": "N"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )["TableDescription"]["LatestStreamArn"]
+    _, dd_queue_url, dd_queue_arn, dd_stream = demo.create_resources(dd_bucket, dd_queue, dd_table)
     dd_keys = ["dd report.txt", "dd+1%.txt"]
     dd_out = run_dd(DD_PRODUCER, producer_url, [dd_bucket, dd_table, json.dumps(dd_keys)])
     dd_events = (
@@ -381,7 +339,7 @@ def got_links(serve_url):
 
 def test_a_mixed_fleet_through_serve(aws, serve, tmp_path):
     serve_url, receiver, stop_serve = serve
-    expected = run_fleet(aws, tmp_path, serve_url, serve_url)
+    expected = run_fleet(tmp_path, serve_url, serve_url)
 
     got, unmatched = got_links(serve_url)
     assert got == expected, (sorted(expected - got), sorted(got - expected))
@@ -521,13 +479,13 @@ def test_the_fleet_across_two_replicas_sharing_redis(aws, moto_endpoint, redis_u
             # reach B only after.
             holder = Holder()
             try:
-                expected = run_fleet(aws, tmp_path, holder.url, a.url)
+                expected = run_fleet(tmp_path, holder.url, a.url)
                 holder.release(b.url)
             finally:
                 holder.server.shutdown()
             producer_side, consumer_side = b, a
         else:
-            expected = run_fleet(aws, tmp_path, a.url, b.url)
+            expected = run_fleet(tmp_path, a.url, b.url)
             producer_side, consumer_side = a, b
 
         for replica in (a, b):
