@@ -270,6 +270,7 @@ class CInstance:
                 self.close()
                 raise HostError(f"the module's export {name} has the wrong kind")
         self.view = memoryview(b"")
+        self.chars: Any = b""
         self._refresh()
         # Where the module's buffers are and how much each has held (ABI.md,
         # "Buffers": they move only when they grow, or after outsized calls).
@@ -281,6 +282,9 @@ class CInstance:
         base = self.api.memory_data(self.ctx, self._memory) or 0
         self.size = self.api.memory_size(self.ctx, self._memory)
         self.view = memoryview((ctypes.c_ubyte * self.size).from_address(base)).cast("B") if base else memoryview(b"")
+        # The same memory as characters: a slice of it is bytes at once,
+        # where a slice of the view is a view to copy out of.
+        self.chars = (ctypes.c_char * self.size).from_address(base) if base else b""
 
     def _fail(self, err: Optional[int]) -> NoReturn:
         trap = self._trap.value
@@ -329,7 +333,7 @@ class CInstance:
         at = self.output_at
         if at + m > self.size:
             self._fail(None)
-        out = self.view[at : at + m].tobytes()
+        out: bytes = self.chars[at : at + m]
         if m > RETAINED:
             self.longest_output = 0  # given back at the next call: ask again
         return out
@@ -359,12 +363,13 @@ class CInstance:
             m &= ~GREW
         at = self.output_at
         if 0 < m <= self.longest_output and at + m <= self.size:
-            return self.view[at : at + m].tobytes()  # longest_output is never above RETAINED
+            return self.chars[at : at + m]  # type: ignore[no-any-return]  # longest_output is never above RETAINED
         return self.read(m)
 
     def close(self) -> None:
         store, self.store = getattr(self, "store", None), None
         self.view = memoryview(b"")  # its memory goes with the store
+        self.chars = b""
         if store:
             self.api.store_delete(store)
 
