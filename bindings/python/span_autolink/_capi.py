@@ -115,6 +115,12 @@ def library(package_dir: str, version: str) -> Optional[str]:
     return path if os.path.isfile(path) else None
 
 
+def _value(value: int) -> Any:
+    """``value`` as an argument ctypes passes without converting it: the
+    address of an array placed at ``value``, never read."""
+    return ctypes.byref((ctypes.c_char * 1).from_address(value))
+
+
 class CApi:
     """The wasmtime C API functions this host calls."""
 
@@ -252,7 +258,14 @@ class CInstance:
         self._trap = ctypes.c_void_p()
         self._externs = []  # keeps the wasmtime_extern_t buffers alive
         self._calls: Dict[str, Callable[[], Optional[int]]] = {}
-        args = (ctypes.c_void_p(ctx), ctypes.c_void_p(0), self._slots, ctypes.c_size_t(2), ctypes.byref(self._trap))
+        # For each ctypes instance it is passed, ctypes makes an argument
+        # object on every call; what byref() made it passes as it is. So
+        # every argument is a byref(): a pointer to a buffer of ours, or a
+        # value (the context, the count of value slots) as the address of
+        # an array placed there, which nothing reads (size_t and pointers
+        # are one width on every platform the wasmtime wheel is built for).
+        context, slots, count = _value(ctx), ctypes.byref(self._slots), _value(2)
+        trap_out = ctypes.byref(self._trap)
         self._memory = 0
         for name in EXPORTS + ("memory",):
             ext = (ctypes.c_uint64 * 4)()  # wasmtime_extern_t: kind byte at 0, union at 8
@@ -265,7 +278,7 @@ class CInstance:
             if name == "memory" and kind == 3:
                 self._memory = address
             elif name != "memory" and kind == 0:
-                self._calls[name] = partial(api.call, args[0], ctypes.c_void_p(address), *args[2:])
+                self._calls[name] = partial(api.call, context, ctypes.byref(ext, 8), slots, count, trap_out)
             else:
                 self.close()
                 raise HostError(f"the module's export {name} has the wrong kind")
