@@ -201,7 +201,7 @@ pub enum Value {
     Number(usize),
     Numbers(Vec<usize>),
     Text(&'static str),
-    Texts(Vec<&'static str>),
+    Texts(Vec<String>),
 }
 
 pub fn constants() -> Vec<Constant> {
@@ -249,7 +249,7 @@ pub fn constants() -> Vec<Constant> {
             Value::Texts(
                 span_autolink::IssueCode::ALL
                     .iter()
-                    .map(|c| c.as_str())
+                    .map(|c| c.as_str().to_string())
                     .collect(),
             ),
         ),
@@ -278,11 +278,29 @@ pub fn constants() -> Vec<Constant> {
             Value::Texts(
                 span_autolink::settings::VARIABLES
                     .iter()
-                    .map(|(name, _)| *name)
+                    .map(|(name, _)| name.to_string())
                     .collect(),
             ),
         ),
+        constant(
+            "UNSET_SETTINGS",
+            Some("the module's settings lines for an environment that sets none of those variables"),
+            Value::Texts(unset_settings()),
+        ),
     ]
+}
+
+/// What `sa_settings` answers when no variable is set: a host whose
+/// environment sets none takes these lines instead of asking the module
+/// before its first call.
+fn unset_settings() -> Vec<String> {
+    let mut out = Vec::new();
+    span_autolink_wasm::interop::settings(b"", &mut out);
+    String::from_utf8(out)
+        .expect("settings lines are UTF-8")
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 impl Value {

@@ -199,12 +199,17 @@ class Autolink {
       env[name] = value;
       entries += `${name}=${value}\0`;
     }
-    const lines = this.inModule(() => {
-      this.writer.raw(entries);
-      const len = this.instance.call('settings', this.writer.length());
-      const at = this.instance.outputAt(len);
-      return this.instance.view().toString('utf8', at, at + len);
-    });
+    // With none of the variables set the module's answer is known at build
+    // time: the first call then need not cross into the module for it.
+    const lines =
+      entries === ''
+        ? generated.UNSET_SETTINGS.join('\n')
+        : this.inModule(() => {
+            this.writer.raw(entries);
+            const len = this.instance.call('settings', this.writer.length());
+            const at = this.instance.outputAt(len);
+            return this.instance.view().toString('utf8', at, at + len);
+          });
     const settings = { enabled: true, dynamodbPrimaryKeys: undefined, pointerSampling: undefined, describeTable: false, issues: [] };
     for (const line of lines.split('\n')) {
       if (line.startsWith('s ')) {

@@ -2111,6 +2111,11 @@ module.exports = {
     "SPAN_AUTOLINK_POINTER_SAMPLING",
     "SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE",
   ],
+  /** The module's settings lines for an environment that sets none of those variables. */
+  UNSET_SETTINGS: [
+    "s enabled true",
+    "s describe_table false",
+  ],
   /** The event's walker. */
   event: event,
   /** By operation code: the request's and the response's walkers. */
