@@ -8,7 +8,8 @@
 //   lib/instance.js   the module instance and its linear memory
 //   lib/writer.js     values into the module's input (marshal format)
 //   lib/reader.js     the module's output lines into outcomes
-//   lib/generated.js  the projection walkers and bounds, from the core
+//   lib/generated.js  the bounds and the event's walker, from the core
+//   lib/walkers/      each operation's walkers, required at its first call
 
 const { autolink } = require('./lib/autolink');
 
