@@ -8,12 +8,21 @@
 //   lib/instance.js   the module instance and its linear memory
 //   lib/writer.js     values into the module's input (marshal format)
 //   lib/reader.js     the module's output lines into outcomes
-//   lib/generated.js  the projection walkers and bounds, from the core
+//   lib/generated.js  the bounds and the event's walker, from the core
+//   lib/walkers/      each operation's walkers, required at its first call
 
 const { autolink } = require('./lib/autolink');
-const { Explainer } = require('./lib/explain');
 
-const explainer = new Explainer();
+// Required at the first explain call: a process that only computes
+// pointers never loads it.
+let explainer = null;
+function explainerOf() {
+  if (explainer === null) {
+    const { Explainer } = require('./lib/explain');
+    explainer = new Explainer();
+  }
+  return explainer;
+}
 
 // What every call answers when even building an answer fails (the engine's
 // stack ran out in the caller's deepest frame): built once, up front.
@@ -199,12 +208,12 @@ function reloadEnvironment() {
  * @param {{dynamodbPrimaryKeys?: Record<string, string[]> | string, calls?: {service: string, operation: string, request: unknown, response: unknown}[]}} [options]
  */
 function explainResponse(service, operation, request, response, options) {
-  return explaining(() => explainer.ask(callRequest(service, operation, request, response, options)));
+  return explaining(() => explainerOf().ask(callRequest(service, operation, request, response, options)));
 }
 
 /** Why a Lambda event gives the pointers it gives, with what datadog-lambda-js would hash. */
 function explainEvent(event) {
-  return explaining(() => explainer.ask({ event }));
+  return explaining(() => explainerOf().ask({ event }));
 }
 
 /**
@@ -219,7 +228,7 @@ function explain(producer, consumer) {
       given !== null && typeof given === 'object' && 'event' in given
         ? { event: given.event }
         : callRequest(given.service, given.operation, given.request, given.response, given);
-    return explainer.ask({ producer: side(producer), consumer: side(consumer) });
+    return explainerOf().ask({ producer: side(producer), consumer: side(consumer) });
   });
 }
 

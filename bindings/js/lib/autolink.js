@@ -4,7 +4,8 @@
 // its buffers, the settings read from the environment, and the operation
 // codes of the calls seen. It holds no pointer rule: the walkers come from
 // the core at build time (lib/generated.js) and every answer from the
-// module. Its methods may throw; index.js keeps every throw from a caller.
+// module (a call's walkers are required at its operation's first call).
+// Its methods may throw; index.js keeps every throw from a caller.
 
 const generated = require('./generated');
 const { ModuleInstance } = require('./instance');
@@ -56,7 +57,7 @@ class Autolink {
     const keys = this.keyNames(options, settings);
     // Before the call's input is written: configuring takes the input buffer.
     if (keys !== this.instance.configured) this.configure(keys);
-    const walkers = generated.calls[code];
+    const walkers = generated.calls[code] || generated.walkersOf(code);
     if (walkers === undefined) {
       // A module built from another core than the walkers: nothing it says can be trusted.
       this.writer.failure = new Error(`the module named operation ${code}, which this package does not know`);
@@ -199,12 +200,17 @@ class Autolink {
       env[name] = value;
       entries += `${name}=${value}\0`;
     }
-    const lines = this.inModule(() => {
-      this.writer.raw(entries);
-      const len = this.instance.call('settings', this.writer.length());
-      const at = this.instance.outputAt(len);
-      return this.instance.view().toString('utf8', at, at + len);
-    });
+    // With none of the variables set the module's answer is known at build
+    // time: the first call then need not cross into the module for it.
+    const lines =
+      entries === ''
+        ? generated.UNSET_SETTINGS.join('\n')
+        : this.inModule(() => {
+            this.writer.raw(entries);
+            const len = this.instance.call('settings', this.writer.length());
+            const at = this.instance.outputAt(len);
+            return this.instance.view().toString('utf8', at, at + len);
+          });
     const settings = { enabled: true, dynamodbPrimaryKeys: undefined, pointerSampling: undefined, describeTable: false, issues: [] };
     for (const line of lines.split('\n')) {
       if (line.startsWith('s ')) {
