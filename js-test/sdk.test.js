@@ -264,3 +264,25 @@ test('a dd-trace style plugin hook (README): the shape dd-trace hands its aws-sd
   assert.equal(log.messages.length, 1);
   assert.equal(log.messages[0][2], 'table_not_configured');
 });
+
+test('change times read as the nearest double of their nanoseconds, short and long', () => {
+  // ApproximateCreationDateTime in seconds; the nanoseconds written out by hand.
+  const cases = [
+    ['2', '2000000000'],
+    ['1.5', '1500000000'],
+    ['0.25', '250000000'],
+    ['1715900000', '1715900000000000000'],
+    ['1715900000.123', '1715900000123000000'],
+    ['9007198.5', '9007198500000000'],
+    ['9007199.5', '9007199500000000'],
+    ['12345678901.234567', '12345678901234567000'],
+  ];
+  for (const [seconds, nanos] of cases) {
+    const record = `{"eventSource":"aws:dynamodb","eventName":"INSERT","eventSourceARN":"arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2024-05-17T00:00:00.000","dynamodb":{"ApproximateCreationDateTime":${seconds},"Keys":{"id":{"S":"a"}}}}`;
+    const { pointers, issues } = api.pointersForEvent(JSON.parse(`{"Records":[${record},${record}]}`));
+    assert.deepEqual(issues, [], seconds);
+    assert.equal(pointers.length, 2, seconds);
+    // One pointer alone and a second one are read along different paths.
+    for (const p of pointers) assert.equal(p.changeTime, Number(nanos), seconds);
+  }
+});

@@ -8,12 +8,21 @@
 //   lib/instance.js   the module instance and its linear memory
 //   lib/writer.js     values into the module's input (marshal format)
 //   lib/reader.js     the module's output lines into outcomes
-//   lib/generated.js  the projection walkers and bounds, from the core
+//   lib/generated.js  the bounds and the event's walker, from the core
+//   lib/walkers/      each operation's walkers, required at its first call
 
 const { autolink } = require('./lib/autolink');
-const { Explainer } = require('./lib/explain');
 
-const explainer = new Explainer();
+// Required at the first explain call: a process that only computes
+// pointers never loads it.
+let explainer = null;
+function explainerOf() {
+  if (explainer === null) {
+    const { Explainer } = require('./lib/explain');
+    explainer = new Explainer();
+  }
+  return explainer;
+}
 
 // What every call answers when even building an answer fails (the engine's
 // stack ran out in the caller's deepest frame): built once, up front.
@@ -29,18 +38,28 @@ function safely(f, what) {
     if (autolink.loadError !== null) return autolink.unavailable();
     outcome = f();
   } catch (error) {
-    try {
-      outcome = autolink.failure(error, what);
-    } catch (_) {
-      return EXHAUSTED;
-    }
+    outcome = failure(error, what);
   }
+  trimmed();
+  return outcome;
+}
+
+/** The outcome of a call that threw. */
+function failure(error, what) {
+  try {
+    return autolink.failure(error, what);
+  } catch (_) {
+    return EXHAUSTED;
+  }
+}
+
+/** Gives back memory an outsized input took, once a call's answer is read. */
+function trimmed() {
   try {
     autolink.trim();
   } catch (_) {
     // The next call replaces the instance if it must.
   }
-  return outcome;
 }
 
 /**
@@ -66,7 +85,16 @@ function pointersForResponse(service, operation, request, response, options) {
  * names no call showed: for the integrations' DescribeTable lookups.
  */
 function callOutcome(service, operation, request, response, options) {
-  return safely(() => autolink.pointersForResponse(service, operation, withStreamArn(request, options), response, options), 'request or response');
+  // safely()'s rule, written out: the hot path makes no closure.
+  let outcome;
+  try {
+    if (autolink.loadError !== null) return autolink.unavailable();
+    outcome = autolink.pointersForResponse(service, operation, withStreamArn(request, options), response, options);
+  } catch (error) {
+    outcome = failure(error, 'request or response');
+  }
+  trimmed();
+  return outcome;
 }
 
 /** The request, with the stream ARN a DynamoDB Streams GetRecords read where the caller names it. */
@@ -199,12 +227,12 @@ function reloadEnvironment() {
  * @param {{dynamodbPrimaryKeys?: Record<string, string[]> | string, calls?: {service: string, operation: string, request: unknown, response: unknown}[]}} [options]
  */
 function explainResponse(service, operation, request, response, options) {
-  return explaining(() => explainer.ask(callRequest(service, operation, request, response, options)));
+  return explaining(() => explainerOf().ask(callRequest(service, operation, request, response, options)));
 }
 
 /** Why a Lambda event gives the pointers it gives, with what datadog-lambda-js would hash. */
 function explainEvent(event) {
-  return explaining(() => explainer.ask({ event }));
+  return explaining(() => explainerOf().ask({ event }));
 }
 
 /**
@@ -219,7 +247,7 @@ function explain(producer, consumer) {
       given !== null && typeof given === 'object' && 'event' in given
         ? { event: given.event }
         : callRequest(given.service, given.operation, given.request, given.response, given);
-    return explainer.ask({ producer: side(producer), consumer: side(consumer) });
+    return explainerOf().ask({ producer: side(producer), consumer: side(consumer) });
   });
 }
 

@@ -76,11 +76,58 @@ fn failure<'v>(response: &'v Value<'v>) -> Option<Failure<'v>> {
         if let Some(Value::Number(text)) = code {
             // A status is a small integer; any other number is no status
             // an SDK writes, and is read as a failure too.
-            let status = text.parse::<u16>().ok();
-            if !status.is_some_and(|s| (200..=299).contains(&s)) {
+            if !is_2xx(text) {
                 return Some(Failure::Status(metadata, text));
             }
         }
     }
     None
+}
+
+/// Whether a status number's text is one from 200 to 299, as `u16` reads
+/// it (`parse` accepts a `+` and leading zeros: `+200`, `0200`). The
+/// three digits an SDK writes are checked without the parser.
+fn is_2xx(text: &str) -> bool {
+    match text.as_bytes() {
+        [b'2', tens, units] => tens.is_ascii_digit() && units.is_ascii_digit(),
+        _ => text
+            .parse::<u16>()
+            .is_ok_and(|status| (200..=299).contains(&status)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_read_as_u16_reads_them() {
+        for (text, ok) in [
+            ("200", true),
+            ("204", true),
+            ("299", true),
+            ("199", false),
+            ("300", false),
+            ("2a0", false),
+            ("+200", true),
+            ("0200", true),
+            ("00299", true),
+            ("2000", false),
+            ("20", false),
+            ("200.0", false),
+            ("2e2", false),
+            ("-200", false),
+            ("", false),
+        ] {
+            assert_eq!(is_2xx(text), ok, "{text:?}");
+            let response = Value::Object(alloc::vec![(
+                "ResponseMetadata".into(),
+                Value::Object(alloc::vec![(
+                    "HTTPStatusCode".into(),
+                    Value::Number(text.into())
+                )]),
+            )]);
+            assert_eq!(is_success(&response), ok, "{text:?}");
+        }
+    }
 }

@@ -172,3 +172,18 @@ pub fn explain(len: usize, write: impl FnOnce(&[u8], &Config, &mut Vec<u8>)) -> 
 pub fn output() -> *const u8 {
     with(|i| i.output.as_ptr())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hosts skip configuring a new instance when they have no key names
+    /// to give (ABI.md): that holds only while a new instance's
+    /// configuration is the one empty text makes.
+    #[test]
+    fn a_new_instance_holds_the_empty_configuration() {
+        let fresh = Instance::default().config;
+        assert_eq!(fresh, crate::interop::config(b""));
+        assert_eq!(fresh, crate::interop::config(b" \n"));
+    }
+}

@@ -218,7 +218,7 @@ impl<'a> Reader<'a> {
             return None;
         };
         let end = (self.at + 5).saturating_add(u32::from_le_bytes([a, b, c, d]) as usize);
-        let text = core::str::from_utf8(self.data.get(self.at + 5..end)?).ok()?;
+        let text = utf8(self.data.get(self.at + 5..end)?)?;
         self.made += 1;
         self.at = end;
         Some(text)
@@ -278,9 +278,9 @@ impl<'a> Reader<'a> {
         let Some(bytes) = self.take(n) else {
             return Value::Null;
         };
-        match core::str::from_utf8(bytes) {
-            Ok(text) => Value::String(Cow::Borrowed(text)),
-            Err(_) => match surrogates_replaced(bytes) {
+        match utf8(bytes) {
+            Some(text) => Value::String(Cow::Borrowed(text)),
+            None => match surrogates_replaced(bytes) {
                 Some(text) => Value::String(Cow::Owned(text)),
                 None => self.fail("a string that is not UTF-8"),
             },
@@ -300,9 +300,9 @@ impl<'a> Reader<'a> {
         if matches!(bytes, b"inf" | b"-inf" | b"nan") {
             return Value::Null;
         }
-        match core::str::from_utf8(bytes) {
-            Ok(text) => Value::Number(Cow::Borrowed(text)),
-            Err(_) => self.fail("a float text that is not UTF-8"),
+        match utf8(bytes) {
+            Some(text) => Value::Number(Cow::Borrowed(text)),
+            None => self.fail("a float text that is not UTF-8"),
         }
     }
 
@@ -557,6 +557,18 @@ impl<'a> Reader<'a> {
         }
         Value::Number(Cow::Owned(text))
     }
+}
+
+/// `bytes` as text when they are UTF-8. Almost every string a host writes
+/// is ASCII: that is checked a word at a time, where full validation
+/// spends more on a short string's set-up than on its bytes.
+#[inline]
+fn utf8(bytes: &[u8]) -> Option<&str> {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII bytes are UTF-8.
+        return Some(unsafe { core::str::from_utf8_unchecked(bytes) });
+    }
+    core::str::from_utf8(bytes).ok()
 }
 
 /// Text that Python wrote with lone surrogates in it (marshal encodes a

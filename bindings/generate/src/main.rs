@@ -2,7 +2,7 @@
 //! that nothing the core decides is written again by hand in JavaScript or
 //! Python, and no code is generated while a package runs:
 //!
-//! - `bindings/js/lib/generated.js` and
+//! - `bindings/js/lib/generated.js` (with `bindings/js/lib/walkers/`) and
 //!   `bindings/python/span_autolink/_generated.py`: the projection walkers
 //!   (one function per object or list level of each projection, every
 //!   member read a plain property access), the input bounds and their
@@ -145,20 +145,18 @@ fn main() -> ExitCode {
     let check = std::env::args().any(|a| a == "--check");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let walkers = walkers();
-    let files: [(PathBuf, String); 3] = [
-        (
-            root.join("bindings/js/lib/generated.js"),
-            javascript::file(&walkers),
-        ),
-        (
-            root.join("bindings/python/span_autolink/_generated.py"),
-            python::file(&walkers),
-        ),
-        (
-            root.join("wasm/projections.json"),
-            projections_json(&walkers),
-        ),
-    ];
+    let mut files: Vec<(PathBuf, String)> = javascript::files(&walkers)
+        .into_iter()
+        .map(|(path, text)| (root.join("bindings/js/lib").join(path), text))
+        .collect();
+    files.push((
+        root.join("bindings/python/span_autolink/_generated.py"),
+        python::file(&walkers),
+    ));
+    files.push((
+        root.join("wasm/projections.json"),
+        projections_json(&walkers),
+    ));
     let mut stale = 0;
     for (path, text) in &files {
         let shown = path.strip_prefix(&root).unwrap_or(path).display();
@@ -167,11 +165,37 @@ fn main() -> ExitCode {
                 eprintln!("{shown} is out of date: run cargo run -p span-autolink-generate");
                 stale += 1;
             }
-        } else if let Err(error) = std::fs::write(path, text) {
+        } else if let Err(error) = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(path, text))
+        {
             eprintln!("cannot write {shown}: {error}");
             return ExitCode::FAILURE;
         } else {
             println!("wrote {shown}");
+        }
+    }
+    // A walker file of an operation the core no longer has would ship unused.
+    let walker_dir = root.join("bindings/js/lib/walkers");
+    for entry in std::fs::read_dir(&walker_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let path = entry.path();
+        if files.iter().any(|(p, _)| *p == path) {
+            continue;
+        }
+        let shown = path.strip_prefix(&root).unwrap_or(&path).display();
+        if check {
+            eprintln!("{shown} is not generated any more: run cargo run -p span-autolink-generate");
+            stale += 1;
+        } else if let Err(error) = std::fs::remove_file(&path) {
+            eprintln!("cannot remove {shown}: {error}");
+            return ExitCode::FAILURE;
+        } else {
+            println!("removed {shown}");
         }
     }
     // Documents that list the issue codes by hand, each checked against the core.
@@ -201,7 +225,7 @@ pub enum Value {
     Number(usize),
     Numbers(Vec<usize>),
     Text(&'static str),
-    Texts(Vec<&'static str>),
+    Texts(Vec<String>),
 }
 
 pub fn constants() -> Vec<Constant> {
@@ -249,7 +273,7 @@ pub fn constants() -> Vec<Constant> {
             Value::Texts(
                 span_autolink::IssueCode::ALL
                     .iter()
-                    .map(|c| c.as_str())
+                    .map(|c| c.as_str().to_string())
                     .collect(),
             ),
         ),
@@ -278,11 +302,29 @@ pub fn constants() -> Vec<Constant> {
             Value::Texts(
                 span_autolink::settings::VARIABLES
                     .iter()
-                    .map(|(name, _)| *name)
+                    .map(|(name, _)| name.to_string())
                     .collect(),
             ),
         ),
+        constant(
+            "UNSET_SETTINGS",
+            Some("the module's settings lines for an environment that sets none of those variables"),
+            Value::Texts(unset_settings()),
+        ),
     ]
+}
+
+/// What `sa_settings` answers when no variable is set: a host whose
+/// environment sets none takes these lines instead of asking the module
+/// before its first call.
+fn unset_settings() -> Vec<String> {
+    let mut out = Vec::new();
+    span_autolink_wasm::interop::settings(b"", &mut out);
+    String::from_utf8(out)
+        .expect("settings lines are UTF-8")
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 impl Value {

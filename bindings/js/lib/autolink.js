@@ -4,7 +4,8 @@
 // its buffers, the settings read from the environment, and the operation
 // codes of the calls seen. It holds no pointer rule: the walkers come from
 // the core at build time (lib/generated.js) and every answer from the
-// module. Its methods may throw; index.js keeps every throw from a caller.
+// module (a call's walkers are required at its operation's first call).
+// Its methods may throw; index.js keeps every throw from a caller.
 
 const generated = require('./generated');
 const { ModuleInstance } = require('./instance');
@@ -56,19 +57,18 @@ class Autolink {
     const keys = this.keyNames(options, settings);
     // Before the call's input is written: configuring takes the input buffer.
     if (keys !== this.instance.configured) this.configure(keys);
-    const walkers = generated.calls[code];
+    const walkers = generated.calls[code] || generated.walkersOf(code);
     if (walkers === undefined) {
       // A module built from another core than the walkers: nothing it says can be trusted.
       this.writer.failure = new Error(`the module named operation ${code}, which this package does not know`);
       throw MODULE_FAILED;
     }
-    const [writeRequest, writeResponse] = walkers;
     const w = this.writer;
     w.begin();
     w.call(code);
-    writeRequest(w, parameters(request), 1);
-    writeResponse(w, response, 1);
-    return this.inModule(() => this.reader.outcome(this.instance.call('pointersForResponse', w.length())));
+    walkers[0](w, parameters(request), 1);
+    walkers[1](w, response, 1);
+    return this.outcomeOf('pointersForResponse', w.length());
   }
 
   pointersForEvent(event) {
@@ -77,7 +77,7 @@ class Autolink {
     const w = this.writer;
     w.begin();
     generated.event(w, event, 0);
-    return this.inModule(() => this.reader.outcome(this.instance.call('pointersForEvent', w.length())));
+    return this.outcomeOf('pointersForEvent', w.length());
   }
 
   /** Forgets what the calls so far taught of DynamoDB tables' key names. */
@@ -106,15 +106,35 @@ class Autolink {
       this.instance.entered = false;
       return result;
     } catch (error) {
-      // A bound passed while writing, or a failure already told, as it is.
-      if (error === BOUNDS.size) {
-        this.instance.entered = false; // the module was not entered
-        throw error;
-      }
-      if (error === MODULE_FAILED) throw error;
-      this.writer.failure = error;
-      throw MODULE_FAILED;
+      throw this.crossingFailed(error);
     }
+  }
+
+  /**
+   * The pointer export `name` run on the `len` input bytes written, and
+   * its output read: inModule's rule, without a closure made per call.
+   */
+  outcomeOf(name, len) {
+    try {
+      this.instance.entered = true;
+      const outcome = this.reader.outcome(this.instance.call(name, len));
+      this.instance.entered = false;
+      return outcome;
+    } catch (error) {
+      throw this.crossingFailed(error);
+    }
+  }
+
+  /** What a throw while crossing into the module becomes. */
+  crossingFailed(error) {
+    // A bound passed while writing, or a failure already told, as it is.
+    if (error === BOUNDS.size) {
+      this.instance.entered = false; // the module was not entered
+      return error;
+    }
+    if (error === MODULE_FAILED) return error;
+    this.writer.failure = error;
+    return MODULE_FAILED;
   }
 
   /**
@@ -199,12 +219,17 @@ class Autolink {
       env[name] = value;
       entries += `${name}=${value}\0`;
     }
-    const lines = this.inModule(() => {
-      this.writer.raw(entries);
-      const len = this.instance.call('settings', this.writer.length());
-      const at = this.instance.outputAt(len);
-      return this.instance.view().toString('utf8', at, at + len);
-    });
+    // With none of the variables set the module's answer is known at build
+    // time: the first call then need not cross into the module for it.
+    const lines =
+      entries === ''
+        ? generated.UNSET_SETTINGS.join('\n')
+        : this.inModule(() => {
+            this.writer.raw(entries);
+            const len = this.instance.call('settings', this.writer.length());
+            const at = this.instance.outputAt(len);
+            return this.instance.view().toString('utf8', at, at + len);
+          });
     const settings = { enabled: true, dynamodbPrimaryKeys: undefined, pointerSampling: undefined, describeTable: false, issues: [] };
     for (const line of lines.split('\n')) {
       if (line.startsWith('s ')) {

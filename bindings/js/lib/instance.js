@@ -33,7 +33,10 @@ class ModuleInstance {
     this.inputEnd = 0;
     this.outputStart = 0;
     this.outputLongest = -1;
-    this.configured = undefined; // the key-name configuration the instance holds
+    // The key-name configuration the instance holds: a new one holds none,
+    // as configuring it with empty text would give (ABI.md), so the first
+    // call without key names does not cross into the module to say so.
+    this.configured = '';
     // Set while a call runs inside the module: a call that never came back
     // (the engine's stack ran out before the package could recover) leaves
     // it set, and the instance is replaced before the next call.

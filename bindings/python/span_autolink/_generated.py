@@ -59,6 +59,10 @@ SETTING_VARIABLES = (
     "SPAN_AUTOLINK_POINTER_SAMPLING",
     "SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE",
 )
+UNSET_SETTINGS = (
+    "s enabled true",
+    "s describe_table false",
+)  # the module's settings lines for an environment that sets none of those variables
 
 
 from ._values import other_list, other_object, too_many_items  # noqa: E402

@@ -341,9 +341,25 @@ impl KeyRegistry {
     /// Records `names` for `table` (a name or a table ARN), when both are
     /// names DynamoDB takes.
     fn learn(&mut self, table: &str, names: &[&str], source: KeySource) {
-        let Some(table) = table_name(table).filter(|t| is_table_name(t)) else {
+        let Some(table) = table_name(table) else {
             return;
         };
+        // Most calls repeat what the registry knows: a table it holds has a
+        // valid name, and names the same as its valid, distinct ones are
+        // valid too, so only the recency and the source can change.
+        let known = self.find(table).ok().and_then(|at| self.by_table.get(at));
+        if let Some(&i) = known {
+            if let Some(slot) = self.slot_mut(i) {
+                if same_names(&slot.names, names) {
+                    slot.source = slot.source.min(source);
+                    self.touch_slot(i);
+                    return;
+                }
+            }
+        }
+        if !is_table_name(table) {
+            return;
+        }
         let valid = |n: &&str| !n.is_empty() && n.len() <= MAX_NAME_BYTES;
         let distinct = match names {
             [_] => true,

@@ -12,25 +12,10 @@
 const assert = require('node:assert/strict');
 const { after, before, describe, test } = require('node:test');
 const { hash } = require('../../helpers');
-const { KEYS, TABLE, PRIMARY_KEYS, World, NoKeySetting, startTestAgent, startCountingProxy, freePort, sleep } = require('./world');
+const { KEYS, TABLE, World, NoKeySetting, quietDatadog, startTestAgent, startCountingProxy, freePort, sleep } = require('./world');
 const api = require('span-autolink');
 
-process.env.DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS = PRIMARY_KEYS;
-for (const [name, value] of Object.entries({
-  DD_TRACE_STARTUP_LOGS: 'false',
-  DD_TRACE_TELEMETRY_ENABLED: 'false',
-  DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
-  DD_REMOTE_CONFIGURATION_ENABLED: 'false',
-  DD_RUNTIME_METRICS_ENABLED: 'false',
-  DD_PROFILING_ENABLED: 'false',
-  DD_LOGS_INJECTION: 'false',
-  // datadog-lambda-js outside Lambda: no extension to look for, no metrics.
-  DD_LOCAL_TESTING: 'false',
-  DD_ENHANCED_METRICS: 'false',
-  DD_FLUSH_TO_LOG: 'true',
-})) {
-  process.env[name] = value;
-}
+quietDatadog();
 
 let agent;
 let tracer;

@@ -13,23 +13,9 @@
 const assert = require('node:assert/strict');
 const { after, before, test } = require('node:test');
 const { hash } = require('../../helpers');
-const { PRIMARY_KEYS, TABLE, World, startServe, sleep } = require('./world');
+const { TABLE, World, quietDatadog, startServe, sleep } = require('./world');
 
-process.env.DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS = PRIMARY_KEYS;
-for (const [name, value] of Object.entries({
-  DD_TRACE_STARTUP_LOGS: 'false',
-  DD_TRACE_TELEMETRY_ENABLED: 'false',
-  DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
-  DD_REMOTE_CONFIGURATION_ENABLED: 'false',
-  DD_RUNTIME_METRICS_ENABLED: 'false',
-  DD_PROFILING_ENABLED: 'false',
-  DD_LOGS_INJECTION: 'false',
-  DD_LOCAL_TESTING: 'false',
-  DD_ENHANCED_METRICS: 'false',
-  DD_FLUSH_TO_LOG: 'true',
-})) {
-  process.env[name] = value;
-}
+quietDatadog();
 
 let serve;
 let tracer;

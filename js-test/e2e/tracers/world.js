@@ -365,4 +365,26 @@ async function startServe(args = []) {
   return { url, links, stop };
 }
 
-module.exports = { KEYS, TABLE, PRIMARY_KEYS, REGION, World, NoKeySetting, startTestAgent, startCountingProxy, startServe, freePort, sleep };
+/**
+ * What dd-trace-js and datadog-lambda-js read when they are required: the
+ * test table's key names, and no start-up logs, telemetry, remote
+ * configuration, metrics or profiling; datadog-lambda-js outside Lambda
+ * (no extension to look for). Called before either is required.
+ */
+function quietDatadog() {
+  Object.assign(process.env, {
+    DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS: PRIMARY_KEYS,
+    DD_TRACE_STARTUP_LOGS: 'false',
+    DD_TRACE_TELEMETRY_ENABLED: 'false',
+    DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+    DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+    DD_RUNTIME_METRICS_ENABLED: 'false',
+    DD_PROFILING_ENABLED: 'false',
+    DD_LOGS_INJECTION: 'false',
+    DD_LOCAL_TESTING: 'false',
+    DD_ENHANCED_METRICS: 'false',
+    DD_FLUSH_TO_LOG: 'true',
+  });
+}
+
+module.exports = { KEYS, TABLE, PRIMARY_KEYS, REGION, World, NoKeySetting, quietDatadog, startTestAgent, startCountingProxy, startServe, freePort, sleep };
