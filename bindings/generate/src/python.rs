@@ -58,32 +58,58 @@ pub fn file(walkers: &Walkers) -> String {
 /// the one that walks its whole projection.
 fn emit(walker: &Walker, functions: &mut Vec<String>) -> String {
     let levels = walker.levels();
-    functions.extend(levels.iter().map(function));
+    functions.extend(levels.iter().map(|l| function(l, &levels)));
     levels.first().map_or("_whole".into(), |l| l.name.clone())
 }
 
-/// The expression for `value` walked with `inner`'s function.
-fn walked(inner: &Option<String>, value: &str) -> String {
-    match inner {
-        None => value.to_string(),
-        Some(walk) => format!("(None if (x := {value}) is None else {walk}(x))"),
+/// The expression for `value` walked with `inner`'s function. An object
+/// whose members are all taken whole is walked in place when it is a dict
+/// (what its function does with one), which saves a Python call per
+/// nested object on every call.
+fn walked(inner: &Option<String>, value: &str, levels: &[Level]) -> String {
+    let Some(walk) = inner else {
+        return value.to_string();
+    };
+    let leaf = levels
+        .iter()
+        .find(|l| &l.name == walk)
+        .and_then(|l| match l.projection {
+            Projection::Fields(fields) if l.inner.iter().all(Option::is_none) => Some(fields),
+            _ => None,
+        });
+    match leaf {
+        Some(fields) => {
+            let members: Vec<String> = fields
+                .iter()
+                .map(|(m, _)| format!("x.get({})", literal(m)))
+                .collect();
+            format!(
+                "(None if (x := {value}) is None else {} if type(x) is dict else {walk}(x))",
+                tuple_of(&members)
+            )
+        }
+        None => format!("(None if (x := {value}) is None else {walk}(x))"),
     }
 }
 
-fn function(level: &Level) -> String {
+fn tuple_of(members: &[String]) -> String {
+    match members.len() {
+        0 => "()".to_string(),
+        1 => format!("({},)", members[0]),
+        _ => format!("({})", members.join(", ")),
+    }
+}
+
+fn function(level: &Level, levels: &[Level]) -> String {
     let name = &level.name;
     match level.projection {
         Projection::Fields(fields) => {
             let members: Vec<String> = fields
                 .iter()
                 .zip(&level.inner)
-                .map(|((m, _), inner)| walked(inner, &format!("g({})", literal(m))))
+                .map(|((m, _), inner)| walked(inner, &format!("g({})", literal(m)), levels))
                 .collect();
-            let tuple = match members.len() {
-                0 => "()".to_string(),
-                1 => format!("({},)", members[0]),
-                _ => format!("({})", members.join(", ")),
-            };
+            let tuple = tuple_of(&members);
             format!(
                 "def {name}(v):\n    if type(v) is not dict and not isinstance(v, Mapping):\n        \
                  return other_object(v)\n    g = v.get\n    return {tuple}"

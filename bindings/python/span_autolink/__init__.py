@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
     PrimaryKeys = Union[Mapping[str, Iterable[str]], str]
+    Call = Tuple[int, Any, Any, Any]
 
     from ._report import Comparison, Report
 
@@ -79,6 +80,10 @@ class _Autolink:
         self.settings: Optional[Settings] = None
         self.config = b""  # the settings' key-name configuration, as the module takes it
         self.operations: Dict[Tuple[str, str], int] = {}
+        # (service, operation) -> what a call of it needs, filled while
+        # the settings are enabled: what the first call of each looked up
+        # (settings, code, walkers, instance), so later ones look up once.
+        self.calls: Dict[Tuple[str, str], Call] = {}
         self.reader = Reader()
         self.walkers: Any = None
         self.runtime: Any = None
@@ -97,6 +102,7 @@ class _Autolink:
         if current is None:
             if self.runtime is None:
                 self.load()
+            self.calls.clear()
             current = self.settings = self.read_settings()
             text = current.dynamodb_primary_keys
             self.config = b"" if text is None else _encoded(text)
@@ -136,6 +142,28 @@ class _Autolink:
             code = self.operation(service, operation)
         return code
 
+    def call_of(self, service: Any, operation: Any) -> Call:
+        """What a call of ``operation`` needs (``_SKIP`` when the settings
+        are disabled or no rule reads it), kept for the next call of the
+        same names."""
+        current = self.settings or self.current_settings()
+        if not current.enabled:
+            return _SKIP
+        call = self.call_of_code(self.code(service, operation))
+        if type(service) is str and type(operation) is str:
+            if len(self.calls) >= _OPERATIONS_KEPT:
+                self.calls.clear()
+            self.calls[(service, operation)] = call
+        return call
+
+    def call_of_code(self, code: int) -> Call:
+        if code == _NO_OPERATION:
+            return _SKIP
+        walk_request, walk_response = self.walkers.CALLS[code]
+        # DynamoDB calls go to the instance that keeps tables' key names.
+        serve = self.runtime.serve_keyed if code in self.keyed else self.runtime.serve
+        return (code, walk_request, walk_response, serve)
+
     def failure(self, error: BaseException, what: str) -> Outcome:
         """The outcome of a call that raised: a bound, the module, or the caller's value."""
         from ._host import HostError, message_of as _text
@@ -144,9 +172,15 @@ class _Autolink:
             return failure("input_invalid", f"span-autolink could not read the {what}: {_text(error)}")
         if isinstance(error, HostError):
             self.operations.clear()
+            self.calls.clear()
             return failure("internal_error", f"the span-autolink module failed: {_text(error)}")
         return failure("input_invalid", f"the {what} could not be read: {type(error).__name__}: {_text(error)}")
 
+
+# What a call of an operation needs (_Autolink.call_of): its code, the
+# request's and the response's walkers, and the runtime's way to serve it
+# (None for calls that give nothing).
+_SKIP: Call = (_NO_OPERATION, None, None, None)  # type: ignore[assignment]
 
 _autolink = _Autolink()
 
@@ -219,35 +253,30 @@ def _pointers(
     integrations' lookups)."""
     try:
         a = _autolink
-        current = a.settings or a.current_settings()
-        if not current.enabled:
-            return EMPTY
-        code = a.code(service, operation)
-        if code == _NO_OPERATION:
-            return EMPTY
-        return _pointers_for_code(code, request, response, keys, stream_arn, tables)
+        # Names that are not exactly str are looked up by call_of, as text.
+        call = a.calls.get((service, operation)) if type(service) is str and type(operation) is str else None
+        return _pointers_of_call(call or a.call_of(service, operation), request, response, keys, stream_arn, tables)
     except Exception as e:
         return _answer(e, "request or response")
 
 
-def _pointers_for_code(
-    code: int,
+def _pointers_of_call(
+    call: Call,
     request: Any,
     response: Any,
     keys: Any,
     stream_arn: Optional[str],
     tables: Optional[List[str]],
 ) -> Outcome:
-    """``_pointers`` of a call already named by its operation code; may raise."""
+    """``_pointers`` of a call already looked up (``_Autolink.call_of``); may raise."""
+    code, walk_request, walk_response, serve = call
+    if serve is None:
+        return EMPTY
     a = _autolink
-    walk_request, walk_response = a.walkers.CALLS[code]
     if stream_arn is not None:
         request = {**(request if isinstance(request, Mapping) else {}), "StreamArn": stream_arn}
     data = a.encode((code, walk_request(request), walk_response(response)))
-    config = a.config if keys is None else _config_text(keys)
-    # DynamoDB calls go to the instance that keeps tables' key names.
-    serve = a.runtime.serve_keyed if code in a.keyed else a.runtime.serve
-    out = serve("sa_pointers_for_response", data, config)
+    out = serve("sa_pointers_for_response", data, a.config if keys is None else _config_text(keys))
     if tables is not None:
         tables += a.reader.tables(out)
     return a.reader.outcome(out)
@@ -294,7 +323,7 @@ def pointers_for_get_records(output: Any, *, stream_arn: Optional[str] = None) -
         current = a.settings or a.current_settings()
         if not current.enabled:
             return EMPTY
-        return _pointers_for_code(a.walkers.GET_RECORDS, {}, output, None, stream_arn, None)
+        return _pointers_of_call(a.call_of_code(a.walkers.GET_RECORDS), {}, output, None, stream_arn, None)
     except Exception as e:
         return _answer(e, "GetRecords output")
 
@@ -387,6 +416,7 @@ def reload_environment() -> None:
     """Reads the settings' environment variables again: call it after
     changing them."""
     _autolink.settings = None
+    _autolink.calls.clear()
 
 
 def _config_text(keys: PrimaryKeys) -> bytes:

@@ -115,6 +115,12 @@ def library(package_dir: str, version: str) -> Optional[str]:
     return path if os.path.isfile(path) else None
 
 
+def _value(value: int) -> Any:
+    """``value`` as an argument ctypes passes without converting it: the
+    address of an array placed at ``value``, never read."""
+    return ctypes.byref((ctypes.c_char * 1).from_address(value))
+
+
 class CApi:
     """The wasmtime C API functions this host calls."""
 
@@ -252,7 +258,14 @@ class CInstance:
         self._trap = ctypes.c_void_p()
         self._externs = []  # keeps the wasmtime_extern_t buffers alive
         self._calls: Dict[str, Callable[[], Optional[int]]] = {}
-        args = (ctypes.c_void_p(ctx), ctypes.c_void_p(0), self._slots, ctypes.c_size_t(2), ctypes.byref(self._trap))
+        # For each ctypes instance it is passed, ctypes makes an argument
+        # object on every call; what byref() made it passes as it is. So
+        # every argument is a byref(): a pointer to a buffer of ours, or a
+        # value (the context, the count of value slots) as the address of
+        # an array placed there, which nothing reads (size_t and pointers
+        # are one width on every platform the wasmtime wheel is built for).
+        context, slots, count = _value(ctx), ctypes.byref(self._slots), _value(2)
+        trap_out = ctypes.byref(self._trap)
         self._memory = 0
         for name in EXPORTS + ("memory",):
             ext = (ctypes.c_uint64 * 4)()  # wasmtime_extern_t: kind byte at 0, union at 8
@@ -265,11 +278,12 @@ class CInstance:
             if name == "memory" and kind == 3:
                 self._memory = address
             elif name != "memory" and kind == 0:
-                self._calls[name] = partial(api.call, args[0], ctypes.c_void_p(address), *args[2:])
+                self._calls[name] = partial(api.call, context, ctypes.byref(ext, 8), slots, count, trap_out)
             else:
                 self.close()
                 raise HostError(f"the module's export {name} has the wrong kind")
         self.view = memoryview(b"")
+        self.chars: Any = b""
         self._refresh()
         # Where the module's buffers are and how much each has held (ABI.md,
         # "Buffers": they move only when they grow, or after outsized calls).
@@ -281,6 +295,9 @@ class CInstance:
         base = self.api.memory_data(self.ctx, self._memory) or 0
         self.size = self.api.memory_size(self.ctx, self._memory)
         self.view = memoryview((ctypes.c_ubyte * self.size).from_address(base)).cast("B") if base else memoryview(b"")
+        # The same memory as characters: a slice of it is bytes at once,
+        # where a slice of the view is a view to copy out of.
+        self.chars = (ctypes.c_char * self.size).from_address(base) if base else b""
 
     def _fail(self, err: Optional[int]) -> NoReturn:
         trap = self._trap.value
@@ -329,7 +346,7 @@ class CInstance:
         at = self.output_at
         if at + m > self.size:
             self._fail(None)
-        out = self.view[at : at + m].tobytes()
+        out: bytes = self.chars[at : at + m]
         if m > RETAINED:
             self.longest_output = 0  # given back at the next call: ask again
         return out
@@ -359,12 +376,13 @@ class CInstance:
             m &= ~GREW
         at = self.output_at
         if 0 < m <= self.longest_output and at + m <= self.size:
-            return self.view[at : at + m].tobytes()  # longest_output is never above RETAINED
+            return self.chars[at : at + m]  # type: ignore[no-any-return]  # longest_output is never above RETAINED
         return self.read(m)
 
     def close(self) -> None:
         store, self.store = getattr(self, "store", None), None
         self.view = memoryview(b"")  # its memory goes with the store
+        self.chars = b""
         if store:
             self.api.store_delete(store)
 

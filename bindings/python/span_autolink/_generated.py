@@ -87,14 +87,14 @@ def event_1_2(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return (g("eventSource"), g("EventSource"), g("eventName"), g("eventSourceARN"), g("eventTime"), (None if (x := g("s3")) is None else event_1_2_3(x)), (None if (x := g("dynamodb")) is None else event_1_2_6(x)), g("body"), (None if (x := g("Sns")) is None else event_1_2_7(x)), (None if (x := g("kinesis")) is None else event_1_2_8(x)))
+    return (g("eventSource"), g("EventSource"), g("eventName"), g("eventSourceARN"), g("eventTime"), (None if (x := g("s3")) is None else event_1_2_3(x)), (None if (x := g("dynamodb")) is None else (x.get("Keys"), x.get("ApproximateCreationDateTime")) if type(x) is dict else event_1_2_6(x)), g("body"), (None if (x := g("Sns")) is None else (x.get("Message"),) if type(x) is dict else event_1_2_7(x)), (None if (x := g("kinesis")) is None else (x.get("data"), x.get("approximateArrivalTimestamp")) if type(x) is dict else event_1_2_8(x)))
 
 
 def event_1_2_3(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("bucket")) is None else event_1_2_3_4(x)), (None if (x := g("object")) is None else event_1_2_3_5(x)))
+    return ((None if (x := g("bucket")) is None else (x.get("name"),) if type(x) is dict else event_1_2_3_4(x)), (None if (x := g("object")) is None else (x.get("key"), x.get("eTag"), x.get("etag")) if type(x) is dict else event_1_2_3_5(x)))
 
 
 def event_1_2_3_4(v):
@@ -136,7 +136,7 @@ def event_9(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("bucket")) is None else event_9_10(x)), (None if (x := g("object")) is None else event_9_11(x)))
+    return ((None if (x := g("bucket")) is None else (x.get("name"),) if type(x) is dict else event_9_10(x)), (None if (x := g("object")) is None else (x.get("key"), x.get("eTag"), x.get("etag")) if type(x) is dict else event_9_11(x)))
 
 
 def event_9_10(v):
@@ -164,7 +164,7 @@ def response0(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return (g("ETag"), (None if (x := g("data")) is None else response0_1(x)), (None if (x := g("Error")) is None else response0_2(x)), (None if (x := g("error")) is None else response0_3(x)), (None if (x := g("ResponseMetadata")) is None else response0_4(x)), (None if (x := g("$metadata")) is None else response0_5(x)))
+    return (g("ETag"), (None if (x := g("data")) is None else (x.get("ETag"),) if type(x) is dict else response0_1(x)), (None if (x := g("Error")) is None else () if type(x) is dict else response0_2(x)), (None if (x := g("error")) is None else () if type(x) is dict else response0_3(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response0_4(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response0_5(x)))
 
 
 def response0_1(v):
@@ -213,7 +213,7 @@ def response1(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return (g("ETag"), (None if (x := g("data")) is None else response1_1(x)), (None if (x := g("Error")) is None else response1_2(x)), (None if (x := g("error")) is None else response1_3(x)), (None if (x := g("ResponseMetadata")) is None else response1_4(x)), (None if (x := g("$metadata")) is None else response1_5(x)))
+    return (g("ETag"), (None if (x := g("data")) is None else (x.get("ETag"),) if type(x) is dict else response1_1(x)), (None if (x := g("Error")) is None else () if type(x) is dict else response1_2(x)), (None if (x := g("error")) is None else () if type(x) is dict else response1_3(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response1_4(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response1_5(x)))
 
 
 def response1_1(v):
@@ -262,7 +262,7 @@ def response2(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("CopyObjectResult")) is None else response2_1(x)), (None if (x := g("data")) is None else response2_2(x)), (None if (x := g("Error")) is None else response2_4(x)), (None if (x := g("error")) is None else response2_5(x)), (None if (x := g("ResponseMetadata")) is None else response2_6(x)), (None if (x := g("$metadata")) is None else response2_7(x)))
+    return ((None if (x := g("CopyObjectResult")) is None else (x.get("ETag"),) if type(x) is dict else response2_1(x)), (None if (x := g("data")) is None else response2_2(x)), (None if (x := g("Error")) is None else () if type(x) is dict else response2_4(x)), (None if (x := g("error")) is None else () if type(x) is dict else response2_5(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response2_6(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response2_7(x)))
 
 
 def response2_1(v):
@@ -276,7 +276,7 @@ def response2_2(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("CopyObjectResult")) is None else response2_2_3(x)),)
+    return ((None if (x := g("CopyObjectResult")) is None else (x.get("ETag"),) if type(x) is dict else response2_2_3(x)),)
 
 
 def response2_2_3(v):
@@ -325,7 +325,7 @@ def response3(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Error")) is None else response3_1(x)), (None if (x := g("error")) is None else response3_2(x)), (None if (x := g("ResponseMetadata")) is None else response3_3(x)), (None if (x := g("$metadata")) is None else response3_4(x)))
+    return ((None if (x := g("Error")) is None else () if type(x) is dict else response3_1(x)), (None if (x := g("error")) is None else () if type(x) is dict else response3_2(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response3_3(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response3_4(x)))
 
 
 def response3_1(v):
@@ -367,7 +367,7 @@ def response4(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Error")) is None else response4_1(x)), (None if (x := g("error")) is None else response4_2(x)), (None if (x := g("ResponseMetadata")) is None else response4_3(x)), (None if (x := g("$metadata")) is None else response4_4(x)))
+    return ((None if (x := g("Error")) is None else () if type(x) is dict else response4_1(x)), (None if (x := g("error")) is None else () if type(x) is dict else response4_2(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response4_3(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response4_4(x)))
 
 
 def response4_1(v):
@@ -409,7 +409,7 @@ def response5(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Error")) is None else response5_1(x)), (None if (x := g("error")) is None else response5_2(x)), (None if (x := g("ResponseMetadata")) is None else response5_3(x)), (None if (x := g("$metadata")) is None else response5_4(x)))
+    return ((None if (x := g("Error")) is None else () if type(x) is dict else response5_1(x)), (None if (x := g("error")) is None else () if type(x) is dict else response5_2(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response5_3(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response5_4(x)))
 
 
 def response5_1(v):
@@ -451,7 +451,7 @@ def response6(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return (g("UnprocessedItems"), (None if (x := g("data")) is None else response6_1(x)), (None if (x := g("Error")) is None else response6_2(x)), (None if (x := g("error")) is None else response6_3(x)), (None if (x := g("ResponseMetadata")) is None else response6_4(x)), (None if (x := g("$metadata")) is None else response6_5(x)))
+    return (g("UnprocessedItems"), (None if (x := g("data")) is None else (x.get("UnprocessedItems"),) if type(x) is dict else response6_1(x)), (None if (x := g("Error")) is None else () if type(x) is dict else response6_2(x)), (None if (x := g("error")) is None else () if type(x) is dict else response6_3(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response6_4(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response6_5(x)))
 
 
 def response6_1(v):
@@ -508,7 +508,7 @@ def request7_1_2(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Put")) is None else request7_1_2_3(x)), (None if (x := g("Update")) is None else request7_1_2_4(x)), (None if (x := g("Delete")) is None else request7_1_2_5(x)), (None if (x := g("ConditionCheck")) is None else request7_1_2_6(x)))
+    return ((None if (x := g("Put")) is None else (x.get("TableName"), x.get("Item")) if type(x) is dict else request7_1_2_3(x)), (None if (x := g("Update")) is None else (x.get("TableName"), x.get("Key")) if type(x) is dict else request7_1_2_4(x)), (None if (x := g("Delete")) is None else (x.get("TableName"), x.get("Key")) if type(x) is dict else request7_1_2_5(x)), (None if (x := g("ConditionCheck")) is None else (x.get("TableName"), x.get("Key")) if type(x) is dict else request7_1_2_6(x)))
 
 
 def request7_1_2_3(v):
@@ -543,7 +543,7 @@ def response7(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Error")) is None else response7_1(x)), (None if (x := g("error")) is None else response7_2(x)), (None if (x := g("ResponseMetadata")) is None else response7_3(x)), (None if (x := g("$metadata")) is None else response7_4(x)))
+    return ((None if (x := g("Error")) is None else () if type(x) is dict else response7_1(x)), (None if (x := g("error")) is None else () if type(x) is dict else response7_2(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response7_3(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response7_4(x)))
 
 
 def response7_1(v):
@@ -585,7 +585,7 @@ def response8(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Messages")) is None else response8_1(x)), (None if (x := g("data")) is None else response8_3(x)), (None if (x := g("Error")) is None else response8_6(x)), (None if (x := g("error")) is None else response8_7(x)), (None if (x := g("ResponseMetadata")) is None else response8_8(x)), (None if (x := g("$metadata")) is None else response8_9(x)))
+    return ((None if (x := g("Messages")) is None else response8_1(x)), (None if (x := g("data")) is None else response8_3(x)), (None if (x := g("Error")) is None else () if type(x) is dict else response8_6(x)), (None if (x := g("error")) is None else () if type(x) is dict else response8_7(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response8_8(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response8_9(x)))
 
 
 def response8_1(v):
@@ -664,7 +664,7 @@ def response9(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Records")) is None else response9_1(x)), (None if (x := g("data")) is None else response9_3(x)), (None if (x := g("Error")) is None else response9_6(x)), (None if (x := g("error")) is None else response9_7(x)), (None if (x := g("ResponseMetadata")) is None else response9_8(x)), (None if (x := g("$metadata")) is None else response9_9(x)))
+    return ((None if (x := g("Records")) is None else response9_1(x)), (None if (x := g("data")) is None else response9_3(x)), (None if (x := g("Error")) is None else () if type(x) is dict else response9_6(x)), (None if (x := g("error")) is None else () if type(x) is dict else response9_7(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response9_8(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response9_9(x)))
 
 
 def response9_1(v):
@@ -743,7 +743,7 @@ def response10(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Records")) is None else response10_1(x)), (None if (x := g("data")) is None else response10_4(x)), (None if (x := g("Error")) is None else response10_8(x)), (None if (x := g("error")) is None else response10_9(x)), (None if (x := g("ResponseMetadata")) is None else response10_10(x)), (None if (x := g("$metadata")) is None else response10_11(x)))
+    return ((None if (x := g("Records")) is None else response10_1(x)), (None if (x := g("data")) is None else response10_4(x)), (None if (x := g("Error")) is None else () if type(x) is dict else response10_8(x)), (None if (x := g("error")) is None else () if type(x) is dict else response10_9(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response10_10(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response10_11(x)))
 
 
 def response10_1(v):
@@ -758,7 +758,7 @@ def response10_1_2(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return (g("eventName"), (None if (x := g("dynamodb")) is None else response10_1_2_3(x)))
+    return (g("eventName"), (None if (x := g("dynamodb")) is None else (x.get("Keys"), x.get("ApproximateCreationDateTime")) if type(x) is dict else response10_1_2_3(x)))
 
 
 def response10_1_2_3(v):
@@ -787,7 +787,7 @@ def response10_4_5_6(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return (g("eventName"), (None if (x := g("dynamodb")) is None else response10_4_5_6_7(x)))
+    return (g("eventName"), (None if (x := g("dynamodb")) is None else (x.get("Keys"), x.get("ApproximateCreationDateTime")) if type(x) is dict else response10_4_5_6_7(x)))
 
 
 def response10_4_5_6_7(v):
@@ -836,7 +836,7 @@ def response11(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("TableDescription")) is None else response11_1(x)), (None if (x := g("data")) is None else response11_4(x)), (None if (x := g("Error")) is None else response11_8(x)), (None if (x := g("error")) is None else response11_9(x)), (None if (x := g("ResponseMetadata")) is None else response11_10(x)), (None if (x := g("$metadata")) is None else response11_11(x)))
+    return ((None if (x := g("TableDescription")) is None else response11_1(x)), (None if (x := g("data")) is None else response11_4(x)), (None if (x := g("Error")) is None else () if type(x) is dict else response11_8(x)), (None if (x := g("error")) is None else () if type(x) is dict else response11_9(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response11_10(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response11_11(x)))
 
 
 def response11_1(v):
@@ -929,7 +929,7 @@ def response12(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Table")) is None else response12_1(x)), (None if (x := g("data")) is None else response12_4(x)), (None if (x := g("Error")) is None else response12_8(x)), (None if (x := g("error")) is None else response12_9(x)), (None if (x := g("ResponseMetadata")) is None else response12_10(x)), (None if (x := g("$metadata")) is None else response12_11(x)))
+    return ((None if (x := g("Table")) is None else response12_1(x)), (None if (x := g("data")) is None else response12_4(x)), (None if (x := g("Error")) is None else () if type(x) is dict else response12_8(x)), (None if (x := g("error")) is None else () if type(x) is dict else response12_9(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response12_10(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response12_11(x)))
 
 
 def response12_1(v):
@@ -1022,7 +1022,7 @@ def response13(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("TableDescription")) is None else response13_1(x)), (None if (x := g("data")) is None else response13_4(x)), (None if (x := g("Error")) is None else response13_8(x)), (None if (x := g("error")) is None else response13_9(x)), (None if (x := g("ResponseMetadata")) is None else response13_10(x)), (None if (x := g("$metadata")) is None else response13_11(x)))
+    return ((None if (x := g("TableDescription")) is None else response13_1(x)), (None if (x := g("data")) is None else response13_4(x)), (None if (x := g("Error")) is None else () if type(x) is dict else response13_8(x)), (None if (x := g("error")) is None else () if type(x) is dict else response13_9(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response13_10(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response13_11(x)))
 
 
 def response13_1(v):
@@ -1115,7 +1115,7 @@ def response14(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("TableDescription")) is None else response14_1(x)), (None if (x := g("data")) is None else response14_4(x)), (None if (x := g("Error")) is None else response14_8(x)), (None if (x := g("error")) is None else response14_9(x)), (None if (x := g("ResponseMetadata")) is None else response14_10(x)), (None if (x := g("$metadata")) is None else response14_11(x)))
+    return ((None if (x := g("TableDescription")) is None else response14_1(x)), (None if (x := g("data")) is None else response14_4(x)), (None if (x := g("Error")) is None else () if type(x) is dict else response14_8(x)), (None if (x := g("error")) is None else () if type(x) is dict else response14_9(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response14_10(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response14_11(x)))
 
 
 def response14_1(v):
@@ -1208,7 +1208,7 @@ def response15(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Error")) is None else response15_1(x)), (None if (x := g("error")) is None else response15_2(x)), (None if (x := g("ResponseMetadata")) is None else response15_3(x)), (None if (x := g("$metadata")) is None else response15_4(x)))
+    return ((None if (x := g("Error")) is None else () if type(x) is dict else response15_1(x)), (None if (x := g("error")) is None else () if type(x) is dict else response15_2(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response15_3(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response15_4(x)))
 
 
 def response15_1(v):
@@ -1250,7 +1250,7 @@ def response16(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Error")) is None else response16_1(x)), (None if (x := g("error")) is None else response16_2(x)), (None if (x := g("ResponseMetadata")) is None else response16_3(x)), (None if (x := g("$metadata")) is None else response16_4(x)))
+    return ((None if (x := g("Error")) is None else () if type(x) is dict else response16_1(x)), (None if (x := g("error")) is None else () if type(x) is dict else response16_2(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response16_3(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response16_4(x)))
 
 
 def response16_1(v):
@@ -1300,7 +1300,7 @@ def request17_1_2(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Get")) is None else request17_1_2_3(x)),)
+    return ((None if (x := g("Get")) is None else (x.get("TableName"), x.get("Key")) if type(x) is dict else request17_1_2_3(x)),)
 
 
 def request17_1_2_3(v):
@@ -1314,7 +1314,7 @@ def response17(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Error")) is None else response17_1(x)), (None if (x := g("error")) is None else response17_2(x)), (None if (x := g("ResponseMetadata")) is None else response17_3(x)), (None if (x := g("$metadata")) is None else response17_4(x)))
+    return ((None if (x := g("Error")) is None else () if type(x) is dict else response17_1(x)), (None if (x := g("error")) is None else () if type(x) is dict else response17_2(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response17_3(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response17_4(x)))
 
 
 def response17_1(v):
@@ -1356,7 +1356,7 @@ def response18(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return ((None if (x := g("Records")) is None else response18_1(x)), (None if (x := g("data")) is None else response18_4(x)), (None if (x := g("Error")) is None else response18_8(x)), (None if (x := g("error")) is None else response18_9(x)), (None if (x := g("ResponseMetadata")) is None else response18_10(x)), (None if (x := g("$metadata")) is None else response18_11(x)))
+    return ((None if (x := g("Records")) is None else response18_1(x)), (None if (x := g("data")) is None else response18_4(x)), (None if (x := g("Error")) is None else () if type(x) is dict else response18_8(x)), (None if (x := g("error")) is None else () if type(x) is dict else response18_9(x)), (None if (x := g("ResponseMetadata")) is None else (x.get("HTTPStatusCode"),) if type(x) is dict else response18_10(x)), (None if (x := g("$metadata")) is None else (x.get("httpStatusCode"),) if type(x) is dict else response18_11(x)))
 
 
 def response18_1(v):
@@ -1371,7 +1371,7 @@ def response18_1_2(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return (g("Data"), g("ApproximateArrivalTimestamp"), g("eventName"), (None if (x := g("dynamodb")) is None else response18_1_2_3(x)))
+    return (g("Data"), g("ApproximateArrivalTimestamp"), g("eventName"), (None if (x := g("dynamodb")) is None else (x.get("Keys"), x.get("ApproximateCreationDateTime")) if type(x) is dict else response18_1_2_3(x)))
 
 
 def response18_1_2_3(v):
@@ -1400,7 +1400,7 @@ def response18_4_5_6(v):
     if type(v) is not dict and not isinstance(v, Mapping):
         return other_object(v)
     g = v.get
-    return (g("Data"), g("ApproximateArrivalTimestamp"), g("eventName"), (None if (x := g("dynamodb")) is None else response18_4_5_6_7(x)))
+    return (g("Data"), g("ApproximateArrivalTimestamp"), g("eventName"), (None if (x := g("dynamodb")) is None else (x.get("Keys"), x.get("ApproximateCreationDateTime")) if type(x) is dict else response18_4_5_6_7(x)))
 
 
 def response18_4_5_6_7(v):
