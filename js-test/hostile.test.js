@@ -232,3 +232,22 @@ test('generated hostile shapes: every call answers within its time and memory bo
   }
   assert.equal(typeof api.keepForSampling(Proxy.revocable({}, {}).proxy, 0.5), 'boolean');
 });
+
+test('an answer after a long first answer is read where the module wrote it', () => {
+  // A fresh process's first call answers 12,000 pointers (within the 1 MiB
+  // the module keeps, in a buffer that grew past it): the next answer must
+  // be read where the module put it, not where the last one was.
+  const script = `
+    const api = require('span-autolink');
+    const records = [];
+    for (let i = 0; i < 12000; i++) {
+      const keys = { id: { S: i + '-' + 'x'.repeat(20) } };
+      records.push({ eventSource: 'aws:dynamodb', eventName: 'INSERT', eventSourceARN: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2024-06-10T19:26:16.525', dynamodb: { Keys: keys, NewImage: keys } });
+    }
+    const n = api.pointersForEvent({ Records: records }).pointers.length;
+    const put = api.pointersForResponse('s3', 'PutObject', { Bucket: 'some-bucket', Key: 'some-key.data' }, { ETag: '"ab12ef34"' });
+    console.log(JSON.stringify([n, put.pointers]));`;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: __dirname, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [12000, [PUT]]);
+});

@@ -385,3 +385,19 @@ def test_memory_an_outsized_input_took_is_given_back():
     pool = _runtime.runtime.loaded().pool
     assert pool and all(inst.memory_size() <= MEMORY_KEPT for inst in pool)
     assert triples(span_autolink.pointers_for_response(*put_object())) == [("aws.s3.object", "d", "e721375466d4116ab551213fdea08413")]
+
+
+def test_an_answer_after_a_long_first_answer_is_read_where_the_module_wrote_it():
+    # The first call of a fresh interpreter answers 12,000 pointers (within
+    # the 1 MiB the module keeps, in a buffer that grew past it): the next
+    # answer must be read where the module put it, not where the last was.
+    code = (
+        "import json, span_autolink\n"
+        "from helpers import put_object, stream_record\n"
+        "records = [stream_record('orders', {'id': {'S': f'{i}-' + 'x' * 2000}}) for i in range(12000)]\n"
+        "n = len(span_autolink.pointers_for_event({'Records': records}).pointers)\n"
+        "o = span_autolink.pointers_for_response(*put_object())\n"
+        "print(json.dumps([n] + [[p.kind, p.direction, p.hash] for p in o.pointers]))"
+    )
+    out = run_python(code, env={"PYTHONPATH": os.path.dirname(os.path.abspath(__file__))}, timeout=120)
+    assert json.loads(out.strip().splitlines()[-1]) == [12000, ["aws.s3.object", "d", "e721375466d4116ab551213fdea08413"]]

@@ -127,10 +127,13 @@ pub fn forget_tables() {
     with(|i| i.registry.clear())
 }
 
-/// An output buffer that an outsized answer grew is given back before
-/// the next answer is written (that answer is then in a new place).
+/// An outsized answer's buffer is given back before the next answer is
+/// written (that answer is then in a new place). Outsized is the answer's
+/// length, as ABI.md tells hosts, never the buffer's capacity: growing to
+/// a length within the bound may leave more capacity than the bound, and
+/// a host that saw such an answer reads the next one where it was.
 fn give_back_outsized(output: &mut Vec<u8>) {
-    if output.capacity() > RETAINED {
+    if output.len() > RETAINED {
         *output = Vec::new();
     }
 }
@@ -180,6 +183,20 @@ mod tests {
     /// Hosts skip configuring a new instance when they have no key names
     /// to give (ABI.md): that holds only while a new instance's
     /// configuration is the one empty text makes.
+    #[test]
+    fn only_an_answer_longer_than_retained_moves_the_next_one() {
+        // Within the bound, with more capacity than the bound: kept.
+        let mut output = Vec::with_capacity(2 * RETAINED);
+        output.resize(RETAINED, b'p');
+        let at = output.as_ptr();
+        give_back_outsized(&mut output);
+        assert_eq!(output.as_ptr(), at);
+        // Beyond the bound: given back.
+        output.push(b'p');
+        give_back_outsized(&mut output);
+        assert_eq!(output.capacity(), 0);
+    }
+
     #[test]
     fn a_new_instance_holds_the_empty_configuration() {
         let fresh = Instance::default().config;

@@ -117,6 +117,10 @@ class _Autolink:
                 value = None  # os.environ replaced by something that raises
             if isinstance(value, str):
                 environment[name] = str.__str__(value)
+        if not environment:
+            # The module's answer for an environment that sets none of the
+            # variables is known at build time: no crossing for it.
+            return _read_settings("\n".join(self.walkers.UNSET_SETTINGS).encode(), environment)
         entries = b"".join(_encoded(f"{name}={value}") + b"\0" for name, value in environment.items())
         out = self.runtime.using(lambda inst: inst.roundtrip("sa_settings", entries))
         return _read_settings(out, environment)
