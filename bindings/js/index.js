@@ -38,28 +38,18 @@ function safely(f, what) {
     if (autolink.loadError !== null) return autolink.unavailable();
     outcome = f();
   } catch (error) {
-    outcome = failure(error, what);
+    try {
+      outcome = autolink.failure(error, what);
+    } catch (_) {
+      return EXHAUSTED;
+    }
   }
-  trimmed();
-  return outcome;
-}
-
-/** The outcome of a call that threw. */
-function failure(error, what) {
-  try {
-    return autolink.failure(error, what);
-  } catch (_) {
-    return EXHAUSTED;
-  }
-}
-
-/** Gives back memory an outsized input took, once a call's answer is read. */
-function trimmed() {
   try {
     autolink.trim();
   } catch (_) {
     // The next call replaces the instance if it must.
   }
+  return outcome;
 }
 
 /**
@@ -85,16 +75,7 @@ function pointersForResponse(service, operation, request, response, options) {
  * names no call showed: for the integrations' DescribeTable lookups.
  */
 function callOutcome(service, operation, request, response, options) {
-  // safely()'s rule, written out: the hot path makes no closure.
-  let outcome;
-  try {
-    if (autolink.loadError !== null) return autolink.unavailable();
-    outcome = autolink.pointersForResponse(service, operation, withStreamArn(request, options), response, options);
-  } catch (error) {
-    outcome = failure(error, 'request or response');
-  }
-  trimmed();
-  return outcome;
+  return safely(() => autolink.pointersForResponse(service, operation, withStreamArn(request, options), response, options), 'request or response');
 }
 
 /** The request, with the stream ARN a DynamoDB Streams GetRecords read where the caller names it. */

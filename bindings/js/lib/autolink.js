@@ -63,12 +63,13 @@ class Autolink {
       this.writer.failure = new Error(`the module named operation ${code}, which this package does not know`);
       throw MODULE_FAILED;
     }
+    const [writeRequest, writeResponse] = walkers;
     const w = this.writer;
     w.begin();
     w.call(code);
-    walkers[0](w, parameters(request), 1);
-    walkers[1](w, response, 1);
-    return this.outcomeOf('pointersForResponse', w.length());
+    writeRequest(w, parameters(request), 1);
+    writeResponse(w, response, 1);
+    return this.inModule(() => this.reader.outcome(this.instance.call('pointersForResponse', w.length())));
   }
 
   pointersForEvent(event) {
@@ -77,7 +78,7 @@ class Autolink {
     const w = this.writer;
     w.begin();
     generated.event(w, event, 0);
-    return this.outcomeOf('pointersForEvent', w.length());
+    return this.inModule(() => this.reader.outcome(this.instance.call('pointersForEvent', w.length())));
   }
 
   /** Forgets what the calls so far taught of DynamoDB tables' key names. */
@@ -106,35 +107,15 @@ class Autolink {
       this.instance.entered = false;
       return result;
     } catch (error) {
-      throw this.crossingFailed(error);
+      // A bound passed while writing, or a failure already told, as it is.
+      if (error === BOUNDS.size) {
+        this.instance.entered = false; // the module was not entered
+        throw error;
+      }
+      if (error === MODULE_FAILED) throw error;
+      this.writer.failure = error;
+      throw MODULE_FAILED;
     }
-  }
-
-  /**
-   * The pointer export `name` run on the `len` input bytes written, and
-   * its output read: inModule's rule, without a closure made per call.
-   */
-  outcomeOf(name, len) {
-    try {
-      this.instance.entered = true;
-      const outcome = this.reader.outcome(this.instance.call(name, len));
-      this.instance.entered = false;
-      return outcome;
-    } catch (error) {
-      throw this.crossingFailed(error);
-    }
-  }
-
-  /** What a throw while crossing into the module becomes. */
-  crossingFailed(error) {
-    // A bound passed while writing, or a failure already told, as it is.
-    if (error === BOUNDS.size) {
-      this.instance.entered = false; // the module was not entered
-      return error;
-    }
-    if (error === MODULE_FAILED) return error;
-    this.writer.failure = error;
-    return MODULE_FAILED;
   }
 
   /**
