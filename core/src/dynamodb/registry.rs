@@ -347,8 +347,11 @@ impl KeyRegistry {
         // Most calls repeat what the registry knows: a table it holds has a
         // valid name, and names the same as its valid, distinct ones are
         // valid too, so only the recency and the source can change.
-        let known = self.find(table).ok().and_then(|at| self.by_table.get(at));
-        if let Some(&i) = known {
+        let known = self
+            .find(table)
+            .ok()
+            .and_then(|at| self.by_table.get(at).copied());
+        if let Some(i) = known {
             if let Some(slot) = self.slot_mut(i) {
                 if same_names(&slot.names, names) {
                     slot.source = slot.source.min(source);
@@ -357,34 +360,25 @@ impl KeyRegistry {
                 }
             }
         }
-        if !is_table_name(table) {
-            return;
-        }
         let valid = |n: &&str| !n.is_empty() && n.len() <= MAX_NAME_BYTES;
         let distinct = match names {
             [_] => true,
             [a, b] => a != b,
             _ => false,
         };
-        if !distinct || !names.iter().all(valid) {
+        if !is_table_name(table) || !distinct || !names.iter().all(valid) {
             return;
         }
-        match self.find(table) {
-            Ok(at) => {
-                let Some(&i) = self.by_table.get(at) else {
-                    return;
-                };
+        match known {
+            // Other names: the table was made again with another key.
+            Some(i) => {
                 if let Some(slot) = self.slot_mut(i) {
-                    if !same_names(&slot.names, names) {
-                        slot.names = names.iter().map(|n| String::from(*n)).collect();
-                        slot.source = source;
-                    } else if source < slot.source {
-                        slot.source = source;
-                    }
+                    slot.names = names.iter().map(|n| String::from(*n)).collect();
+                    slot.source = source;
                 }
                 self.touch_slot(i);
             }
-            Err(_) => self.insert(table, names, source),
+            None => self.insert(table, names, source),
         }
     }
 
