@@ -35,7 +35,7 @@ from ._host import EXPORTS, GREW, HostError, Trap
 # kind byte at offset 0 and the union at offset 8, wasmtime_instance_t of 16
 # bytes, 16-byte wasmtime_val_raw_t, extern kinds FUNC=0 and MEMORY=3) was
 # checked against the wasmtime package's own ctypes bindings.
-CHECKED_MAJORS = frozenset((25, 36, 44, 50))
+CHECKED_MAJORS = frozenset((25, 36, 44, 50, 51))
 # The lowest wasmtime whose C API has every function bound below.
 LOWEST_MAJOR = 25
 
