@@ -95,6 +95,28 @@ def test_the_wheel_ships_a_module_for_each_architecture():
     assert shipped == sorted(keys.values())
 
 
+def test_on_lambda_a_wasmtime_without_a_shipped_module_compiles_with_the_baseline_compiler(tmp_path):
+    """On Lambda, with nothing precompiled for this wasmtime and nothing
+    cached: wasmtime's baseline compiler (Winch) compiles the module, every
+    conformance case gives its expected pointers with it, and the next
+    process in the execution environment takes that module from /tmp.
+    Outside Lambda the same start compiles with Cranelift, as before."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {"AWS_LAMBDA_FUNCTION_NAME": "fn", "TMPDIR": str(tmp), "SPAN_AUTOLINK_CACHE_DIR": "", "SPAN_AUTOLINK_PRECOMPILED_DIR": ""}
+    first = run([sys.executable, "-c", CONFORMANCE], env)
+    assert first["source"] == "baseline"
+    assert first["outcomes"] == expected_outcomes()
+    cached = os.listdir(tmp / f"span-autolink-{os.getuid()}")
+    assert len(cached) == 1
+    again = run([sys.executable, "-c", CONFORMANCE], env)
+    assert again["source"] == "baseline" and again["outcomes"] == first["outcomes"]
+    assert os.listdir(tmp / f"span-autolink-{os.getuid()}") == cached
+    (tmp_path / "elsewhere").mkdir()
+    elsewhere = dict(no_caches(tmp_path / "elsewhere"), SPAN_AUTOLINK_PRECOMPILED_DIR="")
+    assert run([sys.executable, "-c", CONFORMANCE], elsewhere)["source"] == "compiled"
+
+
 x86_64_only = pytest.mark.skipif(
     platform.machine() != "x86_64" or sys.platform != "linux" or not QEMU_X86_64,
     reason="the x86_64 checks run an x86_64 interpreter under qemu-x86_64 (make test-python installs it)",
@@ -189,6 +211,20 @@ def test_the_shipped_aarch64_module_loads_on_graviton(cpu, tmp_path):
     env["SPAN_AUTOLINK_PRECOMPILED_DIR"] = str(copy / "span_autolink" / "precompiled")
     result = run(python + ["-c", CONFORMANCE], env)
     assert (result["source"], result["backend"]) == ("precompiled", "ctypes")
+    assert result["outcomes"] == expected_outcomes()
+
+
+@aarch64_only
+def test_on_lambda_the_baseline_compiler_gives_the_same_pointers_on_graviton(tmp_path):
+    """Graviton's Lambda with a wasmtime the wheel ships no module for: the
+    baseline compiler's aarch64 code gives every conformance case's
+    expected pointers."""
+    copy = tmp_path / "package"
+    shutil.copytree(PACKAGE_DIR, copy / "span_autolink", ignore=shutil.ignore_patterns("__pycache__", "precompiled"))
+    python, env = aarch64_command("neoverse-n1", copy)
+    env.update(no_caches(tmp_path), AWS_LAMBDA_FUNCTION_NAME="fn", SPAN_AUTOLINK_CACHE_DIR="", SPAN_AUTOLINK_PRECOMPILED_DIR="")
+    result = run(python + ["-c", CONFORMANCE], env)
+    assert (result["source"], result["backend"]) == ("baseline", "ctypes")
     assert result["outcomes"] == expected_outcomes()
 
 

@@ -226,6 +226,37 @@ def breakdown():
     print(f"  walk + marshal ({len(event_payload)} bytes)   {ms(median(lambda: _values.encode(_generated.EVENT(STREAM)), 5))}")
     print(f"  wasm round trip                    {ms(median(lambda: inst.roundtrip('sa_pointers_for_event', event_payload), 5))}")
     print(f"  parse output                       {ms(median(lambda: reader.outcome(event_out), 5))}")
+    baseline_code(loaded, payload, event_payload)
+
+
+def baseline_code(loaded, payload, event_payload):
+    """The module's round trips with Cranelift's code (this process's)
+    against the baseline compiler's, which a Lambda function runs when
+    the wheel ships no module for its wasmtime; rounds alternate."""
+    make = getattr(loaded.api, "baseline_engine", None)
+    if make is None:
+        print(f"the baseline compiler: not with the {loaded.api.name} host")
+        return
+    with open(_runtime.WASM_PATH, "rb") as f:
+        wasm = f.read()
+    engine = make()
+    start = time.perf_counter()
+    module = loaded.api.compile(engine, wasm)
+    compile_seconds = time.perf_counter() - start
+    sides = {"Cranelift": loaded.new_instance(), "baseline": loaded.api.instance(engine, module)}
+    print(f"the baseline compiler's code against Cranelift's (compiled here in {ms(compile_seconds)}; medians of 15 alternating rounds):")
+    for label, name, data, n, unit in (
+        ("PutObject round trip", "sa_pointers_for_response", payload, 5000, us),
+        ("1,000-record stream round trip", "sa_pointers_for_event", event_payload, 5, ms),
+    ):
+        for inst in sides.values():
+            inst.roundtrip(name, data)
+        times = {k: [] for k in sides}
+        for _ in range(15):
+            for k, inst in sides.items():
+                times[k].append(per_call(lambda inst=inst: inst.roundtrip(name, data), n))
+        c, b = statistics.median(times["Cranelift"]), statistics.median(times["baseline"])
+        print(f"  {label:32s} Cranelift {unit(c)}, baseline {unit(b)}: {b / c:.2f}x")
 
 
 COLD = (
@@ -304,6 +335,9 @@ def cold_runs():
             ("empty cache, precompile DIR (layer)", "precompiled", lambda i: {"SPAN_AUTOLINK_CACHE_DIR": os.path.join(work, f"l{i}"), "SPAN_AUTOLINK_PRECOMPILED_DIR": layer}),
             ("warm cache", "cache", lambda i: {"SPAN_AUTOLINK_CACHE_DIR": warm, "SPAN_AUTOLINK_PRECOMPILED_DIR": ""}),
             ("empty cache, nothing precompiled (another wasmtime)", "compiled", lambda i: {"SPAN_AUTOLINK_CACHE_DIR": os.path.join(work, f"e{i}"), "SPAN_AUTOLINK_PRECOMPILED_DIR": ""}),
+            # A Lambda function's first start with a wasmtime the wheel ships
+            # no module for: an empty /tmp, the baseline compiler.
+            ("Lambda, nothing precompiled (another wasmtime)", "baseline", lambda i: {"AWS_LAMBDA_FUNCTION_NAME": "span-autolink-bench", "SPAN_AUTOLINK_PRECOMPILED_DIR": ""}),
         ]
         runs = {label: [] for label, _, _ in cases}
         for i in range(COLD_RUNS):

@@ -31,7 +31,7 @@ PY_OTEL_DEPS := opentelemetry-api==1.45.1 opentelemetry-sdk==1.45.1 \
 	opentelemetry-exporter-otlp-proto-http==1.45.1
 # The newest and the lowest wasmtime the package supports (pyproject.toml):
 # the suite runs against both, the newest in PY_VENV, the lowest in PY_VENV_LOW.
-WASMTIME_NEWEST := 50.0.1
+WASMTIME_NEWEST := 51.0.0
 WASMTIME_LOWEST := 25.0.0
 PY_VENV_DEPS := $(PY_TEST_DEPS) wasmtime==$(WASMTIME_NEWEST) "setuptools>=77" wheel $(PY_OTEL_DEPS)
 PY_VENV_STAMP := $(PY_VENV)/.span-autolink-deps

@@ -57,20 +57,25 @@ _DIGEST = 32
 # What the compiled code depends on besides the .wasm and wasmtime: the
 # engine settings (parallel_compilation does not change the artifact).
 _ENGINE = b"engine:default;parallel_compilation=false"
+# The same with wasmtime's baseline compiler (``baseline_module``).
+_BASELINE_ENGINE = b"engine:winch;parallel_compilation=false"
 
 
 def _machine() -> str:
     return os.uname().machine if hasattr(os, "uname") else os.environ.get("PROCESSOR_ARCHITECTURE", "")
 
 
-def cache_key(wasm: bytes, wasmtime_version: str, platform: Optional[str] = None, machine: Optional[str] = None) -> str:
+def cache_key(
+    wasm: bytes, wasmtime_version: str, platform: Optional[str] = None, machine: Optional[str] = None, engine: bytes = _ENGINE
+) -> str:
     """The key of the module compiled from ``wasm`` by this wasmtime version
-    for this platform and machine (or the ones named)."""
+    for this platform and machine (or the ones named), with the engine
+    settings ``engine`` names."""
     h = blake2b(digest_size=_DIGEST)
     h.update(blake2b(wasm, digest_size=_DIGEST).digest())
     for part in (wasmtime_version, platform or sys.platform, machine or _machine()):
         h.update(b"\0" + part.encode("utf-8", "replace"))
-    h.update(b"\0" + _ENGINE)
+    h.update(b"\0" + engine)
     return h.hexdigest()
 
 
@@ -85,14 +90,18 @@ def precompiled_directories() -> List[str]:
     return [PACKAGE_PRECOMPILED]
 
 
+def on_lambda() -> bool:
+    """Whether this process is a Lambda function's."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or os.environ.get("LAMBDA_TASK_ROOT"))
+
+
 def directories() -> List[str]:
     """Candidate cache directories, most preferred first."""
     out = []
     explicit = os.environ.get(CACHE_DIR_ENV)
-    on_lambda = bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or os.environ.get("LAMBDA_TASK_ROOT"))
     if explicit:
         out.append(explicit)
-    elif not on_lambda:
+    elif not on_lambda():
         base = os.environ.get("XDG_CACHE_HOME")
         if not base:
             home = os.path.expanduser("~")
@@ -190,36 +199,75 @@ def write(directory: str, name: str, key: str, payload: bytes, shared: bool = Fa
         return False
 
 
-def load_module(api: Any, engine: Any, wasm: bytes) -> Tuple[Any, str]:
-    """The compiled module: precompiled, else from the cache when it holds
-    a valid copy, else compiled (and cached).
-    Returns (module, "precompiled" | "cache" | "compiled")."""
+def load_module(api: Any, engine: Any, wasm: bytes) -> Tuple[Any, Any, str]:
+    """The compiled module and the engine it runs on: precompiled, else
+    from the cache when it holds a valid copy, else compiled (and cached).
+    Returns (engine, module, "precompiled" | "cache" | "baseline" | "compiled")."""
     key = cache_key(wasm, f"{api.version}")
     name = file_name(key)
     for directory in precompiled_directories():
         payload = read(os.path.join(directory, name), key, root_too=True)
         if payload is not None:
             try:
-                return api.deserialize(engine, payload), "precompiled"
+                return engine, api.deserialize(engine, payload), "precompiled"
             except Exception:
                 pass  # refused by wasmtime (another version, CPU or settings)
-    dirs = directories()
-    for directory in dirs:
-        payload = read(os.path.join(directory, name), key)
+    module = cached(api, engine, key)
+    if module is not None:
+        return engine, module, "cache"
+    if on_lambda():
+        # Every new execution environment starts with an empty /tmp, so on
+        # Lambda a compile is paid on every cold start, never once: with no
+        # module precompiled for this wasmtime (a wasmtime newer than the
+        # wheel's), the baseline compiler keeps that cold start short, and
+        # its slower code is the price until a module is precompiled for it
+        # (README, "Lambda").
+        baseline = baseline_module(api, wasm)
+        if baseline is not None:
+            return baseline[0], baseline[1], "baseline"
+    return engine, compiled(api, engine, wasm, key), "compiled"
+
+
+def cached(api: Any, engine: Any, key: str) -> Any:
+    """The module of ``key`` from the first cache directory holding a valid
+    copy that ``engine`` accepts, or None."""
+    for directory in directories():
+        payload = read(os.path.join(directory, file_name(key)), key)
         if payload is not None:
             try:
-                return api.deserialize(engine, payload), "cache"
+                return api.deserialize(engine, payload)
             except Exception:
                 pass  # written by an incompatible engine: rebuild
+    return None
+
+
+def compiled(api: Any, engine: Any, wasm: bytes, key: str) -> Any:
+    """``wasm`` compiled by ``engine``, written to the first cache directory
+    that takes it."""
     module = api.compile(engine, wasm)
     try:
         payload = api.serialize(module)
     except Exception:
-        return module, "compiled"
-    for directory in dirs:
-        if write(directory, name, key, payload):
+        return module
+    for directory in directories():
+        if write(directory, file_name(key), key, payload):
             break
-    return module, "compiled"
+    return module
+
+
+def baseline_module(api: Any, wasm: bytes) -> Optional[Tuple[Any, Any]]:
+    """(engine, module) of wasmtime's baseline compiler, cached as any
+    compiled module is; None where this host or this wasmtime has none."""
+    make = getattr(api, "baseline_engine", None)
+    if make is None:
+        return None
+    try:
+        engine = make()
+        key = cache_key(wasm, f"{api.version}", engine=_BASELINE_ENGINE)
+        module = cached(api, engine, key)
+        return engine, module if module is not None else compiled(api, engine, wasm, key)
+    except Exception:
+        return None
 
 
 # The CPU a precompiled module is compiled for, by default: the oldest the

@@ -35,9 +35,11 @@ from ._host import EXPORTS, GREW, HostError, Trap
 # kind byte at offset 0 and the union at offset 8, wasmtime_instance_t of 16
 # bytes, 16-byte wasmtime_val_raw_t, extern kinds FUNC=0 and MEMORY=3) was
 # checked against the wasmtime package's own ctypes bindings.
-CHECKED_MAJORS = frozenset((25, 36, 44, 50))
+CHECKED_MAJORS = frozenset((25, 36, 44, 50, 51))
 # The lowest wasmtime whose C API has every function bound below.
 LOWEST_MAJOR = 25
+# wasmtime_strategy_t's value for Winch, the baseline compiler (wasmtime/config.h).
+WINCH = 2
 
 # What this host hard-codes, as (name in wasmtime._bindings, what it must
 # be). wasmtime_extern_t goes into a 32-byte buffer, so it may be smaller
@@ -146,6 +148,7 @@ class CApi:
         self.config_parallel = fn("wasmtime_config_parallel_compilation_set", None, V, B)
         self.config_target = fn("wasmtime_config_target_set", V, V, ctypes.c_char_p)
         self.config_flag = fn("wasmtime_config_cranelift_flag_enable", None, V, ctypes.c_char_p)
+        self.config_strategy = fn("wasmtime_config_strategy_set", None, V, ctypes.c_uint8)
         self.engine_new = fn("wasm_engine_new_with_config", V, V)
         self.module_new = fn("wasmtime_module_new", V, V, ctypes.c_char_p, S, V)
         self.module_deserialize = fn("wasmtime_module_deserialize", V, V, ctypes.c_char_p, S, V)
@@ -199,6 +202,19 @@ class CApi:
             for flag in cpu[1]:
                 self.config_flag(config, flag.encode())
         engine = self.engine_new(config)  # takes ownership of config
+        if not engine:
+            raise HostError("wasmtime could not create an engine")
+        return int(engine)
+
+    def baseline_engine(self) -> int:
+        """An engine for this machine that compiles with wasmtime's
+        baseline compiler, Winch (``WASMTIME_STRATEGY_WINCH``): it compiles
+        several times faster than Cranelift, and its code runs slower.
+        A wasmtime built without Winch refuses to compile with it."""
+        config = self.config_new()
+        self.config_parallel(config, False)
+        self.config_strategy(config, WINCH)
+        engine = self.engine_new(config)
         if not engine:
             raise HostError("wasmtime could not create an engine")
         return int(engine)

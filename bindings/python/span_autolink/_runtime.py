@@ -104,9 +104,7 @@ def compile_file(api: Any, wasm_path: str) -> Tuple[Any, Any, str]:
             wasm = f.read()
     except OSError as e:
         raise HostError(f"cannot read {wasm_path}: {e.strerror}") from None
-    engine = api.engine()
-    compiled, source = _cache.load_module(api, engine, wasm)
-    return engine, compiled, source
+    return _cache.load_module(api, api.engine(), wasm)
 
 
 class Module:
@@ -116,7 +114,7 @@ class Module:
         self.api = api
         self.engine = engine
         self.module = module
-        self.source = source  # where the compiled module came from: "precompiled", "cache" or "compiled"
+        self.source = source  # where the compiled module came from: "precompiled", "cache", "baseline" or "compiled"
         self.pid = os.getpid()
         self.pool: List[Any] = []
         # The one instance that serves DynamoDB calls, and whose turn it is.
