@@ -117,6 +117,55 @@ def test_on_lambda_a_wasmtime_without_a_shipped_module_compiles_with_the_baselin
     assert run([sys.executable, "-c", CONFORMANCE], elsewhere)["source"] == "compiled"
 
 
+# SPEC 4's hash of table "orders", customerId "c-1", orderId 7:
+# SHA-256 of b"orders|customerId|c-1|orderId|7", its first 16 bytes in hex.
+ORDERS_C1_7 = "228419e5f0189df84c3883d9730f7a31"
+
+# A Lambda function with the baseline compiler's module whose calls pass
+# UPGRADE_AFTER_BYTES (made small): an UpdateItem teaches a table's key
+# names, PutObject calls go on until the module compiled with Cranelift
+# serves them, then a PutItem on the table (its key names learned before
+# the upgrade) and every conformance case.
+UPGRADE = f"""
+import json, sys, time
+sys.path.insert(0, {os.path.join(ROOT, 'py-test')!r})
+from span_autolink import _runtime
+_runtime.UPGRADE_AFTER_BYTES = 4096
+import span_autolink
+key = {{"customerId": {{"S": "c-1"}}, "orderId": {{"N": "7"}}}}
+ok = {{"ResponseMetadata": {{"HTTPStatusCode": 200}}}}
+span_autolink.pointers_for_response("dynamodb", "UpdateItem", {{"TableName": "orders", "Key": key}}, ok)
+sources = [_runtime.runtime.loaded().source]
+deadline = time.monotonic() + 120
+while _runtime.runtime.loaded().source == "baseline" and time.monotonic() < deadline:
+    span_autolink.pointers_for_response("s3", "PutObject", {{"Bucket": "b", "Key": "k"}}, {{"ETag": '"e"'}})
+    time.sleep(0.001)
+sources.append(_runtime.runtime.loaded().source)
+put = span_autolink.pointers_for_response("dynamodb", "PutItem", {{"TableName": "orders", "Item": dict(key, total={{"N": "1"}})}}, ok)
+print(json.dumps({{"sources": sources, "put": [[p.kind, p.hash] for p in put.pointers], "issues": [i.code for i in put.issues]}}))
+"""
+
+
+def test_on_lambda_the_baseline_module_is_replaced_by_cranelifts_after_enough_input(tmp_path):
+    """The upgrade happens on its own thread once enough input was read; the
+    key names an UpdateItem taught before it still give a PutItem its
+    pointer (the hash written out by hand from SPEC's rule: the table, the
+    two key names and values); Cranelift's module is cached for the next
+    process in the execution environment, and gives every conformance case's
+    expected pointers."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {"AWS_LAMBDA_FUNCTION_NAME": "fn", "TMPDIR": str(tmp), "SPAN_AUTOLINK_CACHE_DIR": "", "SPAN_AUTOLINK_PRECOMPILED_DIR": ""}
+    result = run([sys.executable, "-c", UPGRADE], env)
+    assert result["sources"] == ["baseline", "compiled"]
+    assert result["issues"] == []
+    assert result["put"] == [["aws.dynamodb.item", ORDERS_C1_7]]
+    assert len(os.listdir(tmp / f"span-autolink-{os.getuid()}")) == 2  # the baseline module and Cranelift's
+    after = run([sys.executable, "-c", CONFORMANCE], env)
+    assert after["source"] == "cache"
+    assert after["outcomes"] == expected_outcomes()
+
+
 x86_64_only = pytest.mark.skipif(
     platform.machine() != "x86_64" or sys.platform != "linux" or not QEMU_X86_64,
     reason="the x86_64 checks run an x86_64 interpreter under qemu-x86_64 (make test-python installs it)",

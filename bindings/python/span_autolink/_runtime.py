@@ -11,7 +11,9 @@ it served showed of tables' key names, so they all go to one instance, one
 at a time (``using_keyed``), and what one call taught serves the next in
 any thread. After ``os.fork()`` the child makes instances of its own from
 the inherited compiled module. An instance that trapped is closed and
-never reused.
+never reused. A module the baseline compiler made is compiled again with
+Cranelift on a thread of its own once its calls have read enough input to
+have lost about what that compile costs (``UPGRADE_AFTER_BYTES``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import os
 import sys
 from _thread import allocate_lock  # threading.Lock, without importing threading
+from _thread import start_new_thread
 from time import monotonic
 # typing is not imported at run time: its import alone costs about as
 # much as starting the interpreter, on every cold start.
@@ -42,6 +45,12 @@ BACKEND_ENV = "SPAN_AUTOLINK_WASMTIME_API"
 # A module that could not be loaded is tried again after this long; until
 # then calls answer at once.
 RETRY_SECONDS = 60.0
+
+# A module the baseline compiler made (``_cache.load_module``) runs slower
+# code. Once its calls have read this much input, the time they lost is
+# about what compiling with Cranelift costs, and that compile starts on a
+# thread of its own; the calls after it take the faster module.
+UPGRADE_AFTER_BYTES = 16 << 20
 
 
 
@@ -120,6 +129,9 @@ class Module:
         # The one instance that serves DynamoDB calls, and whose turn it is.
         self.keyed: Optional[Any] = None
         self.keyed_lock = allocate_lock()
+        # Input bytes left before this module is compiled again with
+        # Cranelift; 0 for any other (or once that has started).
+        self.rent = UPGRADE_AFTER_BYTES if source == "baseline" else 0
 
     @classmethod
     def load(cls, wasm_path: str) -> "Module":
@@ -136,6 +148,18 @@ class Module:
     def forked(self) -> "Module":
         """The same compiled module in a child process, with instances of its own."""
         return Module(self.api, self.engine, self.module, self.source)
+
+    def upgraded(self, wasm_path: str) -> "Module":
+        """The module compiled with Cranelift (and cached, as any compiled
+        module is). The instance that knows tables' key names comes along,
+        with its lock: what DynamoDB calls taught is not lost."""
+        with open(wasm_path, "rb") as f:
+            wasm = f.read()
+        engine = self.api.engine()
+        key = _cache.cache_key(wasm, f"{self.api.version}")
+        faster = Module(self.api, engine, _cache.compiled(self.api, engine, wasm, key), "compiled")
+        faster.keyed, faster.keyed_lock = self.keyed, self.keyed_lock
+        return faster
 
     def new_instance(self) -> Any:
         return self.api.instance(self.engine, self.module)
@@ -184,6 +208,8 @@ class Runtime:
         ``config`` when the instance has another configuration (the calls
         on a traced request's path, which so make no function per call)."""
         module = self.module or self.loaded()
+        if module.rent:
+            self.pay(module, len(data))
         pool = module.pool
         try:
             inst = pool.pop()
@@ -201,6 +227,8 @@ class Runtime:
         what they showed of tables' key names; one caller at a time. An
         instance whose call raised is replaced (and what it knew with it)."""
         module = self.module or self.loaded()
+        if module.rent:
+            self.pay(module, len(data))
         with module.keyed_lock:
             inst = module.keyed
             if inst is None:
@@ -241,6 +269,32 @@ class Runtime:
             # grew goes, and its memory with it (ABI.md, "Buffers").
             inst.close()
         return result
+
+    def pay(self, module: Module, n: int) -> None:
+        """Counts ``n`` input bytes read by the baseline compiler's code;
+        starts compiling with Cranelift when they reach the bound."""
+        with self.lock:
+            if module.rent <= 0:
+                return
+            module.rent = max(module.rent - n, 0)
+            if module.rent:
+                return
+        try:
+            start_new_thread(self.upgrade, (module,))
+        except Exception:
+            pass  # no thread to be had: the baseline module goes on serving
+
+    def upgrade(self, baseline: Module) -> None:
+        """Replaces ``baseline`` by the module compiled with Cranelift,
+        unless the module was replaced meanwhile; on any failure the
+        baseline module goes on serving."""
+        try:
+            faster = baseline.upgraded(self.wasm_path)
+        except Exception:
+            return
+        with self.lock:
+            if self.module is baseline:
+                self.module = faster
 
     def after_fork_in_child(self) -> None:
         self.lock = allocate_lock()  # the parent's may have been held by another thread
