@@ -122,9 +122,25 @@ impl<'a> Reader<'a> {
             self.fail("a call that is not a tuple of (operation code, request, response)");
             return None;
         }
-        let code = match self.value(1, true) {
-            Value::Number(n) => n.parse::<u8>().ok(),
-            _ => None,
+        let start = self.at;
+        let head = self.data.get(start).copied().unwrap_or(0);
+        let code = if head & !FLAG_REF == b'i' {
+            // The code as the hosts write it, an i32, read as a number
+            // rather than as the text of one. With the reference flag (as
+            // CPython writes an int it holds more than once) it takes its
+            // index, as `item` would give it.
+            if head & FLAG_REF != 0 {
+                self.refs.reserve(16);
+                self.refs.push(Shared::At(start));
+            }
+            self.at += 1;
+            self.made += 1;
+            self.int32().and_then(|n| u8::try_from(n).ok())
+        } else {
+            match self.value(1, true) {
+                Value::Number(n) => n.parse::<u8>().ok(),
+                _ => None,
+            }
         };
         let Some((code, [request, response])) = code.and_then(|c| Some((c, projections(c)?)))
         else {
@@ -747,6 +763,33 @@ pub(crate) mod tests {
     fn put_projections(code: u8) -> Option<[&'static Projection; 2]> {
         let p = span_autolink::Operation::from_code(code)?.projection();
         Some([p.request, p.response])
+    }
+
+    #[test]
+    fn the_operation_code_reads_alike_however_marshal_writes_it() {
+        let request = cat(&[b")\x02", &u("b"), &u("k")]);
+        let response = cat(&[b")\x06", &u("\"e\""), b"NNNNN"]);
+        // An i32; a long of no digits (0); an i32 with the reference flag,
+        // as CPython writes an int it holds more than once, which takes
+        // reference index 0 that the response names as its ETag.
+        let plain = cat(&[b")\x03i\0\0\0\0", &request, &response]);
+        let long = cat(&[b")\x03l\0\0\0\0", &request, &response]);
+        for data in [&plain, &long] {
+            let (code, [req, resp]) = read_call(data, put_projections).unwrap();
+            assert_eq!(code, 0);
+            assert_eq!(req, json(r#"{"Bucket":"b","Key":"k"}"#));
+            assert_eq!(resp, json(r#"{"ETag":"\"e\""}"#));
+        }
+        let flagged = cat(&[b")\x03\xe9\0\0\0\0", &request, b")\x06r\0\0\0\0NNNNN"]);
+        let (code, [_, resp]) = read_call(&flagged, put_projections).unwrap();
+        assert_eq!(code, 0);
+        assert_eq!(resp, json(r#"{"ETag":0}"#));
+        // Beyond a byte, either way: no operation.
+        for head in [&b"i\xff\xff\xff\xff"[..], b"i\0\x01\0\0", b"\xe9\0\x01\0\0"] {
+            let data = cat(&[b")\x03", head, &request, &response]);
+            let error = read_call(&data, put_projections).unwrap_err();
+            assert!(error.contains("names no operation"), "{error}");
+        }
     }
 
     #[test]
