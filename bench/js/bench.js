@@ -215,10 +215,12 @@ const single = QUICK ? { perBatch: 500, batches: 40, warmup: 20000 } : { perBatc
 if (BASELINE !== null) {
   // This package's JavaScript over the baseline module, in a copy of its own.
   const copy = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'span-autolink-baseline-'));
-  for (const entry of ['package.json', 'index.js', 'lib']) {
+  for (const entry of ['package.json', 'index.js', 'lib', 'bundle.js', 'pkg-explain']) {
     fs.cpSync(path.join(PACKAGE, entry), path.join(copy, entry), { recursive: true });
   }
   fs.cpSync(BASELINE, path.join(copy, 'pkg'), { recursive: true });
+  // The bundle holds the glue, which must be the baseline module's.
+  check(spawnSync(process.execPath, [path.join(copy, 'bundle.js')]).status === 0, 'the baseline copy could not be bundled');
   const baseline = require(copy);
   check(
     JSON.stringify(baseline.pointersForResponse('s3', 'putObject', putParams, putResponse)) === JSON.stringify(oursPut()) &&
@@ -281,7 +283,7 @@ console.log('\nfeeding the key-name registry (a table\'s key names learned from 
   check(query().pointers.length === 0 && query().issues.length === 0, 'a Query gives something');
   const [q, m] = compare(query, lookup, single);
   console.log(`a call no rule reads (QueryCommand), public API: ${format(q)}; the two Map lookups alone ${format(m)}`);
-  const { makeAwsSdkResponseHook } = require(path.join(PACKAGE, 'lib', 'opentelemetry.js'));
+  const { makeAwsSdkResponseHook } = require(path.join(PACKAGE, 'dist', 'opentelemetry.js'));
   const hook = makeAwsSdkResponseHook();
   const otelSpan = { addLink() {}, setAttribute() {} };
   const queryInfo = { response: { data: queryOutput, request: { serviceName: 'DynamoDB', commandName: 'Query', commandInput: queryParams, region: 'us-east-1' } } };
@@ -309,7 +311,8 @@ console.log('\nfeeding the key-name registry (a table\'s key names learned from 
 // Where the time of one call goes: the module alone (the package's own
 // input left in linear memory, read again), against the whole call.
 
-const glue = require(path.join(PACKAGE, 'pkg', 'span_autolink.js'));
+// The glue the package runs, from its bundle.
+const glue = ours[Symbol.for('span-autolink.internal')]('pkg/span_autolink.js');
 
 /** The input length of the package's next call of `name`, which runs once. */
 function inputOf(name, call) {
