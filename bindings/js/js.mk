@@ -98,6 +98,7 @@ js-e2e-package: js-pack $(JS_E2E_DIR)/node_modules/.installed
 	cd $(JS_E2E_DIR) && npm install --no-save --no-audit --no-fund --loglevel=error $(CURDIR)/$(JS_TARBALL)
 
 # BENCH_JS_ARGS="--baseline DIR" also times the pointer calls against
-# another build of bindings/js/pkg (bench/js/bench.js).
+# another build of bindings/js/pkg; "--against DIR" (repeatable) against
+# another built package directory, cold starts included (bench/js/bench.js).
 bench-js: js-package bench/js/node_modules/.installed
 	node bench/js/bench.js $(BENCH_JS_ARGS)
