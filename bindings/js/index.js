@@ -11,7 +11,7 @@
 //   lib/generated.js  the bounds and the event's walker, from the core
 //   lib/walkers/      each operation's walkers, required at its first call
 
-const { autolink } = require('./lib/autolink');
+const { autolink, parameters } = require('./lib/autolink');
 
 // Required at the first explain call: a process that only computes
 // pointers never loads it.
@@ -31,12 +31,17 @@ const EXHAUSTED = Object.freeze({
   issues: Object.freeze([Object.freeze({ code: 'internal_error', message: 'span-autolink could not run: no stack or memory was left' })]),
 });
 
-/** Runs `f`; whatever it throws becomes the outcome `failure` makes of it. */
-function safely(f, what) {
+/**
+ * Calls `method` on autolink with `a` to `e`; whatever it throws becomes
+ * the outcome `failure` makes of it, reading `what`. The method and its
+ * arguments are passed rather than a function made per call: this runs on
+ * the caller's hot path.
+ */
+function safely(what, method, a, b, c, d, e) {
   let outcome;
   try {
     if (autolink.loadError !== null) return autolink.unavailable();
-    outcome = f();
+    outcome = method.call(autolink, a, b, c, d, e);
   } catch (error) {
     try {
       outcome = autolink.failure(error, what);
@@ -75,18 +80,12 @@ function pointersForResponse(service, operation, request, response, options) {
  * names no call showed: for the integrations' DescribeTable lookups.
  */
 function callOutcome(service, operation, request, response, options) {
-  return safely(() => autolink.pointersForResponse(service, operation, withStreamArn(request, options), response, options), 'request or response');
-}
-
-/** The request, with the stream ARN a DynamoDB Streams GetRecords read where the caller names it. */
-function withStreamArn(request, options) {
-  const streamArn = options == null ? undefined : options.streamArn;
-  return typeof streamArn === 'string' ? { ...parametersOf(request), StreamArn: streamArn } : request;
+  return safely('request or response', autolink.pointersForResponse, service, operation, request, response, options);
 }
 
 /** The consumer pointers of a Lambda event, however it was delivered. */
 function pointersForEvent(event) {
-  return safely(() => autolink.pointersForEvent(event), 'event');
+  return safely('event', autolink.pointersForEvent, event);
 }
 
 /** The consumer pointers of what SQS ReceiveMessage returned to a worker. */
@@ -104,7 +103,7 @@ function pointersForReceiveMessage(output) {
  */
 function pointersForGetRecords(output, options) {
   // Which service answered is the core's to tell, by the records.
-  return safely(() => autolink.pointersForGetRecords(withStreamArn({}, options), output, options), 'GetRecords output');
+  return safely('GetRecords output', autolink.pointersForGetRecords, output, options);
 }
 
 /**
@@ -269,10 +268,8 @@ function explaining(f) {
 
 /** A v3 command object carries its parameters in `input`. */
 function parametersOf(request) {
-  if (request !== null && typeof request === 'object' && typeof request.resolveMiddleware === 'function' && request.input !== undefined) {
-    return request.input;
-  }
-  return request !== null && typeof request === 'object' ? request : {};
+  const params = parameters(request);
+  return params !== null && typeof params === 'object' ? params : {};
 }
 
 module.exports = {

@@ -42,15 +42,15 @@ class Autolink {
     if (!settings.enabled || typeof service !== 'string' || typeof operation !== 'string') return none();
     const code = this.operation(service, operation);
     if (code === NO_OPERATION) return none();
-    return this.pointersForCode(code, request, response, options, settings);
+    return this.pointersForCode(code, withStreamArn(request, options), response, options, settings);
   }
 
   /** What GetRecords returned, of either service: the module tells which by the records. */
-  pointersForGetRecords(request, response, options) {
+  pointersForGetRecords(response, options) {
     this.instance.checkAbandoned();
     const settings = this.currentSettings();
     if (!settings.enabled) return none();
-    return this.pointersForCode(generated.GET_RECORDS, request, response, options, settings);
+    return this.pointersForCode(generated.GET_RECORDS, withStreamArn({}, options), response, options, settings);
   }
 
   pointersForCode(code, request, response, options, settings) {
@@ -69,7 +69,7 @@ class Autolink {
     w.call(code);
     writeRequest(w, parameters(request), 1);
     writeResponse(w, response, 1);
-    return this.inModule(() => this.reader.outcome(this.instance.call('pointersForResponse', w.length())));
+    return this.inModule(this.outcomeOf, 'pointersForResponse', w.length());
   }
 
   pointersForEvent(event) {
@@ -78,7 +78,12 @@ class Autolink {
     const w = this.writer;
     w.begin();
     generated.event(w, event, 0);
-    return this.inModule(() => this.reader.outcome(this.instance.call('pointersForEvent', w.length())));
+    return this.inModule(this.outcomeOf, 'pointersForEvent', w.length());
+  }
+
+  /** The outcome of the export `name` on the `len` input bytes written. */
+  outcomeOf(name, len) {
+    return this.reader.outcome(this.instance.call(name, len));
   }
 
   /** Forgets what the calls so far taught of DynamoDB tables' key names. */
@@ -96,14 +101,15 @@ class Autolink {
   }
 
   /**
-   * Runs `f`, which crosses into the module: whatever it throws is the
-   * module's failure (a trap, the engine's stack running out inside it),
-   * after which the instance is replaced.
+   * Runs `f` as a method with `a` and `b`; it crosses into the module:
+   * whatever it throws is the module's failure (a trap, the engine's stack
+   * running out inside it), after which the instance is replaced. The
+   * pointer calls pass a method rather than make a function per call.
    */
-  inModule(f) {
+  inModule(f, a, b) {
     try {
       this.instance.entered = true;
-      const result = f();
+      const result = f.call(this, a, b);
       this.instance.entered = false;
       return result;
     } catch (error) {
@@ -270,6 +276,14 @@ function parameters(request) {
   return request;
 }
 
+/** The request, with the stream ARN a DynamoDB Streams GetRecords read where the caller names it. */
+function withStreamArn(request, options) {
+  const streamArn = options == null ? undefined : options.streamArn;
+  if (typeof streamArn !== 'string') return request;
+  const params = parameters(request);
+  return { ...(typeof params === 'object' && params !== null ? params : {}), StreamArn: streamArn };
+}
+
 /** A variable's value, or undefined: `process.env` may be replaced, hold non-strings, or throw. */
 function environmentVariable(name) {
   try {
@@ -301,4 +315,4 @@ function issue(code, message) {
 // this file's path).
 const autolink = new Autolink();
 
-module.exports = { Autolink, autolink };
+module.exports = { Autolink, autolink, parameters };
