@@ -33,9 +33,10 @@ const BUNDLES = {
 };
 
 /**
- * Modules run only after the first pointer (explain); the others are
- * written as parenthesized functions, which V8 compiles with the bundle
- * rather than scanning them once for the bundle and again at their call.
+ * The entry bundle's modules that run only after the first pointer
+ * (explain). Its others are written as parenthesized functions, which V8
+ * compiles with the bundle rather than scanning them once for the bundle
+ * and again at their call; the integrations' are left to V8's default.
  */
 const LATER = ['lib/explain.js'];
 
@@ -60,20 +61,34 @@ function resolve(root, from, spec) {
 }
 
 /**
- * Where each literal relative require of module `id` leads: a module of
- * the same bundle (its id), one of another bundle (`file#id`), or a file
- * beside the bundles (its path from dist/).
+ * The require module `id` runs with: each literal require of its source
+ * answered by a literal require here, in the bundle's own scope, so that
+ * tools that follow requires (bundlers, packers) still see every file. A
+ * module of the same bundle is loaded from it, one of another bundle
+ * through that bundle, anything else required as the source names it
+ * (relative paths from dist/).
  */
-function links(root, id, source) {
-  const out = {};
-  for (const [, , spec] of source.matchAll(/\brequire\((['"])(\.{1,2}\/[^'"]+)\1\)/g)) {
-    const target = resolve(root, id, spec);
-    const file = bundleOf(target);
-    if (file === bundleOf(id)) out[spec] = target;
-    else if (file !== undefined) out[spec] = `./${file}#${target}`;
-    else out[spec] = path.posix.relative('dist', target);
+function requireOf(root, id, source) {
+  const cases = new Map();
+  // Requires in comments (usage examples) are no dependency.
+  const code = source
+    .split('\n')
+    .filter((line) => !/^\s*(\/\/|\/?\*)/.test(line))
+    .join('\n');
+  for (const [, , spec] of code.matchAll(/\brequire\((['"])([^'"]+)\1\)/g)) {
+    let answer;
+    if (!spec.startsWith('.')) answer = `require(${JSON.stringify(spec)})`;
+    else {
+      const target = resolve(root, id, spec);
+      const file = bundleOf(target);
+      if (file === bundleOf(id)) answer = `load(${JSON.stringify(target)})`;
+      else if (file !== undefined) answer = `require(${JSON.stringify(`./${file}`)})[${INTERNAL}](${JSON.stringify(target)})`;
+      else answer = `require(${JSON.stringify(path.posix.relative('dist', target))})`;
+    }
+    cases.set(spec, `    case ${JSON.stringify(spec)}: return ${answer};\n`);
   }
-  return out;
+  // A require of a computed name (lookups.js asks for the AWS SDK by name).
+  return `function (spec) {\n  switch (spec) {\n${[...cases.values()].join('')}    default: return require(spec);\n  }\n}`;
 }
 
 function bundle(root, file) {
@@ -84,9 +99,8 @@ function bundle(root, file) {
 // Built by bindings/js/bundle.js (make js-package) from ${ids.join(', ')};
 // do not edit: edit those and build again.
 
-// By module: its body, as Node would wrap its file, and where each of its
-// relative requires leads (a module of this bundle, \`file#module\` of
-// another, or a file required from dist/).
+// By module: its body, as Node would wrap its file, and the require it
+// runs with.
 const modules = {
 `,
   ];
@@ -98,7 +112,7 @@ const modules = {
     const [open, close] = LATER.includes(id) || file !== 'span-autolink.js' ? ['', ''] : ['(', ')'];
     parts.push(
       `// ---- ${id}\n${JSON.stringify(id)}: [\n${open}function (exports, require, module) {\n${dir}${source.replace(/\s+$/, '')}\n}${close},\n` +
-        `${JSON.stringify(links(root, id, source))}],\n\n`
+        `${requireOf(root, id, source)}],\n\n`
     );
   }
   parts.push(`};
@@ -110,16 +124,9 @@ const loaded = new Map();
 function load(id) {
   let module = loaded.get(id);
   if (module === undefined) {
-    const [body, targets] = modules[id];
+    const [body, requireFrom] = modules[id];
     module = { exports: {} };
     loaded.set(id, module);
-    const requireFrom = (spec) => {
-      const target = targets[spec];
-      if (target === undefined) return require(spec);
-      if (target in modules) return load(target);
-      const hash = target.indexOf('#');
-      return hash < 0 ? require(target) : require(target.slice(0, hash))[${INTERNAL}](target.slice(hash + 1));
-    };
     body.call(module.exports, module.exports, requireFrom, module);
   }
   return module.exports;
