@@ -6,12 +6,14 @@
 //
 //   make js-package && node fuzz/seed_module.js
 //
-// The package must be the one in bindings/js (its lib/ and pkg/).
+// The package must be the one in bindings/js (its dist/ and pkg/, built by
+// make js-package).
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { autolink } = require('../bindings/js/lib/autolink.js');
-const { loadCases, runCase, nativeBytes } = require('../js-test/helpers.js');
+const api = require('../bindings/js');
+const { loadCases, runCase, nativeBytes, internal } = require('../js-test/helpers.js');
+const { autolink } = internal(api, 'lib/autolink.js');
 
 const CORPUS = path.join(__dirname, 'corpus', 'module');
 
@@ -32,7 +34,6 @@ instance.call = (name, len) => {
   return call(name, len);
 };
 
-const api = require('../bindings/js');
 fs.mkdirSync(CORPUS, { recursive: true });
 let count = 0;
 for (const c of loadCases()) {

@@ -8,15 +8,14 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
 const api = require('span-autolink');
-const { loadCases, loadSamplingCases, loadSettingsCases, runCase, comparable, expected, expectedTables, nativeBytes, withEnv } = require('./helpers');
+const { loadCases, loadSamplingCases, loadSettingsCases, runCase, comparable, expected, expectedTables, nativeBytes, withEnv, internal } = require('./helpers');
 
 const cases = loadCases();
 
 // The variables the settings read (as the core names them): every case
 // sets its own and clears the rest.
-const { SETTING_VARIABLES: VARIABLES } = require(path.join(path.dirname(require.resolve('span-autolink')), 'lib', 'generated.js'));
+const { SETTING_VARIABLES: VARIABLES } = internal(api, 'lib/generated.js');
 
 for (const c of loadSettingsCases()) {
   test(`conformance: ${c.name}`, () => {

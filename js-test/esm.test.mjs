@@ -3,6 +3,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import api, { pointersForResponse, pointersForEvent, pointersForReceiveMessage, pointersForGetRecords, spanLinkAttributes, keepForSampling, settings } from 'span-autolink';
 
 const require = createRequire(import.meta.url);
@@ -32,5 +34,39 @@ test('the package metadata', () => {
   const pkg = require('span-autolink/package.json');
   assert.equal(pkg.name, 'span-autolink');
   assert.equal(pkg.engines.node, '>=18');
-  assert.equal(require.resolve('span-autolink').endsWith('index.js'), true);
+  assert.equal(require.resolve('span-autolink').endsWith('/dist/span-autolink.js'), true);
+});
+
+test("the first pointer loads one of the package's JavaScript files, and the walkers of its call", () => {
+  // Each file costs a fresh process Node's loader work (bindings/js/bundle.js).
+  const root = path.dirname(require.resolve('span-autolink/package.json'));
+  const code = `
+    const api = require('span-autolink');
+    api.pointersForResponse('s3', 'PutObject', { Bucket: 'b', Key: 'k' }, { ETag: '"e"' });
+    console.log(JSON.stringify(Object.keys(require.cache)));`;
+  const run = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', cwd: path.dirname(root) });
+  assert.equal(run.status, 0, run.stderr);
+  const loaded = JSON.parse(run.stdout).map((file) => path.relative(root, file));
+  assert.deepEqual(loaded, [path.join('dist', 'span-autolink.js'), path.join('lib', 'walkers', 'call0.js')]);
+});
+
+test("the subpath entries run on the package entry's one instance", () => {
+  // Key names that a call seen by the OpenTelemetry hook shows serve the
+  // package entry's next put: one instance, or the put has no key names.
+  const cjs = require('span-autolink');
+  const { makeAwsSdkResponseHook } = require('span-autolink/opentelemetry');
+  assert.equal(typeof require('span-autolink/dd-trace').instrument, 'function');
+  const put = () => cjs.pointersForResponse('dynamodb', 'PutItem', { TableName: 'shared-instance', Item: { id: { S: 'x' } } }, {});
+  cjs.forgetTables();
+  assert.deepEqual(put().issues.map((i) => i.code), ['table_not_configured']);
+  const description = {
+    $metadata: { httpStatusCode: 200 },
+    Table: { TableName: 'shared-instance', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] },
+  };
+  const span = { addLink() {}, setAttribute() {} };
+  const request = { serviceName: 'DynamoDB', commandName: 'DescribeTable', commandInput: { TableName: 'shared-instance' }, region: 'us-east-1' };
+  makeAwsSdkResponseHook()(span, { response: { data: description, request } });
+  assert.deepEqual(put().issues, []);
+  assert.equal(put().pointers.length, 1);
+  cjs.forgetTables();
 });

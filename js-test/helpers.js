@@ -124,7 +124,16 @@ function hash(...components) {
   return crypto.createHash('sha256').update(Buffer.concat(parts)).digest('hex').slice(0, 32);
 }
 
+/**
+ * Module `id` (a path in the package, e.g. 'lib/autolink.js') as the
+ * package `api` runs it: from its bundle, the instance callers use.
+ */
+function internal(api, id) {
+  return api[Symbol.for('span-autolink.internal')](id);
+}
+
 module.exports = {
+  internal,
   loadCases,
   loadSamplingCases,
   loadSettingsCases,

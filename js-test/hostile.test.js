@@ -6,13 +6,11 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const api = require('span-autolink');
-const { hash, ENV_KEYS } = require('./helpers');
+const { hash, ENV_KEYS, internal } = require('./helpers');
 
-const PACKAGE = path.dirname(require.resolve('span-autolink'));
-const { autolink } = require(path.join(PACKAGE, 'lib', 'autolink.js'));
+const { autolink } = internal(api, 'lib/autolink.js');
 
 const PUT = { kind: 'aws.s3.object', direction: 'd', hash: 'e721375466d4116ab551213fdea08413' };
 const putObject = () => api.pointersForResponse('s3', 'PutObject', { Bucket: 'some-bucket', Key: 'some-key.data' }, { ETag: '"ab12ef34"' });

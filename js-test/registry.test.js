@@ -7,12 +7,11 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
 const api = require('span-autolink');
-const { hash } = require('./helpers');
+const { hash, internal } = require('./helpers');
 
-// The package's one instance, reached through its path (not part of the API).
-const { autolink } = require(path.join(path.dirname(require.resolve('span-autolink')), 'lib', 'autolink.js'));
+// The package's one instance, reached through its bundle (not part of the API).
+const { autolink } = internal(api, 'lib/autolink.js');
 
 const described = (table, ...schema) => ({
   Table: { TableName: table, KeySchema: schema.map(([name, type]) => ({ AttributeName: name, KeyType: type })) },

@@ -7,11 +7,10 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Readable } = require('node:stream');
 const { spawnSync } = require('node:child_process');
-const path = require('node:path');
 const api = require('span-autolink');
+const { hash, withEnv, loadCases, runCase, comparable, expected: expectedOf, ENV_KEYS, ENV_ENABLED, internal } = require('./helpers');
 // The package's one object, for the tests of what the API never exposes (a forced trap).
-const { autolink } = require(path.join(path.dirname(require.resolve('span-autolink')), 'lib', 'autolink.js'));
-const { hash, withEnv, loadCases, runCase, comparable, expected: expectedOf, ENV_KEYS, ENV_ENABLED } = require('./helpers');
+const { autolink } = internal(api, 'lib/autolink.js');
 
 const S3_OBJECT = 'aws.s3.object';
 const PUT = { kind: S3_OBJECT, direction: 'd', hash: hash('some-bucket', 'some-key.data', 'ab12ef34') };
@@ -201,7 +200,7 @@ test('memory growth between calls is followed (a large event, then small calls)'
  * (or an older module) would give the package.
  */
 function withModuleAnswer(name, text, f) {
-  const glue = require(path.join(path.dirname(require.resolve('span-autolink')), 'pkg', 'span_autolink.js'));
+  const glue = internal(api, 'pkg/span_autolink.js');
   const original = glue[name];
   glue[name] = (len) => {
     original(len);
@@ -243,7 +242,7 @@ test('output lines are read exactly, whether their kind is recognised or not', (
 
 test('an operation code the package does not know is reported, never guessed at', () => {
   // A module built from another core than the package's walkers.
-  const glue = require(path.join(path.dirname(require.resolve('span-autolink')), 'pkg', 'span_autolink.js'));
+  const glue = internal(api, 'pkg/span_autolink.js');
   const original = glue.operation;
   glue.operation = () => 99;
   let outcome;
@@ -292,7 +291,7 @@ test('DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS gives the key names; the option overr
 });
 
 test("a key-name configuration object of the core's most values is written, one value more is not", () => {
-  const { MAX_CONFIGURATION_VALUES: most } = require(path.join(path.dirname(require.resolve('span-autolink')), 'lib', 'generated.js'));
+  const { MAX_CONFIGURATION_VALUES: most } = internal(api, 'lib/generated.js');
   // The object, its two lists and the one name of `orders`: four values besides the padding.
   const keys = (padding) => ({ orders: ['id'], pad: new Array(padding).fill('p') });
   api.forgetTables();

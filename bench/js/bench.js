@@ -8,13 +8,19 @@
 // time is the median over batches. Then cold start (require + first pointer
 // in a fresh node process) and the .wasm size.
 //
-//   node bench/js/bench.js [--quick] [--baseline PKG_DIR]
+//   node bench/js/bench.js [--quick] [--baseline PKG_DIR] [--against PACKAGE_DIR]...
 //
 // --baseline: also times the pointer calls against another build of the
 // module (a wasm-bindgen output directory like bindings/js/pkg, made from
 // another commit), in the same process with this package's JavaScript, so
 // the ratio is the module's alone: what a change to the core costs the
 // pointer calls.
+//
+// --against: another whole package (a built bindings/js of another commit,
+// JavaScript and module): its pointer calls timed against this package's
+// in the same process, and its cold starts interleaved with this one's, so
+// that a change to the package's JavaScript is measured on one machine
+// state. May be given more than once.
 
 const path = require('node:path');
 const fs = require('node:fs');
@@ -24,6 +30,7 @@ const PACKAGE = path.resolve(__dirname, '..', '..', 'bindings', 'js');
 const WASM = path.join(PACKAGE, 'pkg', 'span_autolink_bg.wasm');
 const QUICK = process.argv.includes('--quick');
 const BASELINE = process.argv.includes('--baseline') ? path.resolve(process.argv[process.argv.indexOf('--baseline') + 1]) : null;
+const AGAINST = process.argv.flatMap((arg, i) => (arg === '--against' ? [path.resolve(process.argv[i + 1])] : []));
 
 const ours = require(PACKAGE);
 const S3 = require('dd-trace/packages/datadog-plugin-aws-sdk/src/services/s3');
@@ -212,13 +219,31 @@ const single = QUICK ? { perBatch: 500, batches: 40, warmup: 20000 } : { perBatc
   report('DynamoDB Stream, 1,000 records', a, b, 'datadog-lambda-js', 0.5);
 }
 
+/** The three pointer calls of this package against `other`'s (another package, or this one on another module). */
+function sideBySide(other, otherName) {
+  const side = (name, a, b, options) => {
+    const [x, y] = compare(a, b, options);
+    console.log(`${name.padEnd(34)} this ${format(x).padStart(10)}   ${otherName} ${format(y).padStart(10)}   ratio ${(x / y).toFixed(3)}`);
+  };
+  side('PutObject, one call', oursPut, () => other.pointersForResponse('s3', 'putObject', putParams, putResponse), single);
+  side('UpdateItem, one call', oursUpdate, () => other.pointersForResponse('dynamodb', 'updateItem', updateParams, updateResponse), single);
+  side(
+    'DynamoDB Stream, 1,000 records',
+    () => ours.pointersForEvent(event),
+    () => other.pointersForEvent(event),
+    QUICK ? { perBatch: 2, batches: 20, warmup: 50 } : { perBatch: 5, batches: 200, warmup: 500 }
+  );
+}
+
 if (BASELINE !== null) {
   // This package's JavaScript over the baseline module, in a copy of its own.
   const copy = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'span-autolink-baseline-'));
-  for (const entry of ['package.json', 'index.js', 'lib']) {
+  for (const entry of ['package.json', 'index.js', 'lib', 'bundle.js', 'pkg-explain']) {
     fs.cpSync(path.join(PACKAGE, entry), path.join(copy, entry), { recursive: true });
   }
   fs.cpSync(BASELINE, path.join(copy, 'pkg'), { recursive: true });
+  // The bundle holds the glue, which must be the baseline module's.
+  check(spawnSync(process.execPath, [path.join(copy, 'bundle.js')]).status === 0, 'the baseline copy could not be bundled');
   const baseline = require(copy);
   check(
     JSON.stringify(baseline.pointersForResponse('s3', 'putObject', putParams, putResponse)) === JSON.stringify(oursPut()) &&
@@ -227,19 +252,20 @@ if (BASELINE !== null) {
   );
   console.log(`
 this module against the baseline module ${BASELINE} (ratio = this / baseline)`);
-  const side = (name, a, b, options) => {
-    const [x, y] = compare(a, b, options);
-    console.log(`${name.padEnd(34)} this ${format(x).padStart(10)}   baseline ${format(y).padStart(10)}   ratio ${(x / y).toFixed(3)}`);
-  };
-  side('PutObject, one call', oursPut, () => baseline.pointersForResponse('s3', 'putObject', putParams, putResponse), single);
-  side('UpdateItem, one call', oursUpdate, () => baseline.pointersForResponse('dynamodb', 'updateItem', updateParams, updateResponse), single);
-  side(
-    'DynamoDB Stream, 1,000 records',
-    () => ours.pointersForEvent(event),
-    () => baseline.pointersForEvent(event),
-    QUICK ? { perBatch: 2, batches: 20, warmup: 50 } : { perBatch: 5, batches: 200, warmup: 500 }
-  );
+  sideBySide(baseline, 'baseline');
   fs.rmSync(copy, { recursive: true, force: true });
+}
+
+for (const other of AGAINST) {
+  const them = require(other);
+  const version = require(path.join(other, 'package.json')).version;
+  check(
+    JSON.stringify(hashed(them.pointersForResponse('s3', 'putObject', putParams, putResponse).pointers)) === JSON.stringify(hashed(oursPut().pointers)) &&
+      JSON.stringify(hashed(them.pointersForEvent(event).pointers)) === JSON.stringify(hashed(ours.pointersForEvent(event).pointers)),
+    `the package in ${other} gives other pointers`
+  );
+  console.log(`\nthis package against the package in ${other} (${version}; ratio = this / that)`);
+  sideBySide(them, 'that');
 }
 
 // ---------------------------------------------------------------------------
@@ -281,7 +307,7 @@ console.log('\nfeeding the key-name registry (a table\'s key names learned from 
   check(query().pointers.length === 0 && query().issues.length === 0, 'a Query gives something');
   const [q, m] = compare(query, lookup, single);
   console.log(`a call no rule reads (QueryCommand), public API: ${format(q)}; the two Map lookups alone ${format(m)}`);
-  const { makeAwsSdkResponseHook } = require(path.join(PACKAGE, 'lib', 'opentelemetry.js'));
+  const { makeAwsSdkResponseHook } = require(path.join(PACKAGE, 'dist', 'opentelemetry.js'));
   const hook = makeAwsSdkResponseHook();
   const otelSpan = { addLink() {}, setAttribute() {} };
   const queryInfo = { response: { data: queryOutput, request: { serviceName: 'DynamoDB', commandName: 'Query', commandInput: queryParams, region: 'us-east-1' } } };
@@ -309,7 +335,8 @@ console.log('\nfeeding the key-name registry (a table\'s key names learned from 
 // Where the time of one call goes: the module alone (the package's own
 // input left in linear memory, read again), against the whole call.
 
-const glue = require(path.join(PACKAGE, 'pkg', 'span_autolink.js'));
+// The glue the package runs, from its bundle.
+const glue = ours[Symbol.for('span-autolink.internal')]('pkg/span_autolink.js');
 
 /** The input length of the package's next call of `name`, which runs once. */
 function inputOf(name, call) {
@@ -347,11 +374,14 @@ console.log('\nwhere the time goes (the module alone: its input already in linea
 
 // ---------------------------------------------------------------------------
 // Cold start: a fresh node process requires the package and computes its
-// first pointer; the time is taken inside the process.
+// first pointer; the time is taken inside the process. The packages of
+// --against take turns with this one.
 
-const COLD = `
+const COLDS = [PACKAGE, ...AGAINST];
+const nameOf = (dir) => (dir === PACKAGE ? '' : ` [${dir}]`);
+const cold = (dir) => `
 const start = process.hrtime.bigint();
-const api = require(${JSON.stringify(PACKAGE)});
+const api = require(${JSON.stringify(dir)});
 const loaded = process.hrtime.bigint();
 const { pointers } = api.pointersForResponse('s3', 'PutObject', { Bucket: 'some-bucket', Key: 'some-key.data' }, { ETag: '"ab12ef34"' });
 const end = process.hrtime.bigint();
@@ -359,22 +389,26 @@ if (pointers[0].hash !== 'e721375466d4116ab551213fdea08413') process.exit(1);
 console.log(JSON.stringify([Number(loaded - start), Number(end - loaded)]));`;
 {
   const runs = QUICK ? 5 : 21;
-  const total = [];
-  const load = [];
-  const first = [];
+  const times = COLDS.map(() => ({ total: [], load: [], first: [] }));
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, ['-e', COLD], { encoding: 'utf8' });
-    check(r.status === 0, `cold start run failed: ${r.stderr}`);
-    const [a, b] = JSON.parse(r.stdout);
-    load.push(a);
-    first.push(b);
-    total.push(a + b);
+    COLDS.forEach((dir, k) => {
+      const r = spawnSync(process.execPath, ['-e', cold(dir)], { encoding: 'utf8' });
+      check(r.status === 0, `cold start run failed: ${r.stderr}`);
+      const [a, b] = JSON.parse(r.stdout);
+      times[k].load.push(a);
+      times[k].first.push(b);
+      times[k].total.push(a + b);
+    });
   }
-  const t = median(total);
-  console.log(
-    `\ncold start (require + first pointer, fresh process, median of ${runs}): ${format(t)} ` +
-      `(require ${format(median(load))}, first call ${format(median(first))}); target <= 10 ms: ${t <= 10e6 ? 'meets' : 'misses'}`
-  );
+  console.log('');
+  COLDS.forEach((dir, k) => {
+    const { total, load, first } = times[k];
+    const t = median(total);
+    console.log(
+      `cold start${nameOf(dir)} (require + first pointer, fresh process, median of ${runs}): ${format(t)} ` +
+        `(require ${format(median(load))}, first call ${format(median(first))}); target <= 10 ms: ${t <= 10e6 ? 'meets' : 'misses'}`
+    );
+  });
 }
 
 // The same on one CPU (taskset -c 0, as a small Lambda has), whole process
@@ -401,27 +435,29 @@ console.log(JSON.stringify([Number(loaded - start), Number(end - loaded)]));`;
     return [wall, rss, cpu];
   };
   const bare = [];
-  const ourRuns = [];
+  const runs = COLDS.map(() => []);
   try {
     for (let i = 0; i < 7; i++) {
       bare.push(once(`0${END}`));
-      ourRuns.push(once(COLD + END));
+      COLDS.forEach((dir, k) => runs[k].push(once(cold(dir) + END)));
     }
   } finally {
     if (realTime) spawnSync('chrt', ['-o', '-p', '0', String(process.pid)]);
   }
   const base = median(bare.map((r) => r[0]));
-  const extra = median(ourRuns.map((r) => r[0])) - base;
   const baseCpu = median(bare.map((r) => r[2]));
-  const extraCpu = median(ourRuns.map((r) => r[2])) - baseCpu;
-  const rss = median(ourRuns.map((r) => r[1])) - median(bare.map((r) => r[1]));
   const verdict = (ns) => (ns <= 6e6 ? 'meets' : 'misses');
-  console.log(
-    `cold start, ${pin.length ? 'taskset -c 0' : 'NOT pinned (no taskset)'}, ` +
-      `${realTime ? 'SCHED_FIFO' : 'not real-time (not permitted)'}, median of 7, whole process minus a bare node ` +
-      `(wall ${format(base)}, CPU ${format(baseCpu)}): wall ${format(extra)}, CPU ${format(extraCpu)}; ` +
-      `target <= 6 ms: ${verdict(extra)}/${verdict(extraCpu)}; RSS after the call +${(rss / 1048576).toFixed(1)} MB`
-  );
+  COLDS.forEach((dir, k) => {
+    const extra = median(runs[k].map((r) => r[0])) - base;
+    const extraCpu = median(runs[k].map((r) => r[2])) - baseCpu;
+    const rss = median(runs[k].map((r) => r[1])) - median(bare.map((r) => r[1]));
+    console.log(
+      `cold start${nameOf(dir)}, ${pin.length ? 'taskset -c 0' : 'NOT pinned (no taskset)'}, ` +
+        `${realTime ? 'SCHED_FIFO' : 'not real-time (not permitted)'}, median of 7, whole process minus a bare node ` +
+        `(wall ${format(base)}, CPU ${format(baseCpu)}): wall ${format(extra)}, CPU ${format(extraCpu)}; ` +
+        `target <= 6 ms: ${verdict(extra)}/${verdict(extraCpu)}; RSS after the call +${(rss / 1048576).toFixed(1)} MB`
+    );
+  });
   const du = (dir) => {
     let n = 0;
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {

@@ -1,5 +1,5 @@
 // ESM entry: the same instance as the CommonJS entry.
-import api from './index.js';
+import api from './dist/span-autolink.js';
 
 export const {
   pointersForResponse,

@@ -1,7 +1,8 @@
 # The Node.js package (bindings/js), its test suite (js-test) and its
 # benchmark (bench/js). Included by the root Makefile.
 #
-#   make js-package   bindings/js/pkg: the wasm-bindgen glue and module
+#   make js-package   bindings/js/pkg: the wasm-bindgen glue and module;
+#                     bindings/js/dist: the package's JavaScript bundled
 #   make test-js      js-test against the package as npm installs it, and
 #                     js-test/e2e against moto (writes target/compat/node.json)
 #   make test-js-e2e  js-test/e2e/tracers: span-autolink/opentelemetry and
@@ -15,6 +16,8 @@ JS_PKG_WASM := $(JS_PKG)/span_autolink_bg.wasm
 # The explainer's module, loaded only by explain().
 JS_EXPLAIN_PKG := $(JS_DIR)/pkg-explain
 JS_EXPLAIN_PKG_WASM := $(JS_EXPLAIN_PKG)/span_autolink_bg.wasm
+# Built by bindings/js/bundle.js, with the rest of bindings/js/dist.
+JS_BUNDLE := $(JS_DIR)/dist/span-autolink.js
 JS_PACK_DIR := target/js-package
 JS_VERSION := $(shell sed -n 's/^  "version": "\(.*\)",/\1/p' $(JS_DIR)/package.json)
 JS_TARBALL := $(JS_PACK_DIR)/span-autolink-$(JS_VERSION).tgz
@@ -32,7 +35,12 @@ BENCHES += bench-js
 
 .PHONY: js-package js-pack js-e2e-package test-js test-js-e2e bench-js
 
-js-package: wasm-js wasm-js-explain $(JS_PKG_WASM) $(JS_EXPLAIN_PKG_WASM)
+js-package: wasm-js wasm-js-explain $(JS_PKG_WASM) $(JS_EXPLAIN_PKG_WASM) $(JS_BUNDLE)
+
+# The package entry and its subpaths (bindings/js/bundle.js): the sources in
+# index.js and lib/ with the glue, one file to load for the first pointer.
+$(JS_BUNDLE): $(JS_DIR)/bundle.js $(JS_DIR)/index.js $(wildcard $(JS_DIR)/lib/*.js) $(JS_PKG_WASM)
+	node $(JS_DIR)/bundle.js
 
 # The generated glue and module (the wrapper around them is hand-written);
 # redone only when the wasm-bindgen build changed.
@@ -90,6 +98,7 @@ js-e2e-package: js-pack $(JS_E2E_DIR)/node_modules/.installed
 	cd $(JS_E2E_DIR) && npm install --no-save --no-audit --no-fund --loglevel=error $(CURDIR)/$(JS_TARBALL)
 
 # BENCH_JS_ARGS="--baseline DIR" also times the pointer calls against
-# another build of bindings/js/pkg (bench/js/bench.js).
+# another build of bindings/js/pkg; "--against DIR" (repeatable) against
+# another built package directory, cold starts included (bench/js/bench.js).
 bench-js: js-package bench/js/node_modules/.installed
 	node bench/js/bench.js $(BENCH_JS_ARGS)

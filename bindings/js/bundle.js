@@ -1,0 +1,169 @@
+'use strict';
+
+// Builds dist/: the package's JavaScript in two files, so that a process
+// pays Node's per-file loader cost (resolve, stat, read, wrap, compile)
+// once for its first pointer instead of once per module. The sources stay
+// split by concern in index.js, lib/ and pkg/; each becomes a function in
+// a bundle, run at its first require as Node would run its file, so what
+// loads lazily still does. The text is put together here, at build time:
+// nothing is evaluated from strings at run time.
+//
+//   node bundle.js
+//
+// dist/span-autolink.js   the package entry: index.js, the lib/ modules a
+//                         pointer needs, and the wasm-bindgen glue (pkg/)
+// dist/integrations.js    the tracer integrations and their lookups, apart:
+//                         a process that only computes pointers does not
+//                         parse them
+// dist/opentelemetry.js   span-autolink/opentelemetry, from the bundle
+// dist/dd-trace.js        span-autolink/dd-trace, from the bundle
+//
+// Left as files of their own, required where the sources require them:
+// the walkers of each operation (lib/walkers/, one file per operation, so
+// that a process parses only the walkers of the calls it makes) and the
+// explainer's glue and module (pkg-explain/, loaded by explain() only).
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+/** Module ids are paths in the package; the first of a bundle's modules is what the bundle exports. */
+const BUNDLES = {
+  'span-autolink.js': ['index.js', 'lib/autolink.js', 'lib/generated.js', 'lib/instance.js', 'lib/writer.js', 'lib/reader.js', 'lib/explain.js', 'pkg/span_autolink.js'],
+  'integrations.js': ['lib/hooks.js', 'lib/lookups.js', 'lib/opentelemetry.js', 'lib/dd-trace.js'],
+};
+
+/**
+ * The entry bundle's modules that run only after the first pointer
+ * (explain). Its others are written as parenthesized functions, which V8
+ * compiles with the bundle rather than scanning them once for the bundle
+ * and again at their call; the integrations' are left to V8's default.
+ */
+const LATER = ['lib/explain.js'];
+
+/** The subpath entries (package.json "exports"): each is a bundled module. */
+const ENTRIES = { 'opentelemetry.js': 'lib/opentelemetry.js', 'dd-trace.js': 'lib/dd-trace.js' };
+
+/** How tests, fuzz seeding and benchmarks reach the modules the package runs: never for users. */
+const INTERNAL = "Symbol.for('span-autolink.internal')";
+
+function bundleOf(id) {
+  return Object.keys(BUNDLES).find((file) => BUNDLES[file].includes(id));
+}
+
+/** The file a relative `spec` names from module `from`, as Node resolves it. */
+function resolve(root, from, spec) {
+  const base = path.posix.join(path.posix.dirname(from), spec);
+  for (const candidate of [base, `${base}.js`]) {
+    const file = path.join(root, candidate);
+    if (fs.existsSync(file) && fs.statSync(file).isFile()) return candidate;
+  }
+  throw new Error(`bundle.js: ${from} requires ${spec}, which is not a file of the package`);
+}
+
+/**
+ * The require module `id` runs with: each literal require of its source
+ * answered by a literal require here, in the bundle's own scope, so that
+ * tools that follow requires (bundlers, packers) still see every file. A
+ * module of the same bundle is loaded from it, one of another bundle
+ * through that bundle, anything else required as the source names it
+ * (relative paths from dist/).
+ */
+function requireOf(root, id, source) {
+  const cases = new Map();
+  // Requires in comments (usage examples) are no dependency.
+  const code = source
+    .split('\n')
+    .filter((line) => !/^\s*(\/\/|\/?\*)/.test(line))
+    .join('\n');
+  for (const [, , spec] of code.matchAll(/\brequire\((['"])([^'"]+)\1\)/g)) {
+    let answer;
+    if (!spec.startsWith('.')) answer = `require(${JSON.stringify(spec)})`;
+    else {
+      const target = resolve(root, id, spec);
+      const file = bundleOf(target);
+      if (file === bundleOf(id)) answer = `load(${JSON.stringify(target)})`;
+      else if (file !== undefined) answer = `require(${JSON.stringify(`./${file}`)})[${INTERNAL}](${JSON.stringify(target)})`;
+      else answer = `require(${JSON.stringify(path.posix.relative('dist', target))})`;
+    }
+    cases.set(spec, `    case ${JSON.stringify(spec)}: return ${answer};\n`);
+  }
+  // A require of a computed name (lookups.js asks for the AWS SDK by name).
+  return `function (spec) {\n  switch (spec) {\n${[...cases.values()].join('')}    default: return require(spec);\n  }\n}`;
+}
+
+function bundle(root, file) {
+  const ids = BUNDLES[file];
+  const parts = [
+    `'use strict';
+
+// Built by bindings/js/bundle.js (make js-package) from ${ids.join(', ')};
+// do not edit: edit those and build again.
+
+// By module: its body, as Node would wrap its file, and the require it
+// runs with.
+const modules = {
+`,
+  ];
+  for (const id of ids) {
+    const source = fs.readFileSync(path.join(root, id), 'utf8');
+    if (/\b__filename\b/.test(source)) throw new Error(`bundle.js: ${id} uses __filename, which the bundle does not give`);
+    // The glue reads its .wasm beside itself.
+    const dir = /\b__dirname\b/.test(source) ? `const __dirname = \`\${bundleDirectory}/${path.posix.relative('dist', path.posix.dirname(id))}\`;\n` : '';
+    const [open, close] = LATER.includes(id) || file !== 'span-autolink.js' ? ['', ''] : ['(', ')'];
+    parts.push(
+      `// ---- ${id}\n${JSON.stringify(id)}: [\n${open}function (exports, require, module) {\n${dir}${source.replace(/\s+$/, '')}\n}${close},\n` +
+        `${requireOf(root, id, source)}],\n\n`
+    );
+  }
+  parts.push(`};
+
+const bundleDirectory = __dirname;
+const loaded = new Map();
+
+/** The exports of module \`id\` of this bundle, running its body at the first require. */
+function load(id) {
+  let module = loaded.get(id);
+  if (module === undefined) {
+    const [body, requireFrom] = modules[id];
+    module = { exports: {} };
+    loaded.set(id, module);
+    body.call(module.exports, module.exports, requireFrom, module);
+  }
+  return module.exports;
+}
+
+${file === 'span-autolink.js' ? `module.exports = load(${JSON.stringify(ids[0])});\n` : ''}Object.defineProperty(module.exports, ${INTERNAL}, { value: load });
+`);
+  return parts.join('');
+}
+
+/** dist/'s files and their text. */
+function build(root) {
+  const files = {};
+  for (const file of Object.keys(BUNDLES)) files[file] = bundle(root, file);
+  for (const [file, id] of Object.entries(ENTRIES)) {
+    files[file] = `'use strict';
+
+// Built by bindings/js/bundle.js; do not edit. ${id}, from its bundle, with
+// the package's one instance.
+module.exports = require('./${bundleOf(id)}')[${INTERNAL}](${JSON.stringify(id)});
+`;
+  }
+  return files;
+}
+
+function main() {
+  const root = __dirname;
+  const out = path.join(root, 'dist');
+  // The package ships lib/ only as bundled, so a new module must have a bundle.
+  const unbundled = fs
+    .readdirSync(path.join(root, 'lib'))
+    .filter((f) => f.endsWith('.js') && bundleOf(`lib/${f}`) === undefined);
+  if (unbundled.length) throw new Error(`bundle.js: lib/${unbundled.join(', lib/')} in no bundle: name it in BUNDLES`);
+  const files = build(root);
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out);
+  for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(out, file), text);
+}
+
+main();
