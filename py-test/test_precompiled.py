@@ -225,3 +225,24 @@ def test_an_unchecked_wasmtime_version_is_checked_at_load(layouts_match, backend
     )
     result = json.loads(run_python(code).strip().splitlines()[-1])
     assert result == {"hashes": WANT, "backend": backend}
+
+
+def check(env):
+    done = subprocess.run([sys.executable, "-m", "span_autolink", "check"], env=dict(os.environ, **env), capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stdout
+
+
+def test_check_says_whether_a_cold_start_finds_a_precompiled_module(tmp_path):
+    """``python -m span_autolink check``: 0 and the file when a module
+    precompiled for the installed wasmtime fits; 1 and what to do when a
+    cold start would compile."""
+    pre = tmp_path / "precompiled"
+    path = precompile(pre)
+    code, out = check({"SPAN_AUTOLINK_PRECOMPILED_DIR": str(pre)})
+    assert code == 0 and f"precompiled module: {path}" in out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out = check({"SPAN_AUTOLINK_PRECOMPILED_DIR": str(empty)})
+    assert code == 1 and "no_precompiled_module" in out and "python -m span_autolink precompile DIR" in out
+    code, out = check({"SPAN_AUTOLINK_PRECOMPILED_DIR": ""})
+    assert code == 1 and "no_precompiled_module" in out

@@ -6,7 +6,12 @@ baseline), not just this machine's. Run it where the layer is built for
 the function's architecture (the wasmtime wheels compile for their own
 architecture only: for Graviton, build on arm64 or under emulation). Point
 ``SPAN_AUTOLINK_PRECOMPILED_DIR`` at DIR at run time (it may be read-only),
-or precompile into the installed package's ``precompiled`` directory."""
+or precompile into the installed package's ``precompiled`` directory.
+
+``python -m span_autolink check``: whether a cold start in this
+environment finds a precompiled module that fits the installed wasmtime
+and this CPU (exit 0), or compiles the module (exit 1, with what to do):
+for a layer's build, where the wheel's modules are for another wasmtime."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ import sys
 # much as starting the interpreter, on every cold start.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import List, Optional
+    from typing import Any, List, Optional
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -33,6 +38,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         "machine's CPU only (refused, and compiled at the first call, on a machine that lacks one of "
         "its features)",
     )
+    commands.add_parser("check", help="whether a cold start here finds a precompiled module for the installed wasmtime")
     args = parser.parse_args(argv)
 
     from . import _cache, _runtime
@@ -40,6 +46,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     api = _runtime._choose_api()
     with open(_runtime.WASM_PATH, "rb") as f:
         wasm = f.read()
+    if args.command == "check":
+        return check(api, wasm)
     try:
         cpu = _cache.portable_cpu() if args.cpu == "portable" else None
         path = _cache.precompile(api, wasm, args.directory, cpu)
@@ -48,6 +56,30 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     print(path)
     return 0
+
+
+def check(api: Any, wasm: bytes) -> int:
+    from . import _cache
+
+    print(f"wasmtime {api.version} (the {api.name} host)")
+    try:
+        found = _cache.precompiled(api, api.engine(), _cache.cache_key(wasm, f"{api.version}"))
+    except Exception as e:
+        print(f"span_autolink check: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+    if found is not None:
+        print(f"precompiled module: {found[0]}")
+        print("a cold start here loads it: no compile")
+        return 0
+    where = ", ".join(_cache.precompiled_directories()) or "no directory (SPAN_AUTOLINK_PRECOMPILED_DIR is empty)"
+    print(f"no_precompiled_module: none for wasmtime {api.version} and this CPU in {where}")
+    print(
+        "a cold start here compiles the module (on AWS Lambda with wasmtime's baseline compiler, "
+        "whose code is slower): run `python -m span_autolink precompile DIR` where the layer or image "
+        "is built and set SPAN_AUTOLINK_PRECOMPILED_DIR=DIR, or install the wasmtime the wheel's modules "
+        "are for (the package's README says which)"
+    )
+    return 1
 
 
 if __name__ == "__main__":

@@ -204,14 +204,9 @@ def load_module(api: Any, engine: Any, wasm: bytes) -> Tuple[Any, Any, str]:
     from the cache when it holds a valid copy, else compiled (and cached).
     Returns (engine, module, "precompiled" | "cache" | "baseline" | "compiled")."""
     key = cache_key(wasm, f"{api.version}")
-    name = file_name(key)
-    for directory in precompiled_directories():
-        payload = read(os.path.join(directory, name), key, root_too=True)
-        if payload is not None:
-            try:
-                return engine, api.deserialize(engine, payload), "precompiled"
-            except Exception:
-                pass  # refused by wasmtime (another version, CPU or settings)
+    found = precompiled(api, engine, key)
+    if found is not None:
+        return engine, found[1], "precompiled"
     module = cached(api, engine, key)
     if module is not None:
         return engine, module, "cache"
@@ -226,6 +221,20 @@ def load_module(api: Any, engine: Any, wasm: bytes) -> Tuple[Any, Any, str]:
         if baseline is not None:
             return baseline[0], baseline[1], "baseline"
     return engine, compiled(api, engine, wasm, key), "compiled"
+
+
+def precompiled(api: Any, engine: Any, key: str) -> Optional[Tuple[str, Any]]:
+    """(path, module) of the first precompiled module of ``key`` that is
+    valid and that wasmtime accepts, or None."""
+    for directory in precompiled_directories():
+        path = os.path.join(directory, file_name(key))
+        payload = read(path, key, root_too=True)
+        if payload is not None:
+            try:
+                return path, api.deserialize(engine, payload)
+            except Exception:
+                pass  # refused by wasmtime (another version, CPU or settings)
+    return None
 
 
 def cached(api: Any, engine: Any, key: str) -> Any:
