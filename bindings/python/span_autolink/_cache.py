@@ -216,7 +216,7 @@ def load_module(api: Any, engine: Any, wasm: bytes) -> Tuple[Any, Any, str]:
         # module precompiled for this wasmtime (a wasmtime newer than the
         # wheel's), the baseline compiler keeps that cold start short, and
         # its slower code is the price until a module is precompiled for it
-        # (README, "Lambda").
+        # (README, "How it runs").
         baseline = baseline_module(api, wasm)
         if baseline is not None:
             return baseline[0], baseline[1], "baseline"
