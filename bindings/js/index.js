@@ -11,7 +11,7 @@
 //   lib/generated.js  the bounds and the event's walker, from the core
 //   lib/walkers/      each operation's walkers, required at its first call
 
-const { autolink, parameters } = require('./lib/autolink');
+const { autolink, parametersOf } = require('./lib/autolink');
 
 // Required at the first explain call: a process that only computes
 // pointers never loads it.
@@ -264,12 +264,6 @@ function explaining(f) {
     }
     return { error: { code, message } };
   }
-}
-
-/** A v3 command object carries its parameters in `input`. */
-function parametersOf(request) {
-  const params = parameters(request);
-  return params !== null && typeof params === 'object' ? params : {};
 }
 
 module.exports = {

@@ -180,9 +180,6 @@ pub fn output() -> *const u8 {
 mod tests {
     use super::*;
 
-    /// Hosts skip configuring a new instance when they have no key names
-    /// to give (ABI.md): that holds only while a new instance's
-    /// configuration is the one empty text makes.
     #[test]
     fn only_an_answer_longer_than_retained_moves_the_next_one() {
         // Within the bound, with more capacity than the bound: kept.
@@ -197,6 +194,9 @@ mod tests {
         assert_eq!(output.capacity(), 0);
     }
 
+    /// Hosts skip configuring a new instance when they have no key names
+    /// to give (ABI.md): that holds only while a new instance's
+    /// configuration is the one empty text makes.
     #[test]
     fn a_new_instance_holds_the_empty_configuration() {
         let fresh = Instance::default().config;

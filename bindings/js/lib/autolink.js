@@ -276,12 +276,16 @@ function parameters(request) {
   return request;
 }
 
+/** The request's parameters as an object: `{}` for anything that is not one. */
+function parametersOf(request) {
+  const params = parameters(request);
+  return params !== null && typeof params === 'object' ? params : {};
+}
+
 /** The request, with the stream ARN a DynamoDB Streams GetRecords read where the caller names it. */
 function withStreamArn(request, options) {
   const streamArn = options == null ? undefined : options.streamArn;
-  if (typeof streamArn !== 'string') return request;
-  const params = parameters(request);
-  return { ...(typeof params === 'object' && params !== null ? params : {}), StreamArn: streamArn };
+  return typeof streamArn === 'string' ? { ...parametersOf(request), StreamArn: streamArn } : request;
 }
 
 /** A variable's value, or undefined: `process.env` may be replaced, hold non-strings, or throw. */
@@ -315,4 +319,4 @@ function issue(code, message) {
 // this file's path).
 const autolink = new Autolink();
 
-module.exports = { Autolink, autolink, parameters };
+module.exports = { Autolink, autolink, parametersOf };
