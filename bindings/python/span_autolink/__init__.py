@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
     PrimaryKeys = Union[Mapping[str, Iterable[str]], str]
-    Call = Tuple[int, Any, Any, Any]
+    Call = Tuple[int, Any, Any, Any, bool]
 
     from ._report import Comparison, Report
 
@@ -165,8 +165,7 @@ class _Autolink:
             return _SKIP
         walk_request, walk_response = self.walkers.CALLS[code]
         # DynamoDB calls go to the instance that keeps tables' key names.
-        serve = self.runtime.serve_keyed if code in self.keyed else self.runtime.serve
-        return (code, walk_request, walk_response, serve)
+        return (code, walk_request, walk_response, self.runtime.serve, code in self.keyed)
 
     def failure(self, error: BaseException, what: str) -> Outcome:
         """The outcome of a call that raised: a bound, the module, or the caller's value."""
@@ -182,9 +181,10 @@ class _Autolink:
 
 
 # What a call of an operation needs (_Autolink.call_of): its code, the
-# request's and the response's walkers, and the runtime's way to serve it
-# (None for calls that give nothing).
-_SKIP: Call = (_NO_OPERATION, None, None, None)  # type: ignore[assignment]
+# request's and the response's walkers, the runtime's way to serve it
+# (None for calls that give nothing), and whether it goes to the instance
+# that keeps tables' key names.
+_SKIP: Call = (_NO_OPERATION, None, None, None, False)  # type: ignore[assignment]
 
 _autolink = _Autolink()
 
@@ -251,39 +251,34 @@ def _pointers(
     keys: Any,
     stream_arn: Optional[str],
     tables: Optional[List[str]],
+    call: Optional[Call] = None,
+    what: str = "request or response",
 ) -> Outcome:
     """``pointers_for_response``; with a list as ``tables``, the tables whose
     key names its puts needed and no call has shown go into it (for the
-    integrations' lookups)."""
+    integrations' lookups). ``call``: what the call needs, already looked
+    up (``_Autolink.call_of_code``), instead of by the names. One function
+    from the names to the outcome: each Python call on a pointer call's way
+    costs about as much as a step of its work."""
     try:
         a = _autolink
-        # Names that are not exactly str are looked up by call_of, as text.
-        call = a.calls.get((service, operation)) if type(service) is str and type(operation) is str else None
-        return _pointers_of_call(call or a.call_of(service, operation), request, response, keys, stream_arn, tables)
+        if call is None:
+            # Names that are not exactly str are looked up by call_of, as text.
+            call = a.calls.get((service, operation)) if type(service) is str and type(operation) is str else None
+            if call is None:
+                call = a.call_of(service, operation)
+        code, walk_request, walk_response, serve, keyed = call
+        if serve is None:
+            return EMPTY
+        if stream_arn is not None:
+            request = {**(request if isinstance(request, Mapping) else {}), "StreamArn": stream_arn}
+        data = a.encode((code, walk_request(request), walk_response(response)))
+        out = serve("sa_pointers_for_response", data, a.config if keys is None else _config_text(keys), keyed)
+        if tables is not None:
+            tables += a.reader.tables(out)
+        return a.reader.outcome(out)
     except Exception as e:
-        return _answer(e, "request or response")
-
-
-def _pointers_of_call(
-    call: Call,
-    request: Any,
-    response: Any,
-    keys: Any,
-    stream_arn: Optional[str],
-    tables: Optional[List[str]],
-) -> Outcome:
-    """``_pointers`` of a call already looked up (``_Autolink.call_of``); may raise."""
-    code, walk_request, walk_response, serve = call
-    if serve is None:
-        return EMPTY
-    a = _autolink
-    if stream_arn is not None:
-        request = {**(request if isinstance(request, Mapping) else {}), "StreamArn": stream_arn}
-    data = a.encode((code, walk_request(request), walk_response(response)))
-    out = serve("sa_pointers_for_response", data, a.config if keys is None else _config_text(keys))
-    if tables is not None:
-        tables += a.reader.tables(out)
-    return a.reader.outcome(out)
+        return _answer(e, what)
 
 
 def _reads(service: Any, operation: Any) -> bool:
@@ -322,14 +317,16 @@ def pointers_for_get_records(output: Any, *, stream_arn: Optional[str] = None) -
     (records with ``Data``) or from DynamoDB Streams (records with
     ``dynamodb``, whose stream ``stream_arn`` names the table)."""
     # Which service answered is the core's to tell, by the records.
+    what = "GetRecords output"
     try:
         a = _autolink
         current = a.settings or a.current_settings()
         if not current.enabled:
             return EMPTY
-        return _pointers_of_call(a.call_of_code(a.walkers.GET_RECORDS), {}, output, None, stream_arn, None)
+        call = a.call_of_code(a.walkers.GET_RECORDS)
     except Exception as e:
-        return _answer(e, "GetRecords output")
+        return _answer(e, what)
+    return _pointers(None, None, {}, output, None, stream_arn, None, call, what)
 
 
 def span_link_attributes(pointer: Pointer) -> Optional[Dict[str, Union[str, int]]]:

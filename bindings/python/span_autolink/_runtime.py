@@ -197,78 +197,79 @@ class Runtime:
     def using(self, work: Callable[[Any], T]) -> T:
         """``work(instance)`` on an idle instance; an instance whose call
         raised is closed, never lent again."""
-        result: T = self.serve("", b"", None, work)
+        result: T = self.serve("", b"", None, False, work)
         return result
-
-    def serve(
-        self, name: str, data: bytes, config: Optional[bytes] = None, work: Optional[Callable[[Any], Any]] = None
-    ) -> Any:
-        """On an idle instance: ``work(instance)`` when given; else the
-        output of export ``name`` for ``data``, after ``sa_configure`` with
-        ``config`` when the instance has another configuration (the calls
-        on a traced request's path, which so make no function per call)."""
-        module = self.module or self.loaded()
-        if module.rent:
-            self.pay(module, len(data))
-        pool = module.pool
-        try:
-            inst = pool.pop()
-        except IndexError:
-            inst = module.new_instance()
-        result = self._run(inst, name, data, config, work)
-        if inst.store is not None:
-            pool.append(inst)
-        return result
-
-    def serve_keyed(
-        self, name: str, data: bytes, config: Optional[bytes] = None, work: Optional[Callable[[Any], Any]] = None
-    ) -> Any:
-        """``serve`` on the instance that serves DynamoDB calls, which keeps
-        what they showed of tables' key names; one caller at a time. An
-        instance whose call raised is replaced (and what it knew with it)."""
-        module = self.module or self.loaded()
-        if module.rent:
-            self.pay(module, len(data))
-        with module.keyed_lock:
-            inst = module.keyed
-            if inst is None:
-                inst = module.keyed = module.new_instance()
-            try:
-                return self._run(inst, name, data, config, work)
-            finally:
-                if inst.store is None:
-                    module.keyed = None
 
     def using_keyed(self, work: Callable[[Any], T]) -> T:
         """``work(instance)`` on the instance that serves DynamoDB calls."""
-        result: T = self.serve_keyed("", b"", None, work)
+        result: T = self.serve("", b"", None, True, work)
         return result
 
-    def _run(self, inst: Any, name: str, data: bytes, config: Optional[bytes], work: Optional[Callable[[Any], Any]]) -> Any:
-        """``serve``'s work on ``inst``; an instance whose call raised, or
-        whose memory grew beyond what is kept, is closed (its ``store``
-        then is None)."""
+    def serve(
+        self,
+        name: str,
+        data: bytes,
+        config: Optional[bytes] = None,
+        keyed: bool = False,
+        work: Optional[Callable[[Any], Any]] = None,
+    ) -> Any:
+        """The output of export ``name`` for ``data``, after ``sa_configure``
+        with ``config`` when the instance has another configuration; or
+        ``work(instance)`` when given. On an idle instance from the pool, or
+        with ``keyed`` on the one that serves DynamoDB calls, which keeps
+        what they showed of tables' key names: one caller at a time.
+
+        An instance whose call raised, or whose memory grew beyond what is
+        kept (linear memory never shrinks, ABI.md "Buffers"), is closed and
+        never lent again; a keyed one is replaced, and what it knew with it.
+        All of it is in this one method: every pointer call passes here, and
+        each Python call on its way costs about as much as a step of the
+        work."""
+        module = self.module or self.loaded()
+        if module.rent:
+            self.pay(module, len(data))
+        lock = module.keyed_lock if keyed else None
+        if lock is not None:
+            lock.acquire()
         try:
-            if self.trap_next:
-                self.trap_next = False
-                inst.call("sa_test_trap")
-                raise HostError("sa_test_trap did not trap")
-            if work is not None:
-                result = work(inst)
+            if lock is None:
+                pool = module.pool
+                try:
+                    inst = pool.pop()
+                except IndexError:
+                    inst = module.new_instance()
             else:
-                if config is not None and inst.config != config:
-                    inst.config = None  # unknown until sa_configure returns
-                    inst.roundtrip("sa_configure", config)
-                    inst.config = config
-                result = inst.roundtrip(name, data)
-        except BaseException:
-            inst.close()
-            raise
-        if inst.size > MEMORY_KEPT:
-            # Linear memory never shrinks: an instance an outsized input
-            # grew goes, and its memory with it (ABI.md, "Buffers").
-            inst.close()
-        return result
+                inst = module.keyed
+                if inst is None:
+                    inst = module.keyed = module.new_instance()
+            try:
+                if self.trap_next:
+                    self.trap_next = False
+                    inst.call("sa_test_trap")
+                    raise HostError("sa_test_trap did not trap")
+                if work is not None:
+                    result = work(inst)
+                else:
+                    if config is not None and inst.config != config:
+                        inst.config = None  # unknown until sa_configure returns
+                        inst.roundtrip("sa_configure", config)
+                        inst.config = config
+                    result = inst.roundtrip(name, data)
+                if inst.size > MEMORY_KEPT:
+                    inst.close()
+            except BaseException:
+                inst.close()
+                raise
+            finally:
+                if inst.store is not None:
+                    if lock is None:
+                        pool.append(inst)
+                elif lock is not None:
+                    module.keyed = None
+            return result
+        finally:
+            if lock is not None:
+                lock.release()
 
     def pay(self, module: Module, n: int) -> None:
         """Counts ``n`` input bytes read by the baseline compiler's code;
