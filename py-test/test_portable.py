@@ -9,9 +9,11 @@ emulated by qemu-user (``make test-python`` installs it and the aarch64
 Python with the aarch64 wasmtime wheel, ``SPAN_AUTOLINK_AARCH64``), and
 every conformance case must give its expected pointers there."""
 
+import importlib.metadata
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -93,6 +95,19 @@ def test_the_wheel_ships_a_module_for_each_architecture():
         wasm = f.read()
     keys = {m: _cache.file_name(_cache.cache_key(wasm, SHIPPED_WASMTIME, "linux", m)) for m in ("x86_64", "aarch64")}
     assert shipped == sorted(keys.values())
+
+
+def test_the_lambda_extra_pins_the_wasmtime_the_shipped_modules_are_for():
+    """`span-autolink[lambda]` installs the one wasmtime the wheel's modules
+    fit: a function set up as the README says never compiles the module."""
+    pins = [r for r in importlib.metadata.requires("span-autolink") or [] if "extra ==" in r]
+    assert len(pins) == 1, pins
+    pin = re.fullmatch(r'wasmtime==([0-9.]+); extra == "lambda"', pins[0])
+    assert pin, pins[0]
+    with open(_runtime.WASM_PATH, "rb") as f:
+        wasm = f.read()
+    keys = {m: _cache.file_name(_cache.cache_key(wasm, pin.group(1), "linux", m)) for m in ("x86_64", "aarch64")}
+    assert sorted(os.listdir(os.path.join(PACKAGE_DIR, "precompiled"))) == sorted(keys.values())
 
 
 def test_on_lambda_a_wasmtime_without_a_shipped_module_compiles_with_the_baseline_compiler(tmp_path):

@@ -244,5 +244,8 @@ def test_check_says_whether_a_cold_start_finds_a_precompiled_module(tmp_path):
     empty.mkdir()
     code, out = check({"SPAN_AUTOLINK_PRECOMPILED_DIR": str(empty)})
     assert code == 1 and "no_precompiled_module" in out and "python -m span_autolink precompile DIR" in out
+    shipped = os.environ.get("SPAN_AUTOLINK_SHIPPED_WASMTIME")
+    if shipped:  # make test-python names the wasmtime the wheel's modules are for
+        assert f"install span-autolink[lambda], which pins the wasmtime the wheel's modules are for ({shipped})" in out
     code, out = check({"SPAN_AUTOLINK_PRECOMPILED_DIR": ""})
     assert code == 1 and "no_precompiled_module" in out

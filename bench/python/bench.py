@@ -335,6 +335,10 @@ def cold_runs():
             ("empty cache, precompile DIR (layer)", "precompiled", lambda i: {"SPAN_AUTOLINK_CACHE_DIR": os.path.join(work, f"l{i}"), "SPAN_AUTOLINK_PRECOMPILED_DIR": layer}),
             ("warm cache", "cache", lambda i: {"SPAN_AUTOLINK_CACHE_DIR": warm, "SPAN_AUTOLINK_PRECOMPILED_DIR": ""}),
             ("empty cache, nothing precompiled (another wasmtime)", "compiled", lambda i: {"SPAN_AUTOLINK_CACHE_DIR": os.path.join(work, f"e{i}"), "SPAN_AUTOLINK_PRECOMPILED_DIR": ""}),
+            # A Lambda function's first start as the README sets it up
+            # (span-autolink[lambda]: the wasmtime of the wheel's modules,
+            # which this venv has), an empty /tmp.
+            ("Lambda, span-autolink[lambda]", "precompiled", lambda i: {"AWS_LAMBDA_FUNCTION_NAME": "span-autolink-bench"}),
             # A Lambda function's first start with a wasmtime the wheel ships
             # no module for: an empty /tmp, the baseline compiler.
             ("Lambda, nothing precompiled (another wasmtime)", "baseline", lambda i: {"AWS_LAMBDA_FUNCTION_NAME": "span-autolink-bench", "SPAN_AUTOLINK_PRECOMPILED_DIR": ""}),

@@ -31,7 +31,12 @@ PY_OTEL_DEPS := opentelemetry-api==1.45.1 opentelemetry-sdk==1.45.1 \
 	opentelemetry-exporter-otlp-proto-http==1.45.1
 # The newest and the lowest wasmtime the package supports (pyproject.toml):
 # the suite runs against both, the newest in PY_VENV, the lowest in PY_VENV_LOW.
-WASMTIME_NEWEST := 51.0.0
+# The newest is the one the wheel's modules are precompiled for, which the
+# `lambda` extra pins.
+WASMTIME_NEWEST := $(shell sed -n 's/^lambda = \["wasmtime==\([0-9.]*\)"\]$$/\1/p' $(PY_DIR)/pyproject.toml)
+ifeq ($(WASMTIME_NEWEST),)
+$(error $(PY_DIR)/pyproject.toml names no wasmtime in its lambda extra (lambda = ["wasmtime==X.Y.Z"]))
+endif
 WASMTIME_LOWEST := 25.0.0
 PY_VENV_DEPS := $(PY_TEST_DEPS) wasmtime==$(WASMTIME_NEWEST) "setuptools>=77" wheel $(PY_OTEL_DEPS)
 PY_VENV_STAMP := $(PY_VENV)/.span-autolink-deps

@@ -73,13 +73,35 @@ def check(api: Any, wasm: bytes) -> int:
         return 0
     where = ", ".join(_cache.precompiled_directories()) or "no directory (SPAN_AUTOLINK_PRECOMPILED_DIR is empty)"
     print(f"no_precompiled_module: none for wasmtime {api.version} and this CPU in {where}")
+    shipped = shipped_wasmtime()
+    install = (
+        f"install span-autolink[lambda], which pins the wasmtime the wheel's modules are for ({shipped})"
+        if shipped
+        else "install the wasmtime the wheel's modules are for (the package's README says which)"
+    )
     print(
         "a cold start here compiles the module (on AWS Lambda with wasmtime's baseline compiler, "
         "whose code is slower): run `python -m span_autolink precompile DIR` where the layer or image "
-        "is built and set SPAN_AUTOLINK_PRECOMPILED_DIR=DIR, or install the wasmtime the wheel's modules "
-        "are for (the package's README says which)"
+        f"is built and set SPAN_AUTOLINK_PRECOMPILED_DIR=DIR, or {install}"
     )
     return 1
+
+
+def shipped_wasmtime() -> Optional[str]:
+    """The wasmtime the installed wheel's modules are for, which its
+    ``lambda`` extra pins; None where no installed metadata says."""
+    import re
+    from importlib import metadata
+
+    try:
+        requirements = metadata.requires("span-autolink") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for requirement in requirements:
+        pin = re.fullmatch(r"""wasmtime\s*==\s*([0-9][0-9.]*)\s*;\s*extra\s*==\s*["']lambda["']""", requirement.strip())
+        if pin:
+            return pin.group(1)
+    return None
 
 
 if __name__ == "__main__":
