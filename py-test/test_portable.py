@@ -181,6 +181,57 @@ def test_on_lambda_the_baseline_module_is_replaced_by_cranelifts_after_enough_in
     assert after["outcomes"] == expected_outcomes()
 
 
+# A DynamoDB call served by the baseline module while its upgrade ends (after
+# Cranelift's module is made, before it replaces the baseline one): it
+# teaches the table's key names ("taught"), or traps, which closes the
+# instance that keeps them ("trapped"). The DynamoDB calls after the upgrade
+# take the same instance, or a fresh one for a closed one.
+UPGRADE_IN_FLIGHT = """
+import json, sys
+from span_autolink import _runtime
+import span_autolink
+key = {"customerId": {"S": "c-1"}, "orderId": {"N": "7"}}
+ok = {"ResponseMetadata": {"HTTPStatusCode": 200}}
+def update():
+    return span_autolink.pointers_for_response("dynamodb", "UpdateItem", {"TableName": "orders", "Key": key}, ok)
+mode = sys.argv[1]
+baseline = _runtime.runtime.loaded()
+if mode == "trapped":
+    update()
+upgraded = _runtime.Module.upgraded
+def in_flight(module, path):
+    faster = upgraded(module, path)
+    _runtime.runtime.trap_next = mode == "trapped"
+    update()
+    return faster
+_runtime.Module.upgraded = in_flight
+_runtime.runtime.upgrade(baseline)
+sources = [baseline.source, _runtime.runtime.loaded().source]
+# The first call after the upgrade: in "trapped", one that teaches the key names again.
+after = update() if mode == "trapped" else None
+# An attribute of 100 kB: the input outgrows the buffers the calls before made.
+item = dict(key, note={"S": "x" * 100000})
+put = span_autolink.pointers_for_response("dynamodb", "PutItem", {"TableName": "orders", "Item": item}, ok)
+def of(o):
+    return [[[p.kind, p.hash] for p in o.pointers], [i.code for i in o.issues]]
+print(json.dumps({"sources": sources, "after": after and of(after), "put": of(put)}))
+"""
+
+
+@pytest.mark.parametrize("mode", ["taught", "trapped"])
+def test_a_dynamodb_call_in_flight_during_the_upgrade_serves_the_calls_after_it(mode, tmp_path):
+    """What a DynamoDB call on the baseline module did to the instance that
+    keeps tables' key names while the upgrade ended holds after it: the key
+    names it taught give a PutItem its pointer, and the instance a trap
+    closed is never called again (calling it aborted the process)."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {"AWS_LAMBDA_FUNCTION_NAME": "fn", "TMPDIR": str(tmp), "SPAN_AUTOLINK_CACHE_DIR": "", "SPAN_AUTOLINK_PRECOMPILED_DIR": ""}
+    result = run([sys.executable, "-c", UPGRADE_IN_FLIGHT, mode], env)
+    pointer = [[["aws.dynamodb.item", ORDERS_C1_7]], []]
+    assert result == {"sources": ["baseline", "compiled"], "after": pointer if mode == "trapped" else None, "put": pointer}
+
+
 x86_64_only = pytest.mark.skipif(
     platform.machine() != "x86_64" or sys.platform != "linux" or not QEMU_X86_64,
     reason="the x86_64 checks run an x86_64 interpreter under qemu-x86_64 (make test-python installs it)",

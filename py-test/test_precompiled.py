@@ -249,3 +249,21 @@ def test_check_says_whether_a_cold_start_finds_a_precompiled_module(tmp_path):
         assert f"install span-autolink[lambda], which pins the wasmtime the wheel's modules are for ({shipped})" in out
     code, out = check({"SPAN_AUTOLINK_PRECOMPILED_DIR": ""})
     assert code == 1 and "no_precompiled_module" in out
+
+
+def test_check_that_cannot_tell_exits_2_not_as_a_cold_start_that_compiles(tmp_path):
+    """1 means "a cold start compiles": a check that cannot answer (here the
+    package's module missing, as from a layer that left it out) exits 2,
+    with the reason on one line, not an uncaught exception's 1."""
+    shutil.copytree(PACKAGE_DIR, tmp_path / "span_autolink", ignore=shutil.ignore_patterns("__pycache__", "span_autolink.wasm"))
+    done = subprocess.run(
+        [sys.executable, "-m", "span_autolink", "check"],
+        env=dict(os.environ, PYTHONPATH=str(tmp_path)),
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("span_autolink check: FileNotFoundError: ") and "span_autolink.wasm" in done.stderr
+    assert "Traceback" not in done.stderr

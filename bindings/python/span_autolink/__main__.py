@@ -43,9 +43,14 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from . import _cache, _runtime
 
-    api = _runtime._choose_api()
-    with open(_runtime.WASM_PATH, "rb") as f:
-        wasm = f.read()
+    try:
+        api = _runtime._choose_api()
+        with open(_runtime.WASM_PATH, "rb") as f:
+            wasm = f.read()
+    except Exception as e:
+        # check's 1 means "a cold start compiles": what stops it answering is 2.
+        print(f"span_autolink {args.command}: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2 if args.command == "check" else 1
     if args.command == "check":
         return check(api, wasm)
     try:

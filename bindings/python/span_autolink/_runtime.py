@@ -126,8 +126,9 @@ class Module:
         self.source = source  # where the compiled module came from: "precompiled", "cache", "baseline" or "compiled"
         self.pid = os.getpid()
         self.pool: List[Any] = []
-        # The one instance that serves DynamoDB calls, and whose turn it is.
-        self.keyed: Optional[Any] = None
+        # The one instance that serves DynamoDB calls (in a list of one,
+        # which ``upgraded`` shares), and whose turn it is.
+        self.keyed_slot: List[Optional[Any]] = [None]
         self.keyed_lock = allocate_lock()
         # Input bytes left before this module is compiled again with
         # Cranelift; 0 for any other (or once that has started).
@@ -145,6 +146,10 @@ class Module:
         loaded.pool.append(first)
         return loaded
 
+    @property
+    def keyed(self) -> Optional[Any]:
+        return self.keyed_slot[0]
+
     def forked(self) -> "Module":
         """The same compiled module in a child process, with instances of its own."""
         return Module(self.api, self.engine, self.module, self.source)
@@ -152,13 +157,15 @@ class Module:
     def upgraded(self, wasm_path: str) -> "Module":
         """The module compiled with Cranelift (and cached, as any compiled
         module is). The instance that knows tables' key names comes along,
-        with its lock: what DynamoDB calls taught is not lost."""
+        with its lock, in the same slot: what DynamoDB calls taught is not
+        lost, and the calls still in flight on this module (or served by it
+        before the swap) replace the instance for both modules."""
         with open(wasm_path, "rb") as f:
             wasm = f.read()
         engine = self.api.engine()
         key = _cache.cache_key(wasm, f"{self.api.version}")
         faster = Module(self.api, engine, _cache.compiled(self.api, engine, wasm, key), "compiled")
-        faster.keyed, faster.keyed_lock = self.keyed, self.keyed_lock
+        faster.keyed_slot, faster.keyed_lock = self.keyed_slot, self.keyed_lock
         return faster
 
     def new_instance(self) -> Any:
@@ -239,9 +246,10 @@ class Runtime:
                 except IndexError:
                     inst = module.new_instance()
             else:
-                inst = module.keyed
+                slot = module.keyed_slot
+                inst = slot[0]
                 if inst is None:
-                    inst = module.keyed = module.new_instance()
+                    inst = slot[0] = module.new_instance()
             try:
                 if self.trap_next:
                     self.trap_next = False
@@ -265,7 +273,7 @@ class Runtime:
                     if lock is None:
                         pool.append(inst)
                 elif lock is not None:
-                    module.keyed = None
+                    slot[0] = None
             return result
         finally:
             if lock is not None:
