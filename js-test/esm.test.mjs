@@ -70,3 +70,31 @@ test("the subpath entries run on the package entry's one instance", () => {
   assert.equal(put().pointers.length, 1);
   cjs.forgetTables();
 });
+
+test("the subpath entries' named imports are their modules' exports, and only those", () => {
+  // An ES module imports a CommonJS file's names as Node reads them from its
+  // text: each subpath must show its own module's names, not every name of
+  // the bundle it comes from, so that a name it lacks fails at import.
+  const root = path.dirname(require.resolve('span-autolink/package.json'));
+  const run = (code) => spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', cwd: path.dirname(root) });
+  const good = run(`
+    import { makeAwsSdkResponseHook, makeLambdaRequestHook, addLinks, toLinks, KEEP_ATTRIBUTE } from 'span-autolink/opentelemetry';
+    import { instrument, withPointers, addPointers, KEEP_TAG } from 'span-autolink/dd-trace';
+    import { createRequire } from 'node:module';
+    const require = createRequire(process.cwd() + '/');
+    const otel = require('span-autolink/opentelemetry');
+    const dd = require('span-autolink/dd-trace');
+    console.log(JSON.stringify([
+      makeAwsSdkResponseHook === otel.makeAwsSdkResponseHook, makeLambdaRequestHook === otel.makeLambdaRequestHook,
+      addLinks === otel.addLinks, toLinks === otel.toLinks, KEEP_ATTRIBUTE === otel.KEEP_ATTRIBUTE,
+      instrument === dd.instrument, withPointers === dd.withPointers, addPointers === dd.addPointers, KEEP_TAG === dd.KEEP_TAG,
+    ]));`);
+  assert.equal(good.status, 0, good.stderr);
+  assert.deepEqual(JSON.parse(good.stdout), [true, true, true, true, true, true, true, true, true]);
+  // instrument is dd-trace's; makeAwsSdkResponseHook is OpenTelemetry's.
+  for (const [name, subpath] of [['instrument', 'opentelemetry'], ['makeAwsSdkResponseHook', 'dd-trace']]) {
+    const bad = run(`import { ${name} } from 'span-autolink/${subpath}';`);
+    assert.notEqual(bad.status, 0, `${name} from span-autolink/${subpath} imported`);
+    assert.match(bad.stderr, new RegExp(`SyntaxError: Named export '${name}' not found`));
+  }
+});

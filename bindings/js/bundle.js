@@ -137,19 +137,31 @@ ${file === 'span-autolink.js' ? `module.exports = load(${JSON.stringify(ids[0])}
   return parts.join('');
 }
 
-/** dist/'s files and their text. */
+/** The bundles' files and their text. */
 function build(root) {
   const files = {};
   for (const file of Object.keys(BUNDLES)) files[file] = bundle(root, file);
-  for (const [file, id] of Object.entries(ENTRIES)) {
-    files[file] = `'use strict';
+  return files;
+}
+
+/**
+ * A subpath entry's text. Node gives an ES module's `import { name }` of a
+ * CommonJS file the names it finds in the file's text: the entry names its
+ * module's exports (`names`, read from the built module) in a statement
+ * that never runs, and assigns the module through a variable, so that
+ * Node does not take it as a re-export of the whole bundle's names.
+ */
+function entry(id, names) {
+  return `'use strict';
 
 // Built by bindings/js/bundle.js; do not edit. ${id}, from its bundle, with
 // the package's one instance.
-module.exports = require('./${bundleOf(id)}')[${INTERNAL}](${JSON.stringify(id)});
+const exported = require('./${bundleOf(id)}')[${INTERNAL}](${JSON.stringify(id)});
+module.exports = exported;
+// The names an ES module may import (read by Node; never run, so the names
+// need no binding).
+0 && (module.exports = { ${names.join(', ')} });
 `;
-  }
-  return files;
 }
 
 function main() {
@@ -164,6 +176,12 @@ function main() {
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out);
   for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(out, file), text);
+  // The entries' export names come from the modules as built (at build time).
+  for (const [file, id] of Object.entries(ENTRIES)) {
+    const exported = require(path.join(out, bundleOf(id)))[Symbol.for('span-autolink.internal')](id);
+    const names = Object.keys(exported).filter((name) => name !== 'default');
+    fs.writeFileSync(path.join(out, file), entry(id, names));
+  }
 }
 
 main();
