@@ -221,3 +221,46 @@ def test_what_one_thread_teaches_serves_every_thread():
         t.join()
     got, want = [r[0] for r in results], [r[1] for r in results]
     assert len(results) == 800 and got == want
+
+
+def test_an_interrupt_as_the_keyed_lock_is_taken_releases_it():
+    """A signal handler's exception (KeyboardInterrupt) is raised where the
+    interpreter checks for signals, as after the call that took the lock of
+    the instance that keeps tables' key names: the lock must still be
+    released, or every later DynamoDB call in the process waits forever.
+    The interrupt is raised here, by a trace function, at the first
+    instruction of ``serve`` that runs with the lock held."""
+    import sys
+
+    key = {"pk": {"S": "a"}}
+    update = ("dynamodb", "UpdateItem", {"TableName": "interrupted", "Key": key}, {})
+    span_autolink.pointers_for_response(*update)
+    module = _runtime.runtime.loaded()
+    serve = _runtime.Runtime.serve.__code__
+    fired = []
+
+    def opcode(frame, event, arg):
+        if event == "opcode" and not fired and module.keyed_lock.locked():
+            fired.append(frame.f_lasti)
+            raise KeyboardInterrupt
+        return opcode
+
+    def calls(frame, event, arg):
+        if frame.f_code is serve:
+            frame.f_trace_opcodes = True
+            return opcode
+        return None
+
+    sys.settrace(calls)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            span_autolink.pointers_for_response(*update)
+    finally:
+        sys.settrace(None)
+    held = module.keyed_lock.locked()
+    if held:
+        module.keyed_lock.release()  # so that the calls after this test do not wait forever
+    assert len(fired) == 1 and not held
+    assert triples(span_autolink.pointers_for_response(*update)) == [
+        ("aws.dynamodb.item", "d", ddb_hash("interrupted", ("pk", "a")))
+    ]

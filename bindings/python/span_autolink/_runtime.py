@@ -219,6 +219,7 @@ class Runtime:
         config: Optional[bytes] = None,
         keyed: bool = False,
         work: Optional[Callable[[Any], Any]] = None,
+        held: Optional[Module] = None,
     ) -> Any:
         """The output of export ``name`` for ``data``, after ``sa_configure``
         with ``config`` when the instance has another configuration; or
@@ -231,53 +232,56 @@ class Runtime:
         never lent again; a keyed one is replaced, and what it knew with it.
         All of it is in this one method: every pointer call passes here, and
         each Python call on its way costs about as much as a step of the
-        work."""
-        module = self.module or self.loaded()
-        if module.rent:
-            self.pay(module, len(data))
-        lock = module.keyed_lock if keyed else None
-        if lock is not None:
-            lock.acquire()
-        try:
-            if lock is None:
-                pool = module.pool
-                try:
-                    inst = pool.pop()
-                except IndexError:
-                    inst = module.new_instance()
-            else:
-                slot = module.keyed_slot
-                inst = slot[0]
-                if inst is None:
-                    inst = slot[0] = module.new_instance()
+        work. ``held``: the module whose keyed lock the caller took (this
+        method, which calls itself inside ``with`` that lock)."""
+        module = held
+        if module is None:
+            module = self.module or self.loaded()
+            if module.rent:
+                self.pay(module, len(data))
+            if keyed:
+                # With `with`, not acquire() before `try`: the exception a
+                # signal handler raises (KeyboardInterrupt) where the call
+                # that took the lock returns would leave it held, and every
+                # DynamoDB call after it waiting forever.
+                with module.keyed_lock:
+                    return self.serve(name, data, config, keyed, work, module)
+        if not keyed:
+            pool = module.pool
             try:
-                if self.trap_next:
-                    self.trap_next = False
-                    inst.call("sa_test_trap")
-                    raise HostError("sa_test_trap did not trap")
-                if work is not None:
-                    result = work(inst)
-                else:
-                    if config is not None and inst.config != config:
-                        inst.config = None  # unknown until sa_configure returns
-                        inst.roundtrip("sa_configure", config)
-                        inst.config = config
-                    result = inst.roundtrip(name, data)
-                if inst.size > MEMORY_KEPT:
-                    inst.close()
-            except BaseException:
+                inst = pool.pop()
+            except IndexError:
+                inst = module.new_instance()
+        else:
+            slot = module.keyed_slot
+            inst = slot[0]
+            if inst is None:
+                inst = slot[0] = module.new_instance()
+        try:
+            if self.trap_next:
+                self.trap_next = False
+                inst.call("sa_test_trap")
+                raise HostError("sa_test_trap did not trap")
+            if work is not None:
+                result = work(inst)
+            else:
+                if config is not None and inst.config != config:
+                    inst.config = None  # unknown until sa_configure returns
+                    inst.roundtrip("sa_configure", config)
+                    inst.config = config
+                result = inst.roundtrip(name, data)
+            if inst.size > MEMORY_KEPT:
                 inst.close()
-                raise
-            finally:
-                if inst.store is not None:
-                    if lock is None:
-                        pool.append(inst)
-                elif lock is not None:
-                    slot[0] = None
-            return result
+        except BaseException:
+            inst.close()
+            raise
         finally:
-            if lock is not None:
-                lock.release()
+            if inst.store is not None:
+                if not keyed:
+                    pool.append(inst)
+            elif keyed:
+                slot[0] = None
+        return result
 
     def pay(self, module: Module, n: int) -> None:
         """Counts ``n`` input bytes read by the baseline compiler's code;
