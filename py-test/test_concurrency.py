@@ -264,3 +264,49 @@ def test_an_interrupt_as_the_keyed_lock_is_taken_releases_it():
     assert triples(span_autolink.pointers_for_response(*update)) == [
         ("aws.dynamodb.item", "d", ddb_hash("interrupted", ("pk", "a")))
     ]
+
+
+@pytest.mark.parametrize("keyed", [False, True])
+def test_a_second_interrupt_as_close_starts_lends_the_instance_no_more(keyed):
+    """An interrupt during a call closes its instance; a second one, raised
+    as ``close()`` starts, leaves it open. It must still never be lent
+    again: not put back in the pool, not kept as the instance that serves
+    DynamoDB calls."""
+    import sys
+
+    runtime = _runtime.runtime
+    span_autolink.pointers_for_response(*put_object())
+    module = runtime.loaded()
+    used = []
+
+    def work(inst):
+        used.append(inst)
+        raise KeyboardInterrupt
+
+    close = type(module.pool[-1]).close.__code__
+    fired = []
+
+    def calls(frame, event, arg):
+        if event == "call" and frame.f_code is close and not fired:
+            fired.append(True)
+            raise KeyboardInterrupt
+        return None
+
+    sys.settrace(calls)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            (runtime.using_keyed if keyed else runtime.using)(work)
+    finally:
+        sys.settrace(None)
+    (inst,) = used
+    lent = module.keyed_slot[0] is inst if keyed else any(p is inst for p in module.pool)
+    open_still = inst.store is not None
+    inst.close()
+    assert fired == [True] and open_still and not lent
+    assert triples(span_autolink.pointers_for_response(*put_object())) == [
+        ("aws.s3.object", "d", s3_hash("some-bucket", "some-key.data", "ab12ef34"))
+    ]
+    update = ("dynamodb", "UpdateItem", {"TableName": "closed-twice", "Key": {"pk": {"S": "a"}}}, {})
+    assert triples(span_autolink.pointers_for_response(*update)) == [
+        ("aws.dynamodb.item", "d", ddb_hash("closed-twice", ("pk", "a")))
+    ]

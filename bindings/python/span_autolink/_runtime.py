@@ -273,14 +273,17 @@ class Runtime:
             if inst.size > MEMORY_KEPT:
                 inst.close()
         except BaseException:
+            # Given up first: a second interrupt, raised as close() starts,
+            # must not leave the instance of a call that raised in use.
+            if keyed:
+                slot[0] = None
             inst.close()
             raise
-        finally:
-            if inst.store is not None:
-                if not keyed:
-                    pool.append(inst)
-            elif keyed:
-                slot[0] = None
+        if inst.store is not None:
+            if not keyed:
+                pool.append(inst)
+        elif keyed:
+            slot[0] = None
         return result
 
     def pay(self, module: Module, n: int) -> None:
