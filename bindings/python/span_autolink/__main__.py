@@ -79,15 +79,18 @@ def check(api: Any, wasm: bytes) -> int:
     where = ", ".join(_cache.precompiled_directories()) or "no directory (SPAN_AUTOLINK_PRECOMPILED_DIR is empty)"
     print(f"no_precompiled_module: none for wasmtime {api.version} and this CPU in {where}")
     shipped = shipped_wasmtime()
-    install = (
-        f"install span-autolink[lambda], which pins the wasmtime the wheel's modules are for ({shipped})"
-        if shipped
-        else "install the wasmtime the wheel's modules are for (the package's README says which)"
-    )
+    if shipped is None:
+        install = ", or install the wasmtime the wheel's modules are for (the package's README says which)"
+    elif shipped != api.version:
+        install = f", or install span-autolink[lambda], which pins the wasmtime the wheel's modules are for ({shipped})"
+    else:
+        # The wheel's modules are for this wasmtime: another wasmtime would
+        # not help (the directory, the platform or the CPU is why).
+        install = ""
     print(
         "a cold start here compiles the module (on AWS Lambda with wasmtime's baseline compiler, "
         "whose code is slower): run `python -m span_autolink precompile DIR` where the layer or image "
-        f"is built and set SPAN_AUTOLINK_PRECOMPILED_DIR=DIR, or {install}"
+        f"is built and set SPAN_AUTOLINK_PRECOMPILED_DIR=DIR{install}"
     )
     return 1
 
