@@ -44,7 +44,8 @@ const LATER = ['lib/explain.js'];
 const ENTRIES = { 'opentelemetry.js': 'lib/opentelemetry.js', 'dd-trace.js': 'lib/dd-trace.js' };
 
 /** How tests, fuzz seeding and benchmarks reach the modules the package runs: never for users. */
-const INTERNAL = "Symbol.for('span-autolink.internal')";
+const INTERNAL_NAME = 'span-autolink.internal';
+const INTERNAL = `Symbol.for('${INTERNAL_NAME}')`;
 
 function bundleOf(id) {
   return Object.keys(BUNDLES).find((file) => BUNDLES[file].includes(id));
@@ -178,7 +179,7 @@ function main() {
   for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(out, file), text);
   // The entries' export names come from the modules as built (at build time).
   for (const [file, id] of Object.entries(ENTRIES)) {
-    const exported = require(path.join(out, bundleOf(id)))[Symbol.for('span-autolink.internal')](id);
+    const exported = require(path.join(out, bundleOf(id)))[Symbol.for(INTERNAL_NAME)](id);
     const names = Object.keys(exported).filter((name) => name !== 'default');
     fs.writeFileSync(path.join(out, file), entry(id, names));
   }

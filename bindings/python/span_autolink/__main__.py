@@ -68,7 +68,7 @@ def check(api: Any, wasm: bytes) -> int:
 
     print(f"wasmtime {api.version} (the {api.name} host)")
     try:
-        found = _cache.precompiled(api, api.engine(), _cache.cache_key(wasm, f"{api.version}"))
+        found = _cache.precompiled(api, api.engine(), _cache.module_key(api, wasm))
     except Exception as e:
         print(f"span_autolink check: {type(e).__name__}: {e}", file=sys.stderr)
         return 2

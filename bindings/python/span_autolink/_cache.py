@@ -79,6 +79,12 @@ def cache_key(
     return h.hexdigest()
 
 
+def module_key(api: Any, wasm: bytes, engine: bytes = _ENGINE) -> str:
+    """``cache_key`` of ``wasm`` compiled by ``api``'s wasmtime for this
+    platform and machine."""
+    return cache_key(wasm, f"{api.version}", engine=engine)
+
+
 def file_name(key: str) -> str:
     return f"span_autolink-{key[:40]}.cwasm"
 
@@ -203,7 +209,7 @@ def load_module(api: Any, engine: Any, wasm: bytes) -> Tuple[Any, Any, str]:
     """The compiled module and the engine it runs on: precompiled, else
     from the cache when it holds a valid copy, else compiled (and cached).
     Returns (engine, module, "precompiled" | "cache" | "baseline" | "compiled")."""
-    key = cache_key(wasm, f"{api.version}")
+    key = module_key(api, wasm)
     found = precompiled(api, engine, key)
     if found is not None:
         return engine, found[1], "precompiled"
@@ -272,7 +278,7 @@ def baseline_module(api: Any, wasm: bytes) -> Optional[Tuple[Any, Any]]:
         return None
     try:
         engine = make()
-        key = cache_key(wasm, f"{api.version}", engine=_BASELINE_ENGINE)
+        key = module_key(api, wasm, _BASELINE_ENGINE)
         module = cached(api, engine, key)
         return engine, module if module is not None else compiled(api, engine, wasm, key)
     except Exception:
@@ -304,7 +310,7 @@ def precompile(api: Any, wasm: bytes, directory: str, cpu: Optional[Tuple[str, T
     ``cpu`` (a target triple of this machine's architecture and CPU flags;
     None: this machine's own CPU); returns the file's path."""
     engine = api.engine(cpu)
-    key = cache_key(wasm, f"{api.version}")
+    key = module_key(api, wasm)
     name = file_name(key)
     payload = api.serialize(api.compile(engine, wasm))
     if not write(directory, name, key, payload, shared=True):

@@ -163,7 +163,7 @@ class Module:
         with open(wasm_path, "rb") as f:
             wasm = f.read()
         engine = self.api.engine()
-        key = _cache.cache_key(wasm, f"{self.api.version}")
+        key = _cache.module_key(self.api, wasm)
         faster = Module(self.api, engine, _cache.compiled(self.api, engine, wasm, key), "compiled")
         faster.keyed_slot, faster.keyed_lock = self.keyed_slot, self.keyed_lock
         return faster
