@@ -273,8 +273,9 @@ function keepOurs(span) {
  * { addSpanPointers: false })`. That span then takes no other pointer, so
  * datadog-lambda-js's own (possibly wrong) ones for the same event are not
  * added even without `addSpanPointers: false`, which only saves their
- * computation. Works with async and callback handlers; the handler's result
- * and errors pass through unchanged.
+ * computation. Works with async, callback and response-streaming handlers
+ * (the wrapper declares the handler's parameters and carries its own
+ * properties); the handler's result and errors pass through unchanged.
  *
  * @param {Function} handler
  * @param {{tracer?: object, onOutcome?: Function}} [options] `tracer`:
@@ -282,7 +283,7 @@ function keepOurs(span) {
  */
 function withPointers(handler, options) {
   const { tracer: given, onOutcome, ...callOptions } = options || {};
-  return function spanAutolinkHandler(event, ...rest) {
+  return sameShape(function spanAutolinkHandler(event, ...rest) {
     try {
       const tracer = given || require('dd-trace');
       const span = consumerRootSpan(tracer);
@@ -295,7 +296,24 @@ function withPointers(handler, options) {
       // Never into the handler.
     }
     return handler.call(this, event, ...rest);
-  };
+  }, handler);
+}
+
+// The Lambda runtime and datadog-lambda-js tell a handler's kind from the
+// function they are given: a callback handler by its three declared
+// parameters (datadog-lambda-js waits for the callback only then, when the
+// handler returns something other than a promise), a response-streaming
+// one by the symbol awslambda.streamifyResponse sets on it. The wrapper
+// answers both as the handler does, as functools.wraps does in Python.
+function sameShape(wrapper, handler) {
+  try {
+    if (typeof handler !== 'function') return wrapper;
+    Object.defineProperty(wrapper, 'length', { value: handler.length, configurable: true });
+    Object.assign(wrapper, handler);
+  } catch (_) {
+    // The wrapper as it is: the handler still runs.
+  }
+  return wrapper;
 }
 
 module.exports = { instrument, makeRequestHook, withPointers, addPointers, pointersForDdResponse, consumerRootSpan, KEEP_TAG };
