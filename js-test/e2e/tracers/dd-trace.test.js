@@ -412,3 +412,47 @@ describe('consumer: a datadog-lambda-js handler wrapped with withPointers', () =
     });
   }
 });
+
+// Last: it configures the aws-sdk plugin again.
+describe('instrument() keeps the aws-sdk configuration the application gave tracer.use before it', () => {
+  const bucket = 'e2e-dd-config';
+  let output;
+
+  before(async () => {
+    await world.s3.send(new world.s3sdk.CreateBucketCommand({ Bucket: bucket }));
+  });
+
+  after(() => {
+    tracer.use('aws-sdk', {});
+    require('span-autolink/dd-trace').instrument(tracer);
+  });
+
+  /** One PutObject under a root span `name`; answers its aws spans as the agent got them (none expected when `none`). */
+  async function putUnder(name, key, none = false) {
+    await traced(name, async () => {
+      output = await world.s3.send(new world.s3sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: `body of ${key}` }));
+    });
+    const spans = await receivedSpans((all) => (none ? all.some((s) => s.name === name) : awsSpans(all, name, 'putObject').length > 0));
+    assert.ok(spans.some((s) => s.name === name), `the root span ${name} reached the agent`);
+    return awsSpans(spans, name, 'putObject');
+  }
+
+  test('a plugin the application turned off stays off', async () => {
+    tracer.use('aws-sdk', false);
+    assert.deepEqual(require('span-autolink/dd-trace').instrument(tracer).issues, []);
+    assert.deepEqual(await putUnder('e2e.config.off', 'off.txt', true), []);
+  });
+
+  test('its options stay, its own hooks.request runs after ours once per call, also after a second instrument()', async () => {
+    const seen = [];
+    tracer.use('aws-sdk', { service: 'e2e-my-aws', hooks: { request: (span, response) => seen.push(response.request.operation) } });
+    const { instrument } = require('span-autolink/dd-trace');
+    assert.deepEqual(instrument(tracer).issues, []);
+    assert.deepEqual(instrument(tracer).issues, []);
+    const [span, ...more] = await putUnder('e2e.config.kept', 'kept+ü.txt');
+    assert.deepEqual(more, []);
+    assert.equal(span.service, 'e2e-my-aws');
+    assert.deepEqual(pointerLinks(span), [s3Ptr(bucket, 'kept+ü.txt', output.ETag)]);
+    assert.deepEqual(seen, ['putObject']);
+  });
+});
