@@ -287,7 +287,20 @@ def make_hooks(
 
     _request_hook.stash = kept  # type: ignore[attr-defined]
     _response_hook.stash = kept  # type: ignore[attr-defined]
+    # The hooks ours run before, for instrument_botocore called again on
+    # an instrumentation that has ours: those replace ours, not wrap them.
+    setattr(_request_hook, _RUNS_AFTER, request_hook)
+    setattr(_response_hook, _RUNS_AFTER, response_hook)
     return _request_hook, _response_hook
+
+
+_RUNS_AFTER = "_span_autolink_runs_after"
+
+
+def _user_hook(hook: Any) -> Any:
+    """The hook an instrumentation's hook stands for: for one of ours, the
+    hook it runs before."""
+    return getattr(hook, _RUNS_AFTER) if hasattr(hook, _RUNS_AFTER) else hook
 
 
 request_hook, response_hook = make_hooks()
@@ -309,20 +322,37 @@ def instrument_botocore(
     True (or a DynamoDB client to ask with) lets a put on a table no call
     has shown ask DynamoDB for its key names, once per table, off the
     request path; False never; None: the setting
-    SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE."""
+    SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE.
+
+    Where botocore is instrumented already (``opentelemetry-instrument``
+    does it at start-up), ``instrument`` would only warn: our hooks then
+    go on the instrumentation as it is, before the hooks it had (or the
+    ones given here), and the other ``kwargs`` are not applied."""
     from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
 
+    instrumentor = BotocoreInstrumentor()
+    instrumented = getattr(instrumentor, "is_instrumented_by_opentelemetry", False) is True
+    user_request_hook = kwargs.pop("request_hook", None)
+    user_response_hook = kwargs.pop("response_hook", None)
+    if instrumented:
+        if user_request_hook is None:
+            user_request_hook = _user_hook(getattr(instrumentor, "request_hook", None))
+        if user_response_hook is None:
+            user_response_hook = _user_hook(getattr(instrumentor, "response_hook", None))
     hooks = make_hooks(
-        request_hook=kwargs.pop("request_hook", None),
-        response_hook=kwargs.pop("response_hook", None),
+        request_hook=user_request_hook,
+        response_hook=user_response_hook,
         dynamodb_primary_keys=dynamodb_primary_keys,
         describe_table=describe_table,
         on_outcome=on_outcome,
         pointer_sampling=pointer_sampling,
         stash=request_hook.stash,  # type: ignore[attr-defined]
     )
-    instrumentor = BotocoreInstrumentor()
-    instrumentor.instrument(request_hook=hooks[0], response_hook=hooks[1], **kwargs)
+    if instrumented:
+        # The instrumentation reads these two attributes at every call.
+        instrumentor.request_hook, instrumentor.response_hook = hooks
+    else:
+        instrumentor.instrument(request_hook=hooks[0], response_hook=hooks[1], **kwargs)
     return instrumentor
 
 
