@@ -143,12 +143,28 @@ def to_links(outcome: Outcome) -> List[Any]:
         return []
 
 
+def _dropped_links(span: Any) -> int:
+    # The SDK's span counts the links its limit made it drop; other spans, 0.
+    dropped = getattr(span, "dropped_links", 0)
+    return dropped if type(dropped) is int else 0
+
+
+def _links_dropped(dropped: int, added: int) -> Issue:
+    return Issue(
+        "span_links_dropped",
+        f"the tracer dropped {dropped} link(s) of the span that got {added} pointer link(s): its limit of links "
+        "per span (OTEL_SPAN_LINK_COUNT_LIMIT, 128 by default) was reached; raise it above the largest batch "
+        "of records a consumer gets",
+    )
+
+
 def add_links(span: Any, outcome: Outcome, *, pointer_sampling: Optional[float] = None) -> Outcome:
     """Adds one link per pointer of ``outcome`` to ``span``, and with
     pointer sampling (``pointer_sampling`` or the setting) marks a span
     whose pointer asks to keep its trace with ``span_autolink.keep``.
     Returns the outcome, with ``span_links_unsupported`` when the span has
-    no ``add_link``."""
+    no ``add_link``, ``span_links_dropped`` when the SDK's limit of links
+    per span made it drop links."""
     if not outcome.pointers:
         return outcome
     try:
@@ -159,14 +175,20 @@ def add_links(span: Any, outcome: Outcome, *, pointer_sampling: Optional[float] 
                 _log.warning("span-autolink: %s", _LINKS_UNSUPPORTED.message)
             return Outcome(outcome.pointers, outcome.issues + (_LINKS_UNSUPPORTED,))
         context, _ = _link_class()
+        dropped_before = _dropped_links(span)
+        added = 0
         for pointer in outcome.pointers:
             attributes = _sa.span_link_attributes(pointer)
             if attributes is not None:
                 add_link(context, attributes)
+                added += 1
         if kept_by_pointer(outcome, pointer_sampling):
             set_attribute = getattr(span, "set_attribute", None)
             if callable(set_attribute):
                 set_attribute(KEEP_ATTRIBUTE, True)
+        dropped = _dropped_links(span) - dropped_before
+        if dropped > 0:
+            return Outcome(outcome.pointers, outcome.issues + (_links_dropped(dropped, added),))
     except Exception as e:
         issue = Issue("internal_error", f"adding the pointer links failed: {type(e).__name__}")
         return Outcome(outcome.pointers, outcome.issues + (issue,))
