@@ -218,7 +218,7 @@ impl<'a> Reader<'a> {
                     None => Value::Null,
                 }
             }
-            (Projection::All, Some(b'u')) => match self.plain_text() {
+            (Projection::All, Some(b'u' | b'z' | b'Z')) => match self.plain_text() {
                 Some(text) => Value::String(Cow::Borrowed(text)),
                 None => self.value(depth, true),
             },
@@ -226,15 +226,20 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A string without the reference flag (`u`), read directly: most of
-    /// what the Node.js package writes at a projection's leaves and as
-    /// dict keys. `None`, with nothing read, for anything else.
+    /// A string without the reference flag (`u`, or short ASCII `z`/`Z`),
+    /// read directly: most of what both packages write at a projection's
+    /// leaves and as dict keys. `None`, with nothing read, for anything
+    /// else.
     fn plain_text(&mut self) -> Option<&'a str> {
-        let Some(&[b'u', a, b, c, d]) = self.data.get(self.at..self.at + 5) else {
-            return None;
+        let (start, end) = match self.data.get(self.at..) {
+            Some(&[b'z' | b'Z', n, ..]) => (self.at + 2, self.at + 2 + usize::from(n)),
+            Some(&[b'u', a, b, c, d, ..]) => (
+                self.at + 5,
+                (self.at + 5).saturating_add(u32::from_le_bytes([a, b, c, d]) as usize),
+            ),
+            _ => return None,
         };
-        let end = (self.at + 5).saturating_add(u32::from_le_bytes([a, b, c, d]) as usize);
-        let text = utf8(self.data.get(self.at + 5..end)?)?;
+        let text = utf8(self.data.get(start..end)?)?;
         self.made += 1;
         self.at = end;
         Some(text)
@@ -741,6 +746,32 @@ pub(crate) mod tests {
             let error = read(&hex(data)).unwrap_err();
             assert!(error.contains(what), "{data}: {error}");
         }
+    }
+
+    #[test]
+    fn short_strings_read_as_keys_and_as_leaves() {
+        // {"Bucket": z"b", z"é" (not ASCII, still UTF-8): f"1", Z"k": u"v"}
+        let data = hex("7b7a064275636b65747a01627a02c3a96601315a016b75010000007630");
+        assert_eq!(
+            read(&data).unwrap(),
+            json(r#"{"Bucket":"b","é":1,"k":"v"}"#)
+        );
+        for (data, what) in [
+            ("7b7a01ff", "not UTF-8"),
+            ("7b7aff", "unexpected end"),
+            ("7b7a02", "unexpected end"),
+        ] {
+            let error = read(&hex(data)).unwrap_err();
+            assert!(error.contains(what), "{data}: {error}");
+        }
+        // At a projection's leaves, and flagged (the first named again).
+        let data = put_call(
+            &cat(&[b")\x02\xfa\x01b", b"z\x01k"]),
+            &cat(&[b")\x06r\0\0\0\0", b"NNNNN"]),
+        );
+        let (_, [request, response]) = read_call(&data, put_projections).unwrap();
+        assert_eq!(request, json(r#"{"Bucket":"b","Key":"k"}"#));
+        assert_eq!(response, json(r#"{"ETag":"b"}"#));
     }
 
     /// `s` as the Node.js package writes a string: `u`, i32 length, UTF-8.

@@ -23,6 +23,11 @@ const FALSE = 0x46; // F
 const INT = 0x69; // i: i32
 const FLOAT_TEXT = 0x66; // f: u8 length, then a number's text
 const TEXT = 0x75; // u: i32 length, then UTF-8
+const SHORT_ASCII = 0x7a; // z: u8 length, then ASCII
+// ASCII strings shorter than this are copied by a loop, behind marshal's
+// one-byte length: cheaper than the engine's encoder up to about this
+// length (an ETag, most object keys and names), dearer beyond.
+const SHORT_LONGEST = 40;
 const BYTES = 0x73; // s: i32 length, then the bytes
 const LIST = 0x5b; // [: i32 count, then the items
 const TUPLE = 0x29; // ): u8 count, then the items
@@ -281,7 +286,7 @@ class Writer {
   text(s) {
     const n = s.length;
     if (this.lists === 0 || n < 4 || n > REFERENCE_LONGEST) {
-      this.utf8(s, TEXT);
+      if (!this.shortAscii(s, 0)) this.utf8(s, TEXT);
       return;
     }
     // `INSERT`, `MODIFY` and `REMOVE` take three slots, not one.
@@ -295,7 +300,28 @@ class Writer {
     this.seen[k] = s;
     this.seenGeneration[k] = this.generation;
     this.seenRef[k] = this.refs++;
-    this.utf8(s, TEXT | FLAG_REF);
+    if (!this.shortAscii(s, FLAG_REF)) this.utf8(s, TEXT | FLAG_REF);
+  }
+
+  /**
+   * Short ASCII text (most names and key values) behind a one-byte
+   * length and `flag`, where it fits; false, with nothing written, for
+   * longer text, text beyond ASCII, or text that needs more room.
+   */
+  shortAscii(s, flag) {
+    const n = s.length;
+    const start = this.at;
+    if (n >= SHORT_LONGEST || start + n + 2 > this.end) return false;
+    const o = this.out;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      o[start + 2 + i] = c;
+    }
+    o[start] = SHORT_ASCII | flag;
+    o[start + 1] = n;
+    this.at = start + 2 + n;
+    return true;
   }
 
   /** `s` as UTF-8 behind `type` and its byte length. */
@@ -307,22 +333,9 @@ class Writer {
     // that no more room is made than it takes.
     if (n > 4096 && this.at + n * 3 + 5 > this.end) this.room(Buffer.byteLength(s, 'utf8') + 5);
     else this.room(n * 3 + 5);
-    const o = this.out;
     const start = this.at;
-    let p = start + 5;
-    let i = 0;
-    if (n < 16) {
-      // Short ASCII text is copied here; the engine's encoder costs more
-      // than that for a short string, and less from 16 characters on, or
-      // from the first character beyond ASCII on.
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        o[p++] = c;
-      }
-    }
     // Lone surrogates become U+FFFD, as TextEncoder and the SDKs write them.
-    if (i < n) p += utf8Write.call(o, i === 0 ? s : s.slice(i), p);
+    const p = start + 5 + utf8Write.call(this.out, s, start + 5);
     this.head(start, type, p - start - 5);
     this.at = p;
   }
