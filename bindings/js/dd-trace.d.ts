@@ -37,7 +37,10 @@ export interface DdHookOptions extends Options, LookupOptions {
 }
 
 export interface InstrumentOptions extends DdHookOptions {
-  /** The rest of the aws-sdk plugin's configuration (`tracer.use('aws-sdk', awsSdk)`); its `hooks.request` runs after ours. */
+  /**
+   * The rest of the aws-sdk plugin's configuration (`tracer.use('aws-sdk', awsSdk)`), over what an
+   * earlier `tracer.use('aws-sdk', ...)` gave, which is kept; a `hooks.request` in either runs after ours.
+   */
   awsSdk?: { hooks?: { request?: DdRequestHook }; [option: string]: any };
 }
 

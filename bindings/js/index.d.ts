@@ -54,6 +54,7 @@ export interface Issue {
     | 'no_active_span'
     | 'key_lookup_pending'
     | 'key_lookup_failed'
+    | 'span_links_dropped'
     | (string & {});
   message: string;
 }

@@ -71,6 +71,9 @@ pub enum IssueCode {
     /// An integration could not ask DynamoDB for a table's key names, or
     /// its last lookup failed (integrations only).
     KeyLookupFailed,
+    /// The tracer dropped links of a span that carries pointers: its limit
+    /// of links per span was reached (integrations only).
+    SpanLinksDropped,
 }
 
 impl IssueCode {
@@ -85,11 +88,12 @@ impl IssueCode {
                 | IssueCode::NoActiveSpan
                 | IssueCode::KeyLookupPending
                 | IssueCode::KeyLookupFailed
+                | IssueCode::SpanLinksDropped
         )
     }
 
     /// Every code, in declaration order.
-    pub const ALL: [IssueCode; 27] = [
+    pub const ALL: [IssueCode; 28] = [
         IssueCode::ConfigInvalid,
         IssueCode::ConfigEntryInvalid,
         IssueCode::FieldMissing,
@@ -117,6 +121,7 @@ impl IssueCode {
         IssueCode::NoActiveSpan,
         IssueCode::KeyLookupPending,
         IssueCode::KeyLookupFailed,
+        IssueCode::SpanLinksDropped,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -148,6 +153,7 @@ impl IssueCode {
             IssueCode::NoActiveSpan => "no_active_span",
             IssueCode::KeyLookupPending => "key_lookup_pending",
             IssueCode::KeyLookupFailed => "key_lookup_failed",
+            IssueCode::SpanLinksDropped => "span_links_dropped",
         }
     }
 }

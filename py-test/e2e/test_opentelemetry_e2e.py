@@ -425,3 +425,44 @@ def test_to_links_and_missing_add_link():
 
     result = sa_otel.add_event_links(OldSpan(), event)
     assert [i.code for i in result.issues] == ["span_links_unsupported"]
+
+
+def test_a_batch_of_more_records_than_the_sdk_keeps_links_per_span():
+    """An OpenTelemetry SDK keeps 128 links per span by default
+    (OTEL_SPAN_LINK_COUNT_LIMIT): a consumer batch with more records loses
+    links, and the outcome says so."""
+    arn = "arn:aws:dynamodb:us-east-1:123456789012:table/batch-table/stream/2026-01-01T00:00:00.000"
+    ids = [f"item {i}" for i in range(150)]
+    event = {
+        "Records": [
+            {
+                "eventID": str(i),
+                "eventName": "INSERT",
+                "eventSource": "aws:dynamodb",
+                "eventSourceARN": arn,
+                "awsRegion": "us-east-1",
+                "dynamodb": {"Keys": {"id": {"S": key}}, "SequenceNumber": str(100 + i), "StreamViewType": "KEYS_ONLY"},
+            }
+            for i, key in enumerate(ids)
+        ]
+    }
+    expected = {std_hash("batch-table", "id", key, "", "") for key in ids}
+    provider = TracerProvider()
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    outcomes = []
+
+    @sa_otel.with_pointers(on_outcome=lambda span, outcome: outcomes.append(outcome))
+    def handler(event, context):
+        return len(event["Records"])
+
+    with provider.get_tracer("t").start_as_current_span("big-batch-consumer"):
+        assert handler(event, LambdaContext()) == 150
+    (span,) = exporter.get_finished_spans()
+    links = pointer_links(span)
+    assert len(links) == 128 and span.dropped_links == 22
+    assert {link["ptr.hash"] for link in links} <= expected
+    (outcome,) = outcomes
+    assert len(outcome.pointers) == 150
+    assert [i.code for i in outcome.issues] == ["span_links_dropped"]
+    assert "dropped 22 link(s)" in outcome.issues[0].message and "OTEL_SPAN_LINK_COUNT_LIMIT" in outcome.issues[0].message

@@ -169,7 +169,7 @@ function addChangeTime(span, attributes) {
  */
 function makeRequestHook(options) {
   const { onOutcome, request: next, ...callOptions } = options || {};
-  return function spanAutolinkRequestHook(span, response) {
+  const hook = function spanAutolinkRequestHook(span, response) {
     try {
       report(onOutcome, addPointers(span, pointersForDdResponse(response, callOptions, span), callOptions), span);
     } catch (_) {
@@ -177,6 +177,17 @@ function makeRequestHook(options) {
     }
     if (typeof next === 'function') next(span, response);
   };
+  // The hook it runs after, for instrument() called again: that one
+  // replaces this hook rather than running it too.
+  Object.defineProperty(hook, RUNS_AFTER, { value: next });
+  return hook;
+}
+
+const RUNS_AFTER = Symbol('span-autolink.runsAfter');
+
+/** The hook a request hook stands for: a hook of ours, the one it runs after. */
+function userHook(hook) {
+  return typeof hook === 'function' && Object.prototype.hasOwnProperty.call(hook, RUNS_AFTER) ? hook[RUNS_AFTER] : hook;
 }
 
 /** The tracer's configuration object, which its plugins read (after init()). */
@@ -187,23 +198,44 @@ function tracerConfig(tracer) {
 }
 
 /**
+ * The aws-sdk plugin's configuration as the application left it: what an
+ * earlier `tracer.use('aws-sdk', ...)` gave (dd-trace keeps it as
+ * `{ ...options, enabled }`), else, when `init({ plugins: false })` turned
+ * plugins off, `{ enabled: false }`. tracer.use replaces the whole
+ * configuration, so instrument() starts from this one rather than drop it.
+ */
+function awsSdkConfig(tracer, config) {
+  try {
+    const manager = tracer._pluginManager;
+    const given = manager && manager._configsByName ? manager._configsByName['aws-sdk'] : undefined;
+    if (given !== null && typeof given === 'object') return given;
+  } catch (_) {
+    // As if nothing was given.
+  }
+  return config !== undefined && config.plugins === false ? { enabled: false } : {};
+}
+
+/**
  * Makes dd-trace's aws-sdk spans carry span-autolink's pointers, and only
  * them: `instrument(require('dd-trace').init())`. Call it after init().
  *
  * @param {object} tracer dd-trace's tracer
  * @param {{dynamodbPrimaryKeys?: object|string, describeTable?: boolean|object,
  *   onOutcome?: Function, awsSdk?: object}} [options] `awsSdk`: the rest of the aws-sdk plugin's
- *   configuration (`tracer.use('aws-sdk', awsSdk)`), whose `hooks.request`
- *   still runs, after ours.
+ *   configuration (`tracer.use('aws-sdk', awsSdk)`), over the one an earlier
+ *   tracer.use gave, which is kept; a `hooks.request` in either still runs,
+ *   after ours.
  * @returns {{issues: object[]}} what could not be done
  */
 function instrument(tracer, options) {
   const issues = [];
   try {
     const { awsSdk, ...hookOptions } = options || {};
-    const plugin = awsSdk !== null && typeof awsSdk === 'object' ? awsSdk : {};
-    const hooks = plugin.hooks !== null && typeof plugin.hooks === 'object' ? plugin.hooks : {};
     const config = tracerConfig(tracer);
+    const current = awsSdkConfig(tracer, config);
+    const given = awsSdk !== null && typeof awsSdk === 'object' ? awsSdk : {};
+    const plugin = { ...current, ...given };
+    const hooks = { ...objectOr(current.hooks), ...objectOr(given.hooks) };
     if (config === undefined) {
       issues.push({ code: 'tracer_not_initialized', message: "dd-trace's configuration was not found (call instrument after tracer.init()): its own pointers are dropped span by span" });
     } else {
@@ -215,12 +247,14 @@ function instrument(tracer, options) {
       issues.push({ code: 'input_invalid', message: 'not a dd-trace tracer (no use())' });
       return { issues };
     }
-    tracer.use('aws-sdk', { ...plugin, hooks: { ...hooks, request: makeRequestHook({ ...hookOptions, request: hooks.request }) } });
+    tracer.use('aws-sdk', { ...plugin, hooks: { ...hooks, request: makeRequestHook({ ...hookOptions, request: userHook(hooks.request) }) } });
   } catch (error) {
     issues.push({ code: 'internal_error', message: `instrument failed: ${describe(error)}` });
   }
   return { issues };
 }
+
+const objectOr = (value) => (value !== null && typeof value === 'object' ? value : {});
 
 /**
  * The span datadog-lambda-js puts an invocation's pointers on: the inferred
@@ -273,8 +307,9 @@ function keepOurs(span) {
  * { addSpanPointers: false })`. That span then takes no other pointer, so
  * datadog-lambda-js's own (possibly wrong) ones for the same event are not
  * added even without `addSpanPointers: false`, which only saves their
- * computation. Works with async and callback handlers; the handler's result
- * and errors pass through unchanged.
+ * computation. Works with async, callback and response-streaming handlers
+ * (the wrapper declares the handler's parameters and carries its own
+ * properties); the handler's result and errors pass through unchanged.
  *
  * @param {Function} handler
  * @param {{tracer?: object, onOutcome?: Function}} [options] `tracer`:
@@ -282,7 +317,7 @@ function keepOurs(span) {
  */
 function withPointers(handler, options) {
   const { tracer: given, onOutcome, ...callOptions } = options || {};
-  return function spanAutolinkHandler(event, ...rest) {
+  return sameShape(function spanAutolinkHandler(event, ...rest) {
     try {
       const tracer = given || require('dd-trace');
       const span = consumerRootSpan(tracer);
@@ -295,7 +330,24 @@ function withPointers(handler, options) {
       // Never into the handler.
     }
     return handler.call(this, event, ...rest);
-  };
+  }, handler);
+}
+
+// The Lambda runtime and datadog-lambda-js tell a handler's kind from the
+// function they are given: a callback handler by its three declared
+// parameters (datadog-lambda-js waits for the callback only then, when the
+// handler returns something other than a promise), a response-streaming
+// one by the symbol awslambda.streamifyResponse sets on it. The wrapper
+// answers both as the handler does, as functools.wraps does in Python.
+function sameShape(wrapper, handler) {
+  try {
+    if (typeof handler !== 'function') return wrapper;
+    Object.defineProperty(wrapper, 'length', { value: handler.length, configurable: true });
+    Object.assign(wrapper, handler);
+  } catch (_) {
+    // The wrapper as it is: the handler still runs.
+  }
+  return wrapper;
 }
 
 module.exports = { instrument, makeRequestHook, withPointers, addPointers, pointersForDdResponse, consumerRootSpan, KEEP_TAG };

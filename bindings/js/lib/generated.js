@@ -264,6 +264,7 @@ module.exports = {
     "no_active_span",
     "key_lookup_pending",
     "key_lookup_failed",
+    "span_links_dropped",
   ],
   /** Codes of the calls that read or teach DynamoDB key names: one instance serves them. */
   KEY_NAME_CALLS: [3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16, 17],

@@ -52,7 +52,8 @@ function toLinks(outcome) {
  * with pointer sampling (`options.pointerSampling` or the setting) marks a
  * span whose pointer asks to keep its trace with `span_autolink.keep`.
  * Answers the outcome, with the issue `span_links_unsupported` added when
- * the span has pointers to carry but no addLink. Never throws.
+ * the span has pointers to carry but no addLink, `span_links_dropped` when
+ * the SDK's limit of links per span made it drop links. Never throws.
  */
 function addLinks(span, outcome, options) {
   const links = toLinks(outcome);
@@ -61,12 +62,28 @@ function addLinks(span, outcome, options) {
     if (span === null || typeof span !== 'object' || typeof span.addLink !== 'function') {
       return withIssue(outcome, NO_ADD_LINK);
     }
+    const droppedBefore = droppedLinks(span);
     for (const link of links) span.addLink(link);
     if (typeof span.setAttribute === 'function' && keptByPointer(outcome, options)) span.setAttribute(KEEP_ATTRIBUTE, true);
-    return outcome;
+    const dropped = droppedLinks(span) - droppedBefore;
+    return dropped > 0 ? withIssue(outcome, linksDropped(dropped, links.length)) : outcome;
   } catch (error) {
     return withIssue(outcome, { code: 'internal_error', message: `span.addLink threw: ${describe(error)}` });
   }
+}
+
+// The SDK's span counts the links its limit made it drop (ReadableSpan's
+// droppedLinksCount); other spans, 0.
+function droppedLinks(span) {
+  const count = span.droppedLinksCount;
+  return typeof count === 'number' ? count : 0;
+}
+
+function linksDropped(dropped, added) {
+  return {
+    code: 'span_links_dropped',
+    message: `the tracer dropped ${dropped} link(s) of the span that got ${added} pointer link(s): its limit of links per span (OTEL_SPAN_LINK_COUNT_LIMIT, 128 by default) was reached; raise it above the largest batch of records a consumer gets`,
+  };
 }
 
 /**

@@ -46,6 +46,7 @@ ISSUE_CODES = (
     "no_active_span",
     "key_lookup_pending",
     "key_lookup_failed",
+    "span_links_dropped",
 )
 KEY_NAME_CALLS = frozenset((3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 16, 17))  # codes of the calls that read or teach DynamoDB key names: one instance serves them
 GET_RECORDS = 18  # code of a GetRecords of either service: the core tells which by its records

@@ -143,12 +143,28 @@ def to_links(outcome: Outcome) -> List[Any]:
         return []
 
 
+def _dropped_links(span: Any) -> int:
+    # The SDK's span counts the links its limit made it drop; other spans, 0.
+    dropped = getattr(span, "dropped_links", 0)
+    return dropped if type(dropped) is int else 0
+
+
+def _links_dropped(dropped: int, added: int) -> Issue:
+    return Issue(
+        "span_links_dropped",
+        f"the tracer dropped {dropped} link(s) of the span that got {added} pointer link(s): its limit of links "
+        "per span (OTEL_SPAN_LINK_COUNT_LIMIT, 128 by default) was reached; raise it above the largest batch "
+        "of records a consumer gets",
+    )
+
+
 def add_links(span: Any, outcome: Outcome, *, pointer_sampling: Optional[float] = None) -> Outcome:
     """Adds one link per pointer of ``outcome`` to ``span``, and with
     pointer sampling (``pointer_sampling`` or the setting) marks a span
     whose pointer asks to keep its trace with ``span_autolink.keep``.
     Returns the outcome, with ``span_links_unsupported`` when the span has
-    no ``add_link``."""
+    no ``add_link``, ``span_links_dropped`` when the SDK's limit of links
+    per span made it drop links."""
     if not outcome.pointers:
         return outcome
     try:
@@ -159,14 +175,20 @@ def add_links(span: Any, outcome: Outcome, *, pointer_sampling: Optional[float] 
                 _log.warning("span-autolink: %s", _LINKS_UNSUPPORTED.message)
             return Outcome(outcome.pointers, outcome.issues + (_LINKS_UNSUPPORTED,))
         context, _ = _link_class()
+        dropped_before = _dropped_links(span)
+        added = 0
         for pointer in outcome.pointers:
             attributes = _sa.span_link_attributes(pointer)
             if attributes is not None:
                 add_link(context, attributes)
+                added += 1
         if kept_by_pointer(outcome, pointer_sampling):
             set_attribute = getattr(span, "set_attribute", None)
             if callable(set_attribute):
                 set_attribute(KEEP_ATTRIBUTE, True)
+        dropped = _dropped_links(span) - dropped_before
+        if dropped > 0:
+            return Outcome(outcome.pointers, outcome.issues + (_links_dropped(dropped, added),))
     except Exception as e:
         issue = Issue("internal_error", f"adding the pointer links failed: {type(e).__name__}")
         return Outcome(outcome.pointers, outcome.issues + (issue,))
@@ -287,7 +309,20 @@ def make_hooks(
 
     _request_hook.stash = kept  # type: ignore[attr-defined]
     _response_hook.stash = kept  # type: ignore[attr-defined]
+    # The hooks ours run before, for instrument_botocore called again on
+    # an instrumentation that has ours: those replace ours, not wrap them.
+    setattr(_request_hook, _RUNS_AFTER, request_hook)
+    setattr(_response_hook, _RUNS_AFTER, response_hook)
     return _request_hook, _response_hook
+
+
+_RUNS_AFTER = "_span_autolink_runs_after"
+
+
+def _user_hook(hook: Any) -> Any:
+    """The hook an instrumentation's hook stands for: for one of ours, the
+    hook it runs before."""
+    return getattr(hook, _RUNS_AFTER) if hasattr(hook, _RUNS_AFTER) else hook
 
 
 request_hook, response_hook = make_hooks()
@@ -309,20 +344,37 @@ def instrument_botocore(
     True (or a DynamoDB client to ask with) lets a put on a table no call
     has shown ask DynamoDB for its key names, once per table, off the
     request path; False never; None: the setting
-    SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE."""
+    SPAN_AUTOLINK_DYNAMODB_DESCRIBE_TABLE.
+
+    Where botocore is instrumented already (``opentelemetry-instrument``
+    does it at start-up), ``instrument`` would only warn: our hooks then
+    go on the instrumentation as it is, before the hooks it had (or the
+    ones given here), and the other ``kwargs`` are not applied."""
     from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
 
+    instrumentor = BotocoreInstrumentor()
+    instrumented = getattr(instrumentor, "is_instrumented_by_opentelemetry", False) is True
+    user_request_hook = kwargs.pop("request_hook", None)
+    user_response_hook = kwargs.pop("response_hook", None)
+    if instrumented:
+        if user_request_hook is None:
+            user_request_hook = _user_hook(getattr(instrumentor, "request_hook", None))
+        if user_response_hook is None:
+            user_response_hook = _user_hook(getattr(instrumentor, "response_hook", None))
     hooks = make_hooks(
-        request_hook=kwargs.pop("request_hook", None),
-        response_hook=kwargs.pop("response_hook", None),
+        request_hook=user_request_hook,
+        response_hook=user_response_hook,
         dynamodb_primary_keys=dynamodb_primary_keys,
         describe_table=describe_table,
         on_outcome=on_outcome,
         pointer_sampling=pointer_sampling,
         stash=request_hook.stash,  # type: ignore[attr-defined]
     )
-    instrumentor = BotocoreInstrumentor()
-    instrumentor.instrument(request_hook=hooks[0], response_hook=hooks[1], **kwargs)
+    if instrumented:
+        # The instrumentation reads these two attributes at every call.
+        instrumentor.request_hook, instrumentor.response_hook = hooks
+    else:
+        instrumentor.instrument(request_hook=hooks[0], response_hook=hooks[1], **kwargs)
     return instrumentor
 
 

@@ -10,6 +10,7 @@
 // from SPEC 1, 3, 4 (js-test/helpers.js); none on a failed write.
 
 const assert = require('node:assert/strict');
+const { PassThrough } = require('node:stream');
 const { after, before, describe, test } = require('node:test');
 const { hash } = require('../../helpers');
 const { KEYS, TABLE, World, NoKeySetting, quietDatadog, startTestAgent, startCountingProxy, freePort, sleep } = require('./world');
@@ -297,8 +298,11 @@ describe('consumer: a datadog-lambda-js handler wrapped with withPointers', () =
     withDefaults = datadog(withPointers(async (event) => ({ records: event.Records.length })));
   });
 
-  /** Invokes the handler as the Lambda runtime does; answers the pointer links of the span that has them, and its name. */
-  async function invoke(event, functionName, wrapped = handler) {
+  /**
+   * Invokes the handler as the Lambda runtime does (`call`: how, for a
+   * response-streaming one); answers the pointer links of the span that has them, and its name.
+   */
+  async function invoke(event, functionName, wrapped = handler, call = (f, e, c) => f(e, c)) {
     const context = {
       functionName,
       functionVersion: '$LATEST',
@@ -307,7 +311,7 @@ describe('consumer: a datadog-lambda-js handler wrapped with withPointers', () =
       memoryLimitInMB: '128',
       getRemainingTimeInMillis: () => 30000,
     };
-    assert.deepEqual(await wrapped(event, context), { records: event.Records.length });
+    assert.deepEqual(await call(wrapped, event, context), { records: event.Records.length });
     const lambdaOf = (all) => all.find((s) => s.name === 'aws.lambda' && s.resource === functionName);
     const spans = await receivedSpans((all) => lambdaOf(all) !== undefined);
     const lambda = lambdaOf(spans);
@@ -333,6 +337,44 @@ describe('consumer: a datadog-lambda-js handler wrapped with withPointers', () =
     assert.equal(carrier?.span_id, parent.span_id, 'the pointers are on the inferred span');
     assert.ok(links.every((l) => l.dir === 'u' && l.kind === 'aws.s3.object'));
     assert.deepEqual(links.map((l) => l.hash).sort(), [...expected].sort());
+  });
+
+  test('a callback handler and a response-streaming handler stay what they are under datadog-lambda-js', async () => {
+    const { datadog } = require('datadog-lambda-js');
+    const { withPointers } = require('span-autolink/dd-trace');
+    const bucket = 'e2e-dd-handler-kinds';
+    const key = 'kinds of+ü %.txt';
+    const queue = await world.notifyingBucket(bucket);
+    const output = await world.s3.send(new world.s3sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: 'kinds' }));
+    const expected = [{ dir: 'u', kind: 'aws.s3.object', hash: hash(bucket, key, output.ETag.replace(/"/g, '')) }];
+    const event = world.sqsEvent(await world.receive(queue, 1), queue);
+
+    // A callback handler whose body returns something other than a promise
+    // (here its timer): datadog-lambda-js waits for the callback because
+    // the handler declares three parameters.
+    const callbackHandler = (event, context, callback) => setTimeout(() => callback(null, { records: event.Records.length }), 50);
+    const viaCallback = withPointers(callbackHandler);
+    const called = await invoke(event, 'dd-callback-consumer', datadog(viaCallback, { addSpanPointers: false }));
+    assert.deepEqual(called.links, expected);
+    assert.equal(viaCallback.length, 3, 'the wrapper declares the parameters the handler declares');
+
+    // A response-streaming handler: the runtime and datadog-lambda-js tell
+    // it by the symbol awslambda.streamifyResponse sets, and call it with
+    // (event, responseStream, context).
+    const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+    const streamingHandler = async (event, responseStream, context) => {
+      responseStream.end(`records: ${event.Records.length} for ${context.functionName}`);
+      return { records: event.Records.length };
+    };
+    streamingHandler[STREAMING] = 'response';
+    const streaming = datadog(withPointers(streamingHandler), { addSpanPointers: false });
+    assert.equal(streaming[STREAMING], 'response', 'datadog-lambda-js still sees a response-streaming handler');
+    const responseStream = new PassThrough();
+    const chunks = [];
+    responseStream.on('data', (chunk) => chunks.push(chunk));
+    const streamed = await invoke(event, 'dd-streaming-consumer', streaming, (f, e, c) => f(e, responseStream, c));
+    assert.equal(Buffer.concat(chunks).toString(), 'records: 1 for dd-streaming-consumer');
+    assert.deepEqual(streamed.links, expected);
   });
 
   test('no key setting: the stream records of each table link to its puts', async () => {
@@ -369,4 +411,48 @@ describe('consumer: a datadog-lambda-js handler wrapped with withPointers', () =
       );
     });
   }
+});
+
+// Last: it configures the aws-sdk plugin again.
+describe('instrument() keeps the aws-sdk configuration the application gave tracer.use before it', () => {
+  const bucket = 'e2e-dd-config';
+  let output;
+
+  before(async () => {
+    await world.s3.send(new world.s3sdk.CreateBucketCommand({ Bucket: bucket }));
+  });
+
+  after(() => {
+    tracer.use('aws-sdk', {});
+    require('span-autolink/dd-trace').instrument(tracer);
+  });
+
+  /** One PutObject under a root span `name`; answers its aws spans as the agent got them (none expected when `none`). */
+  async function putUnder(name, key, none = false) {
+    await traced(name, async () => {
+      output = await world.s3.send(new world.s3sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: `body of ${key}` }));
+    });
+    const spans = await receivedSpans((all) => (none ? all.some((s) => s.name === name) : awsSpans(all, name, 'putObject').length > 0));
+    assert.ok(spans.some((s) => s.name === name), `the root span ${name} reached the agent`);
+    return awsSpans(spans, name, 'putObject');
+  }
+
+  test('a plugin the application turned off stays off', async () => {
+    tracer.use('aws-sdk', false);
+    assert.deepEqual(require('span-autolink/dd-trace').instrument(tracer).issues, []);
+    assert.deepEqual(await putUnder('e2e.config.off', 'off.txt', true), []);
+  });
+
+  test('its options stay, its own hooks.request runs after ours once per call, also after a second instrument()', async () => {
+    const seen = [];
+    tracer.use('aws-sdk', { service: 'e2e-my-aws', hooks: { request: (span, response) => seen.push(response.request.operation) } });
+    const { instrument } = require('span-autolink/dd-trace');
+    assert.deepEqual(instrument(tracer).issues, []);
+    assert.deepEqual(instrument(tracer).issues, []);
+    const [span, ...more] = await putUnder('e2e.config.kept', 'kept+ü.txt');
+    assert.deepEqual(more, []);
+    assert.equal(span.service, 'e2e-my-aws');
+    assert.deepEqual(pointerLinks(span), [s3Ptr(bucket, 'kept+ü.txt', output.ETag)]);
+    assert.deepEqual(seen, ['putObject']);
+  });
 });

@@ -36,7 +36,7 @@ provider.register();
 // What the README tells a user to write.
 const { AwsInstrumentation } = require('@opentelemetry/instrumentation-aws-sdk');
 const { AwsLambdaInstrumentation } = require('@opentelemetry/instrumentation-aws-lambda');
-const { awsSdkResponseHook, lambdaRequestHook, makeAwsSdkResponseHook, toLinks, addLinks, KEEP_ATTRIBUTE } = require('span-autolink/opentelemetry');
+const { awsSdkResponseHook, lambdaRequestHook, makeAwsSdkResponseHook, makeLambdaRequestHook, toLinks, addLinks, KEEP_ATTRIBUTE } = require('span-autolink/opentelemetry');
 const instrumentations = [new AwsInstrumentation({ responseHook: awsSdkResponseHook }), new AwsLambdaInstrumentation({ requestHook: lambdaRequestHook })];
 for (const instrumentation of instrumentations) {
   instrumentation.setTracerProvider(provider);
@@ -503,6 +503,43 @@ describe('toLinks and addLinks', () => {
       ['span_links_unsupported']
     );
     assert.deepEqual(addLinks(undefined, outcome).pointers, outcome.pointers);
+  });
+
+  test('a batch of more records than the SDK keeps links per span (128 by default): the outcome says links were dropped', async () => {
+    const streamArn = 'arn:aws:dynamodb:us-east-1:123456789012:table/batch-table/stream/2026-01-01T00:00:00.000';
+    const ids = Array.from({ length: 150 }, (_, i) => `item ${i}`);
+    const event = {
+      Records: ids.map((id, i) => ({
+        eventID: String(i),
+        eventName: 'INSERT',
+        eventSource: 'aws:dynamodb',
+        eventSourceARN: streamArn,
+        awsRegion: 'us-east-1',
+        dynamodb: { Keys: { id: { S: id } }, SequenceNumber: String(100 + i), StreamViewType: 'KEYS_ONLY' },
+      })),
+    };
+    const expected = ids.map((id) => hash('batch-table', 'id', id, '', ''));
+    const outcomes = [];
+    const lambda = instrumentations[1];
+    lambda.setConfig({ requestHook: makeLambdaRequestHook({ onOutcome: (o) => outcomes.push(o) }) });
+    try {
+      const from = mark();
+      await invokeLambda(event, 'big-batch-consumer');
+      const [span] = spansSince(from, 'big-batch-consumer');
+      const links = pointerLinks(span);
+      assert.equal(links.length, 128);
+      assert.equal(span.droppedLinksCount, 22);
+      assert.ok(links.every((l) => expected.includes(l.hash)));
+      const [outcome] = outcomes;
+      assert.equal(outcome.pointers.length, 150);
+      assert.deepEqual(
+        outcome.issues.map((i) => i.code),
+        ['span_links_dropped']
+      );
+      assert.match(outcome.issues[0].message, /dropped 22 link\(s\).*OTEL_SPAN_LINK_COUNT_LIMIT/);
+    } finally {
+      lambda.setConfig({ requestHook: lambdaRequestHook });
+    }
   });
 });
 
