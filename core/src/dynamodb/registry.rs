@@ -29,6 +29,7 @@ use crate::fields::sdk_output;
 use crate::operation::{DynamoDbWrite, KeyNamesCall, Operation};
 use crate::success::is_success;
 use crate::value::Value;
+use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -289,7 +290,10 @@ impl KeyRegistry {
     }
 
     fn learn_key(&mut self, table: &str, key: &Value) {
-        if !matches!(key, Value::Object(_)) {
+        let Value::Object(members) = key else {
+            return;
+        };
+        if self.is_newest_key(table, members) {
             return;
         }
         let mut names: [&str; 2] = ["", ""];
@@ -303,6 +307,24 @@ impl KeyRegistry {
         }
         if let Some(names) = names.get(..count) {
             self.learn(table, names, KeySource::Key);
+        }
+    }
+
+    /// Whether `table` is the table learned or used last and `members`
+    /// name its key: what most keyed calls show, and nothing to learn (a
+    /// slot's names came from a `Key` or a `KeySchema`, as good a source).
+    fn is_newest_key(&self, table: &str, members: &[(Cow<'_, str>, Value<'_>)]) -> bool {
+        let Some(slot) = self.slot(self.newest) else {
+            return false;
+        };
+        if *slot.table != *table {
+            return false;
+        }
+        match (members, slot.names.as_slice()) {
+            ([(a, _)], [x]) => a == x,
+            // The names learned are distinct, so these two are too.
+            ([(a, _), (b, _)], [x, y]) => (a == x && b == y) || (a == y && b == x),
+            _ => false,
         }
     }
 
@@ -678,6 +700,32 @@ mod tests {
             &json(OK),
         );
         assert_eq!(names(&r, "t-1"), owned(&["id"], KeySource::Key));
+    }
+
+    #[test]
+    fn a_key_of_the_newest_table_is_compared_name_by_name() {
+        let mut r = KeyRegistry::new();
+        let get = |key: &str| format!(r#"{{"TableName": "t-1", "Key": {key}}}"#);
+        for (key, learned) in [
+            (r#"{"pk": 1, "sk": 2}"#, &["pk", "sk"][..]),
+            (r#"{"sk": 1, "pk": 2}"#, &["pk", "sk"]),
+            (r#"{"pk": 1, "other": 2}"#, &["other", "pk"]),
+            (r#"{"other": 1, "pk": 2}"#, &["other", "pk"]),
+            (r#"{"pk": 1, "pk": 2}"#, &["pk"]),
+            (r#"{"pk": 1}"#, &["pk"]),
+            (r#"{"sk": 1}"#, &["sk"]),
+            (r#"{"sk": 1, "sk": 2}"#, &["sk"]),
+        ] {
+            r.observe(op("dynamodb", "GetItem"), &json(&get(key)), &json(OK));
+            let (mut names, source) = names(&r, "t-1").unwrap();
+            names.sort();
+            assert_eq!(
+                (names, source),
+                (owned(learned, KeySource::Key).unwrap()),
+                "{key}"
+            );
+        }
+        assert_eq!(r.len(), 1);
     }
 
     #[test]
