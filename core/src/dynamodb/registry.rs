@@ -163,7 +163,10 @@ impl KeyRegistry {
     /// tables its puts write as used. A call that did not succeed shows
     /// nothing; calls that neither teach nor put are ignored.
     pub fn observe(&mut self, operation: Operation, request: &Value, response: &Value) {
-        if !operation.uses_key_names() || !is_success(response) {
+        if !operation.uses_key_names() || self.repeats_newest_key(operation, request) {
+            return;
+        }
+        if !is_success(response) {
             return;
         }
         match operation {
@@ -307,6 +310,26 @@ impl KeyRegistry {
         }
         if let Some(names) = names.get(..count) {
             self.learn(table, names, KeySource::Key);
+        }
+    }
+
+    /// Whether a keyed call (`{TableName, Key}`) names the key of the
+    /// table learned or used last: then it teaches nothing, whether or not
+    /// it succeeded, and its response need not be read.
+    fn repeats_newest_key(&self, operation: Operation, request: &Value) -> bool {
+        let keyed = matches!(
+            operation,
+            Operation::DynamoDb(DynamoDbWrite::UpdateItem | DynamoDbWrite::DeleteItem)
+                | Operation::KeyNames(KeyNamesCall::GetItem)
+        );
+        if !keyed {
+            return false;
+        }
+        match (request.get("TableName"), request.get("Key")) {
+            (Some(Value::String(table)), Some(Value::Object(members))) => {
+                self.is_newest_key(table, members)
+            }
+            _ => false,
         }
     }
 
@@ -726,6 +749,13 @@ mod tests {
             );
         }
         assert_eq!(r.len(), 1);
+        // A failed call teaches nothing, whether its key repeats the
+        // newest table's or not (the first is not even read as failed).
+        let failed = json(r#"{"Error": {"Code": "ValidationException"}}"#);
+        for key in [r#"{"sk": 1}"#, r#"{"pk": 1, "sk": 2}"#] {
+            r.observe(op("dynamodb", "UpdateItem"), &json(&get(key)), &failed);
+            assert_eq!(names(&r, "t-1"), owned(&["sk"], KeySource::Key), "{key}");
+        }
     }
 
     #[test]
