@@ -100,7 +100,9 @@ export function toLinks(outcome: Outcome): PointerLink[];
 /**
  * Adds one link per pointer to `span` with `span.addLink`. Answers the
  * outcome, with the issue `span_links_unsupported` added when the span has
- * no `addLink` (OpenTelemetry API before 1.9). Never throws.
+ * no `addLink` (OpenTelemetry API before 1.9), and `span_links_dropped`
+ * when the SDK's limit of links per span (`OTEL_SPAN_LINK_COUNT_LIMIT`,
+ * 128 by default) made it drop links. Never throws.
  */
 export function addLinks(span: LinkableSpan | null | undefined, outcome: Outcome, options?: { pointerSampling?: number }): Outcome;
 
