@@ -32,6 +32,7 @@ export interface Issue {
     | 'field_missing'
     | 'field_invalid'
     | 'bucket_not_ascii'
+    | 'bucket_is_access_point'
     | 'etag_invalid'
     | 'key_escape_invalid'
     | 'key_not_utf8'

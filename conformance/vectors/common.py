@@ -35,7 +35,7 @@ DERIVATION = (
 
 ISSUE_CODES = {
     "config_invalid", "config_entry_invalid", "field_missing", "field_invalid",
-    "bucket_not_ascii", "etag_invalid", "key_escape_invalid", "key_not_utf8",
+    "bucket_not_ascii", "bucket_is_access_point", "etag_invalid", "key_escape_invalid", "key_not_utf8",
     "table_not_configured", "key_config_conflict", "key_attribute_missing", "key_attribute_count",
     "key_value_type", "number_invalid", "number_out_of_range", "binary_invalid",
     "table_name_invalid", "stream_arn_invalid", "input_invalid", "response_not_successful",

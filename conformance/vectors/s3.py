@@ -150,6 +150,33 @@ def define():
         {"Bucket": "bücket", "Key": "k"},
         {"ETag": "\"ab12ef34\""},
         [], ["bucket_not_ascii"])
+    for name, bucket, what in [
+        ("arn", "arn:aws:s3:us-east-1:123456789012:accesspoint/uploads", "an access point ARN"),
+        ("alias", "uploads-hrzrlukc5m36ft7okagglf3gmwluquse1b-s3alias", "an access point alias"),
+        ("object_lambda_alias", "thumbnails-fiy6ie8ic5qhs4jvoyq1a8xlk1maaewmz--ol-s3", "an Object Lambda access point alias"),
+        ("multi_region_arn", "arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap", "a Multi-Region access point ARN"),
+    ]:
+        response_case(
+            f"s3_put_object_bucket_access_point_{name}",
+            f"A Bucket that is {what} gives no pointer: the notification names the bucket behind it.",
+            "differs", "s3", "PutObject",
+            {"Bucket": bucket, "Key": "k"},
+            {"ETag": "\"ab12ef34\""},
+            [], ["bucket_is_access_point"])
+    response_case(
+        "s3_copy_object_to_access_point",
+        "A CopyObject whose destination Bucket is an access point ARN gives no pointer.",
+        "differs", "s3", "CopyObject",
+        {"Bucket": "arn:aws:s3:us-east-1:123456789012:accesspoint/uploads", "Key": "k", "CopySource": "src/k"},
+        {"CopyObjectResult": {"ETag": "\"ab12ef34\""}},
+        [], ["bucket_is_access_point"])
+    response_case(
+        "s3_put_object_bucket_named_like_an_alias",
+        "A bucket whose name only contains an access point suffix is a bucket.",
+        "agrees", "s3", "PutObject",
+        {"Bucket": "my-s3alias-bucket.mrap-logs", "Key": "k"},
+        {"ETag": "\"ab12ef34\""},
+        [S3D("my-s3alias-bucket.mrap-logs", "k", "ab12ef34")])
     response_case(
         "s3_put_object_etag_inner_quote",
         "An ETag that still contains a quote after removing one surrounding pair gives no pointer.",

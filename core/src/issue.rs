@@ -21,6 +21,10 @@ pub enum IssueCode {
     FieldInvalid,
     /// An S3 bucket name that is not ASCII.
     BucketNotAscii,
+    /// An S3 request that names its bucket by an access point (an ARN or an
+    /// access point alias): S3's notifications name the bucket itself,
+    /// which the request does not show, so no pointer of it could match.
+    BucketIsAccessPoint,
     /// An ETag that is empty, not ASCII, or still quoted after one pair of quotes is removed.
     EtagInvalid,
     /// A URL-encoded S3 key with a `%` that does not start a two-digit hex escape.
@@ -93,12 +97,13 @@ impl IssueCode {
     }
 
     /// Every code, in declaration order.
-    pub const ALL: [IssueCode; 28] = [
+    pub const ALL: [IssueCode; 29] = [
         IssueCode::ConfigInvalid,
         IssueCode::ConfigEntryInvalid,
         IssueCode::FieldMissing,
         IssueCode::FieldInvalid,
         IssueCode::BucketNotAscii,
+        IssueCode::BucketIsAccessPoint,
         IssueCode::EtagInvalid,
         IssueCode::KeyEscapeInvalid,
         IssueCode::KeyNotUtf8,
@@ -131,6 +136,7 @@ impl IssueCode {
             IssueCode::FieldMissing => "field_missing",
             IssueCode::FieldInvalid => "field_invalid",
             IssueCode::BucketNotAscii => "bucket_not_ascii",
+            IssueCode::BucketIsAccessPoint => "bucket_is_access_point",
             IssueCode::EtagInvalid => "etag_invalid",
             IssueCode::KeyEscapeInvalid => "key_escape_invalid",
             IssueCode::KeyNotUtf8 => "key_not_utf8",

@@ -2,8 +2,9 @@
 
 use super::{object_pointer, ObjectPaths};
 use crate::fields::{required_object, required_str, sdk_output};
+use crate::issue::IssueCode;
 use crate::operation::S3Write;
-use crate::outcome::{Outcome, Path};
+use crate::outcome::{Outcome, Path, Quoted};
 use crate::pointer::Direction;
 use crate::trace::Note;
 use crate::value::Value;
@@ -22,6 +23,17 @@ pub(crate) fn response_pointers(
     let Some(bucket) = required_str(request, "Bucket", &request_at, out) else {
         return;
     };
+    if is_access_point(bucket) {
+        out.issue(
+            IssueCode::BucketIsAccessPoint,
+            &request_at.field("Bucket"),
+            format_args!(
+                "bucket {} is an access point, not a bucket's name: S3's notifications name the bucket behind it, which the request does not show, so no pointer of this write could match one; write with the bucket's name to link it",
+                Quoted(bucket)
+            ),
+        );
+        return;
+    }
     let Some(key) = required_str(request, "Key", &request_at, out) else {
         return;
     };
@@ -54,4 +66,15 @@ pub(crate) fn response_pointers(
         encoded: false,
     });
     object_pointer(bucket, key, etag, Direction::Downstream, &paths, out);
+}
+
+/// Whether a request's `Bucket` names an access point rather than a bucket:
+/// an ARN (of an access point, an Object Lambda or Multi-Region access
+/// point, an Outposts bucket), or an alias with a suffix that S3 keeps out
+/// of bucket names for access points (`-s3alias`, `--ol-s3`, `.mrap`).
+fn is_access_point(bucket: &str) -> bool {
+    bucket.starts_with("arn:")
+        || ["-s3alias", "--ol-s3", ".mrap"]
+            .iter()
+            .any(|suffix| bucket.ends_with(suffix))
 }
