@@ -319,6 +319,8 @@ fn expected_rule(name: &str) -> &'static [DatadogRule] {
         "fixture_s3_notification" | "s3_event_bad_record_others_kept" => &[KeyNotUrlDecoded],
         n if n.starts_with("s3_event_key_") => &[KeyNotUrlDecoded],
         "s3_put_object_etag_empty" => &[EtagNotChecked],
+        "s3_copy_object_to_access_point" => &[AccessPointAsBucket],
+        n if n.starts_with("s3_put_object_bucket_access_point_") => &[AccessPointAsBucket],
         // a delete or condition check in the same call shows the put's key names
         n if n.starts_with("registry_") => &[KeyNamesNotLearned],
         other => panic!("no rule written down for the differs case {other}"),

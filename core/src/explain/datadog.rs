@@ -20,6 +20,7 @@ use crate::hash::PointerHash;
 use crate::issue::IssueCode;
 use crate::operation::{DynamoDbWrite, Operation};
 use crate::outcome::Quoted;
+use crate::s3::producer::is_access_point;
 use crate::value::Value;
 use alloc::borrow::ToOwned;
 use alloc::format;
@@ -227,6 +228,16 @@ fn s3_object(model: &mut Model, bucket: &str, key: &str, etag: &str) {
         .unwrap_or(etag);
     if model.python() && (bare.contains('"') || !bucket.is_ascii() || !bare.is_ascii()) {
         return;
+    }
+    if is_access_point(bucket) {
+        model.diverge(
+            DatadogRule::AccessPointAsBucket,
+            format!(
+                "{} hashes the access point {} as the bucket, which no notification names",
+                model.library.as_str(),
+                Quoted(bucket)
+            ),
+        );
     }
     if bare.is_empty() {
         model.diverge(

@@ -297,6 +297,9 @@ pub enum DatadogRule {
     EventNameNotChecked,
     /// Hashes an ETag that is empty.
     EtagNotChecked,
+    /// Hashes an access point given as the bucket, which no notification
+    /// names.
+    AccessPointAsBucket,
     /// Reads only direct S3 and stream records, not deliveries through
     /// SQS, SNS, EventBridge or Kinesis.
     WrappedDeliveryIgnored,
@@ -330,6 +333,7 @@ impl DatadogRule {
             DatadogRule::StreamPartitionAwsOnly => "stream_partition_aws_only",
             DatadogRule::EventNameNotChecked => "event_name_not_checked",
             DatadogRule::EtagNotChecked => "etag_not_checked",
+            DatadogRule::AccessPointAsBucket => "access_point_as_bucket",
             DatadogRule::WrappedDeliveryIgnored => "wrapped_delivery_ignored",
             DatadogRule::OperationNameUnknown => "operation_name_unknown",
             DatadogRule::ReceiveNotRead => "receive_not_read",

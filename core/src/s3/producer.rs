@@ -72,7 +72,7 @@ pub(crate) fn response_pointers(
 /// an ARN (of an access point, an Object Lambda or Multi-Region access
 /// point, an Outposts bucket), or an alias with a suffix that S3 keeps out
 /// of bucket names for access points (`-s3alias`, `--ol-s3`, `.mrap`).
-fn is_access_point(bucket: &str) -> bool {
+pub(crate) fn is_access_point(bucket: &str) -> bool {
     bucket.starts_with("arn:")
         || ["-s3alias", "--ol-s3", ".mrap"]
             .iter()
