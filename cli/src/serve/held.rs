@@ -172,8 +172,9 @@ impl HeldSpans {
     }
 
     /// Takes note of links found since: held spans they complete become
-    /// ready, held producers gain the consumers that chose them.
-    pub fn notify(&mut self, resolution: &Resolution) {
+    /// ready when `may_go` lets them, held producers gain the consumers
+    /// that chose them.
+    pub fn notify(&mut self, resolution: &Resolution, may_go: impl Fn(&[Span]) -> bool) {
         if self.waiting.is_empty() {
             return;
         }
@@ -194,7 +195,7 @@ impl HeldSpans {
                     continue;
                 }
                 self.waiting.remove(&pointer);
-                if held.pending.remove(&pointer) && held.pending.is_empty() {
+                if held.pending.remove(&pointer) && held.pending.is_empty() && may_go(&held.spans) {
                     self.ready.push(id);
                 }
             }
