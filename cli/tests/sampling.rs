@@ -254,3 +254,56 @@ async fn survival_of_linked_pairs_at_three_rates() {
         );
     }
 }
+
+/// A span of trace `trace` carrying an S3 pointer.
+fn pointed(trace: u8, span: u8, dir: &str, hash: &str) -> Span {
+    let mut span = Span {
+        trace_id: vec![trace; 16],
+        span_id: vec![span; 8],
+        ..otlp_span(span, None)
+    };
+    span.links.push(pointer_link("aws.s3.object", dir, hash));
+    span
+}
+
+#[tokio::test]
+async fn a_consumer_linked_at_once_waits_for_a_kept_pointer_of_its_trace() {
+    a_linked_consumer_waits_for_a_kept_pointer_of_its_trace(false).await;
+}
+
+#[tokio::test]
+async fn a_consumer_linked_while_held_waits_for_a_kept_pointer_of_its_trace() {
+    a_linked_consumer_waits_for_a_kept_pointer_of_its_trace(true).await;
+}
+
+async fn a_linked_consumer_waits_for_a_kept_pointer_of_its_trace(consumer_first: bool) {
+    // At 0.5 the core keeps a hash whose last 14 hex digits are at least
+    // 2^55: KEPT's are all f, DROPPED's all 0. Trace 5 consumes the
+    // DROPPED hop (span 5) and then writes the KEPT object (span 6, in a
+    // later request): it holds a pointer the rule keeps, so it goes on
+    // whole. Trace 1, the other side of the dropped hop, goes nowhere.
+    const KEPT: &str = "000000000000000000ffffffffffffff";
+    const DROPPED: &str = "ffffffffffffffffff00000000000000";
+    let (url, mut rx) = receiver().await;
+    let server = Server::start(&["--forward", &url, "--wait", "2", "--sample-pointers", "0.5"]);
+    let client = reqwest::Client::new();
+    // The consumer linked at once, and linked by its producer coming later
+    // (several of serve's ticks pass before trace 5's kept pointer comes).
+    let (producer, consumer) = (pointed(1, 1, "d", DROPPED), pointed(5, 5, "u", DROPPED));
+    let first = if consumer_first {
+        [consumer, producer]
+    } else {
+        [producer, consumer]
+    };
+    for span in first.into_iter().chain([pointed(5, 6, "d", KEPT)]) {
+        let response = post_otlp(&client, &server, otlp_body(vec![span])).await;
+        assert_eq!(response.status(), 200);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let mut forwarded = Vec::new();
+    while let Ok(Some(request)) = tokio::time::timeout(Duration::from_secs(4), rx.recv()).await {
+        forwarded.extend(spans(&request).iter().map(|s| s.span_id[0]));
+    }
+    forwarded.sort();
+    assert_eq!(forwarded, vec![5, 6]);
+}

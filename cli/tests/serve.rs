@@ -277,3 +277,54 @@ async fn sigterm_flushes_held_spans() {
         .unwrap();
     assert!(exit.success());
 }
+
+/// The span ids of a span's resolved links with this mark.
+fn marked(
+    span: &span_autolink_linker::opentelemetry_proto::tonic::trace::v1::Span,
+    how: &str,
+) -> Vec<Vec<u8>> {
+    span.links
+        .iter()
+        .filter(|l| mark(l) == how)
+        .map(|l| l.span_id.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_consumer_waits_for_its_own_write_when_only_an_older_one_has_come() {
+    // The object was written ten minutes ago (span 1) and again just
+    // before the event (span 2), whose export comes after the consumer's
+    // (span 3), as a producer's batch exporter often does. SPEC 10: among
+    // producers that ended by c + 2 s, the one ending closest to c = the
+    // consumer's start: span 2 (0.1 s before), not span 1 (600 s before).
+    let (url, mut rx) = receiver().await;
+    let server = Server::start(&["--forward", &url, "--wait", "2"]);
+    let client = reqwest::Client::new();
+    let c = T0 + 600_000_000_000;
+    let mut consumer = otlp_span(3, Some("u"));
+    consumer.start_time_unix_nano = c;
+    consumer.end_time_unix_nano = c + 1000;
+    let mut newer = otlp_span(2, Some("d"));
+    newer.start_time_unix_nano = c - 500_000_000;
+    newer.end_time_unix_nano = c - 100_000_000;
+    post_otlp(&client, &server, otlp_body(vec![otlp_span(1, Some("d"))])).await;
+    post_otlp(&client, &server, otlp_body(vec![consumer])).await;
+    post_otlp(&client, &server, otlp_body(vec![newer])).await;
+    let mut got = BTreeMap::new();
+    for _ in 0..3 {
+        let request = next(&mut rx).await;
+        for span in spans(&request) {
+            got.insert(
+                span.span_id[0],
+                (marked(span, "forward"), marked(span, "backward")),
+            );
+        }
+    }
+    assert_eq!(
+        got[&3],
+        (vec![vec![2; 8]], vec![]),
+        "the consumer's producer"
+    );
+    assert_eq!(got[&2], (vec![], vec![vec![3; 8]]), "the newer write");
+    assert_eq!(got[&1], (vec![], vec![]), "the older write");
+}

@@ -58,6 +58,12 @@ pub struct Resolution {
     pub links: Vec<Link>,
     /// Sorted by span, then kind and hash.
     pub unmatched: Vec<Unmatched>,
+    /// The links of `links` whose producer ended more than the skew away
+    /// from the consumer's change time: a write of the same object or item
+    /// that has not arrived yet (a producer's exporter often sends later
+    /// than the consumer's) may end closer and take the consumer, so a
+    /// service waits for it before passing the consumer on. Sorted.
+    pub unsettled: Vec<Link>,
 }
 
 pub(crate) const NO_PRODUCER: &str = "no span carries the d pointer of this kind and hash; the producer's trace is missing from the input or its tracer emits no pointers";
@@ -158,6 +164,8 @@ where
     resolution.links.dedup();
     resolution.unmatched.sort();
     resolution.unmatched.dedup();
+    resolution.unsettled.sort();
+    resolution.unsettled.dedup();
     resolution
 }
 
@@ -186,12 +194,16 @@ fn resolve_pointer(options: &MatchOptions, key: &PointerKey, sides: &Sides, out:
             continue;
         };
         chosen.insert(producer.span);
-        out.links.push(Link {
+        let link = Link {
             producer: producer.span,
             consumer: consumer.span,
             kind: key.kind.clone(),
             hash: key.hash.clone(),
-        });
+        };
+        if producer.end.abs_diff(consumer.change_time) > options.skew_nanos {
+            out.unsettled.push(link.clone());
+        }
+        out.links.push(link);
     }
     out.unmatched.extend(
         sides

@@ -197,3 +197,23 @@ fn a_span_carrying_both_sides_is_never_its_own_producer() {
         vec![(span(2), "d"), (span(3), "d"), (span(3), "u"),]
     );
 }
+
+#[test]
+fn a_link_to_a_write_beyond_the_skew_is_unsettled_until_a_closer_one_comes() {
+    // Change time c = T0 + 600 s: an older write ended 600 s before it, so
+    // the write the event came from may still arrive; the one ending 0.1 s
+    // before c settles the consumer.
+    let c = T0 + 600 * SECOND;
+    let older = pointer_span(1, T0, T0 + SECOND, S3, "d", HASH_A, None);
+    let consumer = pointer_span(3, c + SECOND, c + 2 * SECOND, S3, "u", HASH_A, Some(c));
+    let newer = pointer_span(2, c - SECOND, c - SECOND / 10, S3, "d", HASH_A, None);
+    let only_older = resolve(
+        &[otlp_document(vec![older.clone(), consumer.clone()])],
+        SKEW,
+    );
+    assert_eq!(pairs(&only_older), vec![(span(1), span(3))]);
+    assert_eq!(only_older.unsettled, only_older.links);
+    let both = resolve(&[otlp_document(vec![older, consumer, newer])], SKEW);
+    assert_eq!(pairs(&both), vec![(span(2), span(3))]);
+    assert!(both.unsettled.is_empty(), "{:?}", both.unsettled);
+}

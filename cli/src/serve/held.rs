@@ -28,6 +28,16 @@ impl Pending {
     }
 }
 
+/// The consumer pointers whose producer may still change: they wait for
+/// a write closer to their change time rather than go on at once.
+fn unsettled_consumers(resolution: &Resolution) -> HashSet<Pending> {
+    resolution
+        .unsettled
+        .iter()
+        .map(|l| Pending::of(l.consumer, &l.kind, &l.hash))
+        .collect()
+}
+
 /// One request's spans (or its spans without pointers, under pointer
 /// sampling), waiting.
 pub struct Held {
@@ -54,9 +64,11 @@ impl Held {
         resolution: &Resolution,
         deadline: Duration,
     ) -> Self {
+        let unsettled = unsettled_consumers(resolution);
         let linked: HashSet<(SpanRef, &str, &str)> = resolution
             .links
             .iter()
+            .filter(|l| !unsettled.contains(&Pending::of(l.consumer, &l.kind, &l.hash)))
             .flat_map(|l| {
                 [
                     (l.producer, l.kind.as_str(), l.hash.as_str()),
@@ -128,7 +140,7 @@ impl Held {
     pub fn into_linked_request(mut self) -> ExportTraceServiceRequest {
         let resolution = Resolution {
             links: self.links,
-            unmatched: Vec::new(),
+            ..Resolution::default()
         };
         add_links(std::slice::from_mut(&mut self.request), &resolution);
         self.request
@@ -160,11 +172,13 @@ impl HeldSpans {
     }
 
     /// Takes note of links found since: held spans they complete become
-    /// ready, held producers gain the consumers that chose them.
-    pub fn notify(&mut self, resolution: &Resolution) {
+    /// ready when `may_go` lets them, held producers gain the consumers
+    /// that chose them.
+    pub fn notify(&mut self, resolution: &Resolution, may_go: impl Fn(&[Span]) -> bool) {
         if self.waiting.is_empty() {
             return;
         }
+        let unsettled = unsettled_consumers(resolution);
         for link in &resolution.links {
             for span in [link.producer, link.consumer] {
                 let pointer = Pending::of(span, &link.kind, &link.hash);
@@ -177,11 +191,11 @@ impl HeldSpans {
                 if !held.links.contains(link) {
                     held.links.push(link.clone());
                 }
-                if held.waits_out {
+                if held.waits_out || unsettled.contains(&pointer) {
                     continue;
                 }
                 self.waiting.remove(&pointer);
-                if held.pending.remove(&pointer) && held.pending.is_empty() {
+                if held.pending.remove(&pointer) && held.pending.is_empty() && may_go(&held.spans) {
                     self.ready.push(id);
                 }
             }

@@ -61,6 +61,13 @@ impl PointerSampling {
         }
     }
 
+    /// Whether the traces of these spans are all kept so far.
+    pub fn keeps_every_trace(&self, spans: &[Span]) -> bool {
+        spans
+            .iter()
+            .all(|s| self.decisions.get(&s.id.trace_id).copied().unwrap_or(true))
+    }
+
     /// The request without the spans of dropped traces; `None` when nothing is left.
     pub fn filter(
         &mut self,

@@ -146,7 +146,13 @@ impl<I: PointerIndex> Service<I> {
             sampling.decide(&pointed, nanos(now));
         }
         match &resolution {
-            Some(resolution) => inner.held.notify(resolution),
+            Some(resolution) => inner.held.notify(resolution, |spans| {
+                // As below: a trace dropped so far may still be kept.
+                inner
+                    .sampling
+                    .as_ref()
+                    .is_none_or(|s| s.keeps_every_trace(spans))
+            }),
             None => inner.unlinked_spans += pointed.len() as u64,
         }
         let Some(wait) = self.options.wait else {
@@ -175,7 +181,13 @@ impl<I: PointerIndex> Service<I> {
                         .filter(|s| !s.pointers.is_empty())
                         .collect();
                     let held = Held::pointed(with, spans, resolution, deadline);
-                    if held.is_linked() {
+                    // A trace pointer sampling would drop now may still be
+                    // kept by a pointer of it arriving within the wait.
+                    let kept = inner
+                        .sampling
+                        .as_ref()
+                        .is_none_or(|s| s.keeps_every_trace(held.spans()));
+                    if held.is_linked() && kept {
                         with = held.into_request();
                         add_links(std::slice::from_mut(&mut with), resolution);
                         out.push(with);
