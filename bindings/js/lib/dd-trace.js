@@ -197,6 +197,11 @@ function tracerConfig(tracer) {
   return config !== null && typeof config === 'object' ? config : undefined;
 }
 
+/** `value` when it is an object, else an empty one. */
+function objectOr(value) {
+  return value !== null && typeof value === 'object' ? value : {};
+}
+
 /**
  * The aws-sdk plugin's configuration as the application left it: what an
  * earlier `tracer.use('aws-sdk', ...)` gave (dd-trace keeps it as
@@ -233,7 +238,7 @@ function instrument(tracer, options) {
     const { awsSdk, ...hookOptions } = options || {};
     const config = tracerConfig(tracer);
     const current = awsSdkConfig(tracer, config);
-    const given = awsSdk !== null && typeof awsSdk === 'object' ? awsSdk : {};
+    const given = objectOr(awsSdk);
     const plugin = { ...current, ...given };
     const hooks = { ...objectOr(current.hooks), ...objectOr(given.hooks) };
     if (config === undefined) {
@@ -253,8 +258,6 @@ function instrument(tracer, options) {
   }
   return { issues };
 }
-
-const objectOr = (value) => (value !== null && typeof value === 'object' ? value : {});
 
 /**
  * The span datadog-lambda-js puts an invocation's pointers on: the inferred

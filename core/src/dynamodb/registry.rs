@@ -285,10 +285,8 @@ impl KeyRegistry {
 
     /// `{TableName, Key}`: the names of `Key`.
     fn learn_keyed(&mut self, write: &Value) {
-        if let (Some(table), Some(key)) = (write.get("TableName"), write.get("Key")) {
-            if let Some(table) = table.as_str() {
-                self.learn_key(table, key);
-            }
+        if let Some((table, key)) = table_and_key(write) {
+            self.learn_key(table, key);
         }
     }
 
@@ -325,10 +323,8 @@ impl KeyRegistry {
         if !keyed {
             return false;
         }
-        match (request.get("TableName"), request.get("Key")) {
-            (Some(Value::String(table)), Some(Value::Object(members))) => {
-                self.is_newest_key(table, members)
-            }
+        match table_and_key(request) {
+            Some((table, Value::Object(members))) => self.is_newest_key(table, members),
             _ => false,
         }
     }
@@ -529,6 +525,12 @@ impl KeyRegistry {
     fn slot_mut(&mut self, i: u32) -> Option<&mut Slot> {
         self.slots.get_mut(usize::try_from(i).ok()?)
     }
+}
+
+/// A keyed request's `TableName` (a name or an ARN) and `Key`.
+fn table_and_key<'v>(write: &'v Value<'v>) -> Option<(&'v str, &'v Value<'v>)> {
+    let table = write.get("TableName")?.as_str()?;
+    Some((table, write.get("Key")?))
 }
 
 /// The table description a response holds under `field` (`Table` or
