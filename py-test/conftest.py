@@ -25,6 +25,8 @@ if HERE not in sys.path:
 from span_autolink._generated import SETTING_VARIABLES  # noqa: E402
 
 SETTINGS = SETTING_VARIABLES + ("SPAN_AUTOLINK_WASMTIME_API", "SPAN_AUTOLINK_CACHE_DIR", "SPAN_AUTOLINK_PRECOMPILED_DIR")
+# SPAN_AUTOLINK_EXTENSION is the run's: make test-python-low runs the whole
+# suite with the extension switched off.
 
 
 # Code generated at run time in the package: exec, eval or compile of
@@ -97,3 +99,29 @@ def environment(monkeypatch):
         span_autolink.reload_environment()
 
     return set_variable
+
+
+@pytest.fixture
+def webassembly(monkeypatch):
+    """The WebAssembly module serves the calls, as on a platform the
+    extension was not built for: for the tests of what only it has (the
+    compiled-module cache, precompiled modules, the pool of instances, linear
+    memory). Subprocesses inherit the setting."""
+    import gc
+
+    import span_autolink
+    from span_autolink import _runtime
+
+    runs_off = os.environ.get("SPAN_AUTOLINK_EXTENSION") == "off"
+    monkeypatch.setenv("SPAN_AUTOLINK_EXTENSION", "off")
+    if not runs_off:
+        _runtime.runtime.reset()
+        span_autolink.reload_environment()
+    yield
+    # monkeypatch restores the variable after this: the next call loads
+    # the run's host. The instances of the module let go are closed now,
+    # not while a later test traces close().
+    if not runs_off:
+        _runtime.runtime.reset()
+        span_autolink.reload_environment()
+        gc.collect()

@@ -13,6 +13,9 @@ from span_autolink._cache import MAGIC
 
 from helpers import run_python
 
+# What only the WebAssembly module has (conftest.py, `webassembly`).
+pytestmark = pytest.mark.usefixtures("webassembly")
+
 PROBE = (
     "import json, span_autolink\n"
     "o = span_autolink.pointers_for_response('s3', 'PutObject', {'Bucket': 'some-bucket', 'Key': 'some-key.data'}, {'ETag': '\"ab12ef34\"'})\n"

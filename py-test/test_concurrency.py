@@ -10,6 +10,9 @@ import span_autolink
 from span_autolink import _runtime
 from helpers import ddb_hash, put_object, s3_event, s3_hash, stream_record, triples
 
+# What only the WebAssembly module has (conftest.py, `webassembly`).
+pytestmark = pytest.mark.usefixtures("webassembly")
+
 THREADS = 16
 CALLS = 2000
 

@@ -113,20 +113,30 @@ def test_every_get_records_case_is_here():
     assert len(GET_RECORDS) >= 8
 
 
-def test_every_case_through_wasmtimes_public_api(monkeypatch):
-    """The fallback backend (wasmtime's own Python API, used for wasmtime
-    versions the ctypes binding was not checked against) gives the same
-    answers."""
-    monkeypatch.setenv("SPAN_AUTOLINK_WASMTIME_API", "public")
+@pytest.mark.parametrize("api, backend", [("", "ctypes"), ("public", "wasmtime")])
+def test_every_case_through_the_webassembly_module(monkeypatch, webassembly, api, backend):
+    """Where the extension is not, the module gives the same answers,
+    through the ctypes binding of wasmtime's C API and through the fallback
+    for wasmtime versions that binding was not checked against (wasmtime's
+    own Python API)."""
+    monkeypatch.setenv("SPAN_AUTOLINK_WASMTIME_API", api)
     _runtime.runtime.reset()
     try:
-        assert _runtime.backend() == "wasmtime"
+        assert _runtime.backend() == backend
         failures = [c["name"] for c in CASES if got(run_case(c, monkeypatch)) != expected(c)]
         assert failures == []
     finally:
         monkeypatch.delenv("SPAN_AUTOLINK_WASMTIME_API")
         _runtime.runtime.reset()
-    assert _runtime.backend() == "ctypes"
+
+
+def test_the_cases_above_ran_on_the_run_s_host():
+    """The per-case tests ran on the extension, unless the run switched it
+    off (make test-python-low)."""
+    import os
+
+    want = "ctypes" if os.environ.get("SPAN_AUTOLINK_EXTENSION") == "off" else "native"
+    assert _runtime.backend() == want
 
 
 def test_cases_hold_when_the_configuration_changes_between_calls(monkeypatch):

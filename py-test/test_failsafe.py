@@ -129,6 +129,7 @@ def test_a_configuration_of_the_cores_most_values_is_written_one_more_is_not():
     assert codes(refused) == ["config_invalid", "table_not_configured"]
 
 
+@pytest.mark.usefixtures("webassembly")
 def test_a_missing_module_is_an_issue_not_an_exception(monkeypatch):
     monkeypatch.setattr(_runtime.runtime, "wasm_path", "/nonexistent/span_autolink.wasm")
     _runtime.runtime.reset()
@@ -144,22 +145,29 @@ def test_a_missing_module_is_an_issue_not_an_exception(monkeypatch):
     assert triples(span_autolink.pointers_for_response(*put_object()))
 
 
-def test_without_wasmtime_installed(tmp_path):
+@pytest.mark.parametrize("extension", ["on", "off"])
+def test_without_wasmtime_installed(tmp_path, extension):
     """The package alone, on a path without site-packages: wasmtime cannot
-    be found by either backend."""
+    be found by either wasmtime host. The extension needs none."""
     import os
     import shutil
 
+    if extension == "on" and os.environ.get("SPAN_AUTOLINK_EXTENSION") == "off":
+        pytest.skip("this run switches the extension off")
     shutil.copytree(os.path.dirname(span_autolink.__file__), tmp_path / "lib" / "span_autolink")
     out = run_python(
         "import sys, json\n"
         "import span_autolink\n"
         "o = span_autolink.pointers_for_response('s3', 'PutObject', {'Bucket': 'b', 'Key': 'k'}, {'ETag': 'e'})\n"
         "print(json.dumps([[i.code, i.message] for i in o.issues]))",
-        env={"SPAN_AUTOLINK_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(tmp_path / "lib")},
+        env={"SPAN_AUTOLINK_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(tmp_path / "lib"),
+             "SPAN_AUTOLINK_EXTENSION": extension},
         prefix=(),
         flags=("-S",),
     )
+    if extension == "on":
+        assert json.loads(out) == []
+        return
     (issue,) = json.loads(out)
     assert issue[0] == "internal_error"
     assert "wasmtime" in issue[1]

@@ -375,6 +375,7 @@ def test_a_configuration_that_shares_its_parts():
     assert outcome.pointers == () and "config_invalid" in codes(outcome)
 
 
+@pytest.mark.usefixtures("webassembly")
 def test_memory_an_outsized_input_took_is_given_back():
     from span_autolink import _runtime
     from span_autolink._generated import MEMORY_KEPT

@@ -5,6 +5,8 @@ import json
 import os
 import sysconfig
 
+import pytest
+
 import span_autolink
 from span_autolink import Pointer, _runtime
 from helpers import ROOT, put_object, run_python, triples
@@ -35,6 +37,7 @@ def test_import_loads_neither_wasmtime_nor_the_module(tmp_path):
     assert os.listdir(tmp_path) == [], "importing must not compile or cache anything"
 
 
+@pytest.mark.usefixtures("webassembly")
 def test_the_first_call_compiles_and_caches_without_importing_wasmtime(tmp_path):
     out = run_python(
         "import sys, json, span_autolink\n"

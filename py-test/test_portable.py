@@ -26,9 +26,12 @@ from span_autolink import _cache, _runtime
 from helpers import CASES_PATH, ROOT, run_python
 from test_cache import PROBE, WANT
 
+# What only the WebAssembly module has (conftest.py, `webassembly`).
+pytestmark = pytest.mark.usefixtures("webassembly")
+
 PACKAGE_DIR = os.path.dirname(os.path.abspath(span_autolink.__file__))
 AARCH64 = os.environ.get("SPAN_AUTOLINK_AARCH64")
-THIS_WASMTIME = _runtime.runtime.loaded().api.version
+THIS_WASMTIME = _runtime._wasmtime_version(_runtime._wasmtime_dir())
 # The wasmtime the wheel's modules are for (make test-python sets it; the
 # aarch64 Python has that wasmtime whichever this environment has).
 SHIPPED_WASMTIME = os.environ.get("SPAN_AUTOLINK_SHIPPED_WASMTIME") or THIS_WASMTIME

@@ -18,6 +18,9 @@ from span_autolink import _cache, _capi, _runtime
 from helpers import run_python
 from test_cache import WANT, cache_files, damaged, probe, readonly_prefix
 
+# What only the WebAssembly module has (conftest.py, `webassembly`).
+pytestmark = pytest.mark.usefixtures("webassembly")
+
 PACKAGE_DIR = os.path.dirname(os.path.abspath(span_autolink.__file__))
 # The same suite's other virtual environment (the lowest supported wasmtime
 # when this one has the newest, and the reverse): set by `make test-python`.

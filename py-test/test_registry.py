@@ -3,6 +3,8 @@ API: learned from a DescribeTable, a read, an update, used by later puts;
 forgotten on request; bounded when 100,000 tables pass through. Expected
 hashes are written out from SPEC 1 and 4 (helpers.ddb_hash)."""
 
+import pytest
+
 import span_autolink
 from span_autolink import _runtime
 from helpers import codes, ddb_hash, triples
@@ -55,6 +57,7 @@ def test_a_setting_that_contradicts_the_service_is_reported_and_the_service_wins
     assert '["pk"]' in outcome.issues[0].message and '["pk", "sk"]' in outcome.issues[0].message
 
 
+@pytest.mark.usefixtures("webassembly")  # linear memory: the extension has none to measure
 def test_a_hundred_thousand_tables_keep_memory_flat():
     span_autolink.forget_tables()
     samples = []

@@ -45,7 +45,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import span_autolink  # noqa: E402
-from span_autolink import _generated, _runtime, _values  # noqa: E402
+from span_autolink import _extension, _generated, _runtime, _values  # noqa: E402
 from span_autolink._outcome import Reader  # noqa: E402
 
 import calls  # noqa: E402
@@ -94,6 +94,9 @@ def lambda_environment(layout):
 
 
 LAYOUTS = ("clean", "datadog-lambda", "opentelemetry")
+# The WebAssembly module where the extension is not (another platform), in a
+# clean interpreter: shown, and held to no target.
+MODULE_LAYOUT = "clean, WebAssembly module (SPAN_AUTOLINK_EXTENSION=off)"
 
 
 def hot_path():
@@ -101,10 +104,12 @@ def hot_path():
     each process, side by side."""
     print(f"hot path: ours / theirs, CPU time per call, medians of {calls.ROUNDS} alternating rounds, each layout its own process")
     verdicts = []
-    for layout in LAYOUTS:
+    for layout in LAYOUTS + (MODULE_LAYOUT,):
         env = dict(ENVIRON) if layout == "clean" else lambda_environment(layout)
+        if layout == MODULE_LAYOUT:
+            env = dict(ENVIRON, SPAN_AUTOLINK_EXTENSION="off")
         done = subprocess.run(
-            [sys.executable, os.path.join(HERE, "layout.py"), layout], env=env, capture_output=True, text=True, cwd=HERE
+            [sys.executable, os.path.join(HERE, "layout.py"), layout.split(",")[0]], env=env, capture_output=True, text=True, cwd=HERE
         )
         if done.returncode != 0:
             raise SystemExit(f"layout {layout} failed:\n{done.stderr[-3000:]}")
@@ -114,7 +119,10 @@ def hot_path():
             ratio = ours / theirs
             fmt = us if unit == "us" else ms
             verdict = "meets" if ratio <= target else "misses"
-            verdicts.append(ratio <= target)
+            if layout == MODULE_LAYOUT:
+                verdict = "no target"
+            else:
+                verdicts.append(ratio <= target)
             print(f"    {name:<38} ours {fmt(ours)}  theirs {fmt(theirs)}  ratio {ratio:5.2f}  (target <= {target}: {verdict})")
     return all(verdicts)
 
@@ -192,7 +200,22 @@ def key_names():
 
 
 def breakdown():
-    """Where one call's time goes (medians of the parts, timed alone)."""
+    """Where one call's time goes (medians of the parts, timed alone): the
+    module's parts, with the extension switched off in this process, then
+    the extension's round trips."""
+    extension = _extension.load()
+    os.environ["SPAN_AUTOLINK_EXTENSION"] = "off"
+    _runtime.runtime.reset()
+    span_autolink.reload_environment()
+    try:
+        module_breakdown(extension)
+    finally:
+        del os.environ["SPAN_AUTOLINK_EXTENSION"]
+        _runtime.runtime.reset()
+        span_autolink.reload_environment()
+
+
+def module_breakdown(extension):
     runtime = _runtime.runtime
     calls.put_ours()
     walk_request, walk_response = _generated.CALLS[span_autolink._autolink.operations[("s3", "PutObject")]]
@@ -226,6 +249,13 @@ def breakdown():
     print(f"  walk + marshal ({len(event_payload)} bytes)   {ms(median(lambda: _values.encode(_generated.EVENT(STREAM)), 5))}")
     print(f"  wasm round trip                    {ms(median(lambda: inst.roundtrip('sa_pointers_for_event', event_payload), 5))}")
     print(f"  parse output                       {ms(median(lambda: reader.outcome(event_out), 5))}")
+    if extension is None:
+        print("the extension: none for this platform")
+    else:
+        native = extension.Instance()
+        print("the same round trips through the extension:")
+        print(f"  PutObject                          {us(median(lambda: native.serve('sa_pointers_for_response', payload, b''), 5000))}")
+        print(f"  1,000-record stream                {ms(median(lambda: native.serve('sa_pointers_for_event', event_payload), 5))}")
     baseline_code(loaded, payload, event_payload)
 
 
@@ -327,21 +357,26 @@ def cold_runs():
     with tempfile.TemporaryDirectory() as work:
         warm, layer = os.path.join(work, "warm"), os.path.join(work, "layer")
         subprocess.run([sys.executable, "-m", "span_autolink", "precompile", layer], check=True, capture_output=True)
-        cold_once(COLD, {"SPAN_AUTOLINK_CACHE_DIR": warm, "SPAN_AUTOLINK_PRECOMPILED_DIR": "", "TMPDIR": os.path.join(work, "tmp-warm")})
+        cold_once(COLD, {"SPAN_AUTOLINK_CACHE_DIR": warm, "SPAN_AUTOLINK_PRECOMPILED_DIR": "", "TMPDIR": os.path.join(work, "tmp-warm"), "SPAN_AUTOLINK_EXTENSION": "off"})
+        off = {"SPAN_AUTOLINK_EXTENSION": "off"}
         cases = [
             # (label, source expected, environment for round i)
             ("bare interpreter (python -c pass)", "bare", lambda i: {}),
-            ("empty cache, wheel's shipped module", "precompiled", lambda i: {"SPAN_AUTOLINK_CACHE_DIR": os.path.join(work, f"s{i}")}),
-            ("empty cache, precompile DIR (layer)", "precompiled", lambda i: {"SPAN_AUTOLINK_CACHE_DIR": os.path.join(work, f"l{i}"), "SPAN_AUTOLINK_PRECOMPILED_DIR": layer}),
-            ("warm cache", "cache", lambda i: {"SPAN_AUTOLINK_CACHE_DIR": warm, "SPAN_AUTOLINK_PRECOMPILED_DIR": ""}),
-            ("empty cache, nothing precompiled (another wasmtime)", "compiled", lambda i: {"SPAN_AUTOLINK_CACHE_DIR": os.path.join(work, f"e{i}"), "SPAN_AUTOLINK_PRECOMPILED_DIR": ""}),
-            # A Lambda function's first start as the README sets it up
-            # (span-autolink[lambda]: the wasmtime of the wheel's modules,
-            # which this venv has), an empty /tmp.
-            ("Lambda, span-autolink[lambda]", "precompiled", lambda i: {"AWS_LAMBDA_FUNCTION_NAME": "span-autolink-bench"}),
-            # A Lambda function's first start with a wasmtime the wheel ships
-            # no module for: an empty /tmp, the baseline compiler.
-            ("Lambda, nothing precompiled (another wasmtime)", "baseline", lambda i: {"AWS_LAMBDA_FUNCTION_NAME": "span-autolink-bench", "SPAN_AUTOLINK_PRECOMPILED_DIR": ""}),
+            # Linux x86_64 and aarch64, Lambda's platforms: the extension,
+            # whatever the cache and the wasmtime version.
+            ("the extension, empty cache", "native", lambda i: {"SPAN_AUTOLINK_CACHE_DIR": os.path.join(work, f"n{i}")}),
+            ("Lambda, the extension", "native", lambda i: {"AWS_LAMBDA_FUNCTION_NAME": "span-autolink-bench"}),
+            # Elsewhere (or switched off): the WebAssembly module.
+            ("module, empty cache, wheel's shipped module", "precompiled", lambda i: dict(off, SPAN_AUTOLINK_CACHE_DIR=os.path.join(work, f"s{i}"))),
+            ("module, empty cache, precompile DIR (layer)", "precompiled", lambda i: dict(off, SPAN_AUTOLINK_CACHE_DIR=os.path.join(work, f"l{i}"), SPAN_AUTOLINK_PRECOMPILED_DIR=layer)),
+            ("module, warm cache", "cache", lambda i: dict(off, SPAN_AUTOLINK_CACHE_DIR=warm, SPAN_AUTOLINK_PRECOMPILED_DIR="")),
+            ("module, empty cache, nothing precompiled", "compiled", lambda i: dict(off, SPAN_AUTOLINK_CACHE_DIR=os.path.join(work, f"e{i}"), SPAN_AUTOLINK_PRECOMPILED_DIR="")),
+            # A Lambda function's first start with the extension switched
+            # off: as the README sets it up (span-autolink[lambda], the
+            # wasmtime of the wheel's modules, which this venv has), and with
+            # a wasmtime the wheel ships no module for (the baseline compiler).
+            ("module on Lambda, span-autolink[lambda]", "precompiled", lambda i: dict(off, AWS_LAMBDA_FUNCTION_NAME="span-autolink-bench")),
+            ("module on Lambda, nothing precompiled", "baseline", lambda i: dict(off, AWS_LAMBDA_FUNCTION_NAME="span-autolink-bench", SPAN_AUTOLINK_PRECOMPILED_DIR="")),
         ]
         runs = {label: [] for label, _, _ in cases}
         for i in range(COLD_RUNS):
@@ -387,11 +422,13 @@ def sizes():
     ours = os.path.dirname(os.path.abspath(span_autolink.__file__))
     theirs = _runtime._wasmtime_dir()
     shipped = tree_bytes(os.path.join(ours, "precompiled"))
+    extensions = tree_bytes(os.path.join(ours, "native"))
     mb = lambda n: f"{n / 1e6:.2f} MB"  # noqa: E731
     print("sizes:")
     if wheels:
         print(f"  wheel                                    {mb(os.path.getsize(wheels[0]))}")
-    print(f"  installed span_autolink                  {mb(tree_bytes(ours))} (of which the precompiled module {mb(shipped)})")
+    print(f"  installed span_autolink                  {mb(tree_bytes(ours))} (of which the extensions {mb(extensions)}, "
+          f"the precompiled modules {mb(shipped)})")
     print(f"  installed wasmtime {_runtime._wasmtime_version(theirs):21s} {mb(tree_bytes(theirs))}")
     print(f"  together                                 {mb(tree_bytes(ours) + tree_bytes(theirs))}")
 

@@ -2,7 +2,10 @@
 through the installed package and prints one line per case in the format
 of harness/src/render.rs.
 
-    python identity.py CORPUS.json OUT.txt
+    python identity.py CORPUS.json OUT.txt [HOST]
+
+HOST, when given, is the host the package must have used ("native" for
+the extension, "ctypes" for the module through wasmtime's C API).
 """
 
 import base64
@@ -56,3 +59,9 @@ def main(corpus_path: str, out_path: str) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1], sys.argv[2])
+    if len(sys.argv) > 3:
+        from span_autolink import _runtime
+
+        used = _runtime.backend()
+        if used != sys.argv[3]:
+            raise SystemExit(f"identity.py: the package used the host {used}, not {sys.argv[3]}")

@@ -85,9 +85,7 @@ pub fn input(len: usize) -> *mut u8 {
 pub fn configure(len: usize, f: impl FnOnce(&[u8]) -> Config) -> usize {
     with(|i| {
         i.config = f(input_of(&i.input, len));
-        let mut outcome = Outcome::new();
-        outcome.issues = i.config.issues().to_vec();
-        crate::interop::write_outcome(&outcome, &mut i.output);
+        crate::interop::write_config_issues(&i.config, &mut i.output);
         i.output.len()
     })
 }
@@ -132,7 +130,7 @@ pub fn forget_tables() {
 /// length, as ABI.md tells hosts, never the buffer's capacity: growing to
 /// a length within the bound may leave more capacity than the bound, and
 /// a host that saw such an answer reads the next one where it was.
-fn give_back_outsized(output: &mut Vec<u8>) {
+pub fn give_back_outsized(output: &mut Vec<u8>) {
     if output.len() > RETAINED {
         *output = Vec::new();
     }

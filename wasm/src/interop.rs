@@ -171,6 +171,13 @@ fn unreadable_explain(error: &str) -> Explained {
     }
 }
 
+/// Writes a configuration's issues as the output of configuring it.
+pub fn write_config_issues(config: &Config, out: &mut Vec<u8>) {
+    let mut outcome = Outcome::new();
+    outcome.issues = config.issues().to_vec();
+    write_outcome(&outcome, out);
+}
+
 /// The key-name configuration as JSON text; empty text is no configuration.
 pub fn config(input: &[u8]) -> Config {
     if input.iter().all(u8::is_ascii_whitespace) {

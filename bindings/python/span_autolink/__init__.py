@@ -165,7 +165,7 @@ class _Autolink:
             return _SKIP
         walk_request, walk_response = self.walkers.CALLS[code]
         # DynamoDB calls go to the instance that keeps tables' key names.
-        return (code, walk_request, walk_response, self.runtime.serve, code in self.keyed)
+        return (code, walk_request, walk_response, self.runtime.server(), code in self.keyed)
 
     def failure(self, error: BaseException, what: str) -> Outcome:
         """The outcome of a call that raised: a bound, the module, or the caller's value."""
@@ -302,7 +302,7 @@ def pointers_for_event(event: Any) -> Outcome:
         if not current.enabled:
             return EMPTY
         data = a.encode(a.walkers.EVENT(event))
-        return a.reader.outcome(a.runtime.serve("sa_pointers_for_event", data))
+        return a.reader.outcome(a.runtime.server()("sa_pointers_for_event", data))
     except Exception as e:
         return _answer(e, "event")
 

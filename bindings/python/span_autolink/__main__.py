@@ -9,8 +9,9 @@ architecture only: for Graviton, build on arm64 or under emulation). Point
 or precompile into the installed package's ``precompiled`` directory.
 
 ``python -m span_autolink check``: whether a cold start in this
-environment finds a precompiled module that fits the installed wasmtime
-and this CPU (exit 0), or compiles the module (exit 1, with what to do):
+environment compiles nothing (exit 0): the extension serves the calls
+(Linux x86_64 and aarch64), or a precompiled module fits the installed
+wasmtime and this CPU; or compiles the module (exit 1, with what to do):
 for a layer's build, where the wheel's modules are for another wasmtime."""
 
 from __future__ import annotations
@@ -38,11 +39,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         "machine's CPU only (refused, and compiled at the first call, on a machine that lacks one of "
         "its features)",
     )
-    commands.add_parser("check", help="whether a cold start here finds a precompiled module for the installed wasmtime")
+    commands.add_parser(
+        "check", help="whether a cold start here compiles nothing: the extension, or a precompiled module for the installed wasmtime"
+    )
     args = parser.parse_args(argv)
 
-    from . import _cache, _runtime
+    from . import _cache, _extension, _runtime
 
+    if args.command == "check" and _extension.load() is not None:
+        print(f"the extension serves the calls: {_extension.path()}")
+        print("a cold start here loads it: no wasmtime, no compile")
+        return 0
     try:
         api = _runtime._choose_api()
         with open(_runtime.WASM_PATH, "rb") as f:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-from . import _cache
+from . import _cache, _extension
 from ._generated import ABI_VERSION, MEMORY_KEPT
 from ._host import HostError
 from ._host import message_of as _text
@@ -123,7 +123,9 @@ class Module:
         self.api = api
         self.engine = engine
         self.module = module
-        self.source = source  # where the compiled module came from: "precompiled", "cache", "baseline" or "compiled"
+        # Where the compiled module came from: "precompiled", "cache",
+        # "baseline" or "compiled"; "native" for the extension, which has none.
+        self.source = source
         self.pid = os.getpid()
         self.pool: List[Any] = []
         # The one instance that serves DynamoDB calls (in a list of one,
@@ -133,9 +135,17 @@ class Module:
         # Input bytes left before this module is compiled again with
         # Cranelift; 0 for any other (or once that has started).
         self.rent = UPGRADE_AFTER_BYTES if source == "baseline" else 0
+        # The extension's one instance (``_extension.py``), which serves
+        # every call of every thread; None for a module's instances.
+        self.shared: Optional[Any] = None
 
     @classmethod
     def load(cls, wasm_path: str) -> "Module":
+        extension = _extension.load()
+        if extension is not None:
+            loaded = cls(_extension.ExtensionApi(extension), None, None, "native")
+            loaded.shared = loaded.new_instance()
+            return loaded
         api = _choose_api()
         engine, compiled, source = compile_file(api, wasm_path)
         loaded = cls(api, engine, compiled, source)
@@ -151,7 +161,11 @@ class Module:
         return self.keyed_slot[0]
 
     def forked(self) -> "Module":
-        """The same compiled module in a child process, with instances of its own."""
+        """The same compiled module in a child process, with instances of
+        its own. The extension's instance is plain memory, which the child
+        has a copy of: it stays."""
+        if self.shared is not None:
+            return self
         return Module(self.api, self.engine, self.module, self.source)
 
     def upgraded(self, wasm_path: str) -> "Module":
@@ -181,6 +195,8 @@ class Runtime:
         # Why the module could not be loaded, and when.
         self.failure: Optional[Tuple[str, float]] = None
         self.lock = allocate_lock()
+        # The tests' way to make the next call trap (the extension's
+        # instance has a trap_next of its own).
         self.trap_next = False
 
     def loaded(self) -> Module:
@@ -200,6 +216,13 @@ class Runtime:
                 raise HostError(self.failure[0]) from None
             self.failure = None
             return module
+
+    def server(self) -> Callable[..., bytes]:
+        """What serves pointer calls, as ``serve`` takes them: the
+        extension's instance itself, else ``serve``."""
+        module = self.module or self.loaded()
+        shared = module.shared
+        return self.serve if shared is None else shared.serve  # type: ignore[no-any-return]
 
     def using(self, work: Callable[[Any], T]) -> T:
         """``work(instance)`` on an idle instance; an instance whose call
@@ -237,6 +260,9 @@ class Runtime:
         module = held
         if module is None:
             module = self.module or self.loaded()
+            shared = module.shared
+            if shared is not None:
+                return shared.serve(name, data, config, keyed) if work is None else work(shared)
             if module.rent:
                 self.pay(module, len(data))
             if keyed:
@@ -332,5 +358,5 @@ if hasattr(os, "register_at_fork"):
 
 
 def backend() -> str:
-    """"ctypes" or "wasmtime": which host serves the calls."""
+    """"native", "ctypes" or "wasmtime": which host serves the calls."""
     return str(runtime.loaded().api.name)

@@ -1,0 +1,264 @@
+"""The extension (``span_autolink._native``, built from
+``bindings/python/native``): where it is used, that it gives every case's
+expected outcome on the oldest CPUs of both architectures it is built for,
+that one instance serves every thread, a forked child and the calls after
+a trap, and that where it cannot load the WebAssembly module serves, with
+the same results."""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+
+import pytest
+
+import span_autolink
+from span_autolink import _extension, _runtime
+from helpers import ddb_hash, put_object, run_python, triples
+from test_portable import (
+    AARCH64_CPUS,
+    CONFORMANCE,
+    QEMU_X86_64,
+    X86_64_CPUS,
+    aarch64_command,
+    aarch64_only,
+    expected_outcomes,
+    run,
+    x86_64_only,
+)
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(span_autolink.__file__))
+NATIVE_DIR = os.path.join(PACKAGE_DIR, "native")
+WANT_HASH = "e721375466d4116ab551213fdea08413"  # put_object(), written out in helpers
+# The newest glibc symbol version the extensions may need: glibc 2.17, the
+# oldest C library of any Lambda runtime and of manylinux2014.
+GLIBC_MOST = (2, 17)
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("SPAN_AUTOLINK_EXTENSION") == "off", reason="this run switches the extension off"
+)
+
+
+def orders_put(order):
+    return (
+        "dynamodb", "PutItem",
+        {"TableName": "ext-orders", "Item": {"customerId": {"S": "c-1"}, "orderId": {"N": str(order)}}},
+        {"ResponseMetadata": {"HTTPStatusCode": 200}},
+    )
+
+
+ORDERS_DESCRIBED = (
+    "dynamodb", "DescribeTable", {"TableName": "ext-orders"},
+    {"Table": {"TableName": "ext-orders", "KeySchema": [
+        {"AttributeName": "customerId", "KeyType": "HASH"}, {"AttributeName": "orderId", "KeyType": "RANGE"}]}},
+)
+
+
+def order_hash(order):
+    return ddb_hash("ext-orders", ("customerId", "c-1"), ("orderId", str(order)))
+
+
+def test_the_wheel_ships_an_extension_for_each_architecture():
+    assert sorted(os.listdir(NATIVE_DIR)) == [
+        "linux-aarch64.so", "linux-aarch64.so.blake2b", "linux-x86_64.so", "linux-x86_64.so.blake2b"]
+
+
+def test_it_serves_here_and_a_pointer_call_needs_no_wasmtime(tmp_path):
+    out = run_python(
+        "import sys, json, span_autolink\n"
+        "o = span_autolink.pointers_for_response(*" + repr(put_object()) + ")\n"
+        "from span_autolink import _runtime\n"
+        "print(json.dumps([o.pointers[0].hash, _runtime.backend(), sorted(m for m in sys.modules if m.startswith('wasmtime'))]))",
+        env={"SPAN_AUTOLINK_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)},
+    )
+    assert json.loads(out) == [WANT_HASH, "native", []]
+    assert not (tmp_path / "cache").exists(), "nothing is compiled, so nothing is cached"
+
+
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
+def test_the_extensions_need_no_newer_glibc_than_2_17(machine):
+    objdump = shutil.which("objdump")
+    assert objdump, "objdump (binutils) reads the extension's symbol versions"
+    table = subprocess.run([objdump, "-T", os.path.join(NATIVE_DIR, f"linux-{machine}.so")], capture_output=True, text=True, check=True)
+    versions = {
+        tuple(int(n) for n in word[len("GLIBC_"):].split("."))
+        for line in table.stdout.splitlines()
+        for word in line.replace("(", " ").replace(")", " ").split()
+        if word.startswith("GLIBC_") and word[len("GLIBC_"):].replace(".", "").isdigit()
+    }
+    assert versions, table.stdout[:2000]
+    assert max(versions) <= GLIBC_MOST, sorted(versions)
+
+
+@x86_64_only
+@pytest.mark.parametrize("cpu", X86_64_CPUS)
+def test_every_case_on_older_x86_64_cpus(cpu, tmp_path):
+    result = run([QEMU_X86_64, "-cpu", cpu, sys.executable, "-c", CONFORMANCE], {"SPAN_AUTOLINK_CACHE_DIR": str(tmp_path)})
+    assert (result["source"], result["backend"]) == ("native", "native")
+    assert result["outcomes"] == expected_outcomes()
+
+
+@aarch64_only
+@pytest.mark.parametrize("cpu", AARCH64_CPUS)
+def test_every_case_on_graviton(cpu, tmp_path):
+    copy = tmp_path / "package"
+    shutil.copytree(PACKAGE_DIR, copy / "span_autolink", ignore=shutil.ignore_patterns("__pycache__"))
+    python, env = aarch64_command(cpu, copy)
+    env["SPAN_AUTOLINK_CACHE_DIR"] = str(tmp_path / "cache")
+    result = run(python + ["-c", CONFORMANCE], env)
+    assert (result["source"], result["backend"]) == ("native", "native")
+    assert result["outcomes"] == expected_outcomes()
+
+
+def fallback(tmp_path, damage):
+    """A copy of the package whose extension ``damage`` changed: the
+    backend a pointer call found and its hash."""
+    copy = tmp_path / "lib"
+    shutil.copytree(PACKAGE_DIR, copy / "span_autolink", ignore=shutil.ignore_patterns("__pycache__"))
+    damage(copy / "span_autolink" / "native")
+    out = run_python(
+        "import json, span_autolink\n"
+        "from span_autolink import _runtime\n"
+        "o = span_autolink.pointers_for_response(*" + repr(put_object()) + ")\n"
+        "print(json.dumps([_runtime.backend(), [p.hash for p in o.pointers], [i.code for i in o.issues]]))",
+        env={"PYTHONPATH": str(copy), "SPAN_AUTOLINK_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    return json.loads(out)
+
+
+def machine():
+    return {"amd64": "x86_64", "arm64": "aarch64"}.get(os.uname().machine.lower(), os.uname().machine.lower())
+
+
+def missing(native):
+    shutil.rmtree(native)
+
+
+def garbage(native):
+    # With its digest, so that the loader itself refuses it.
+    path = native / f"linux-{machine()}.so"
+    path.write_bytes(b"\x7fELF" + os.urandom(4000))
+    digest = hashlib.blake2b(path.read_bytes(), digest_size=32).hexdigest()
+    (native / f"linux-{machine()}.so.blake2b").write_text(digest)
+
+
+def truncated(native):
+    # Loaded, it would crash the process (SIGBUS): its digest keeps it out.
+    path = native / f"linux-{machine()}.so"
+    path.write_bytes(path.read_bytes()[:50000])
+
+
+def one_byte_changed(native):
+    path = native / f"linux-{machine()}.so"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def no_digest(native):
+    os.remove(native / f"linux-{machine()}.so.blake2b")
+
+
+def other_architecture(native):
+    other = "aarch64" if machine() == "x86_64" else "x86_64"
+    for suffix in (".so", ".so.blake2b"):
+        shutil.copy(native / f"linux-{other}{suffix}", native / f"linux-{machine()}{suffix}")
+
+
+@pytest.mark.parametrize("damage", [missing, garbage, truncated, one_byte_changed, no_digest, other_architecture])
+def test_where_the_extension_cannot_load_the_module_serves(tmp_path, damage):
+    assert fallback(tmp_path, damage) == ["ctypes", [WANT_HASH], []]
+
+
+def test_switched_off_the_module_serves(monkeypatch, webassembly):
+    assert _runtime.backend() == "ctypes"
+    assert triples(span_autolink.pointers_for_response(*put_object()))[0][2] == WANT_HASH
+
+
+def test_many_threads_share_one_instance_and_what_one_teaches():
+    """16 threads, each its own orders and objects, interleaved with the
+    lesson of one DescribeTable: every answer is right, and after the
+    lesson every thread's puts link."""
+    span_autolink.forget_tables()
+    span_autolink.pointers_for_response(*ORDERS_DESCRIBED)
+    errors = []
+
+    def work(n):
+        try:
+            for i in range(300):
+                order = n * 1000 + i
+                got = triples(span_autolink.pointers_for_response(*orders_put(order)))
+                if got != [("aws.dynamodb.item", "d", order_hash(order))]:
+                    errors.append((n, i, got))
+                if triples(span_autolink.pointers_for_response(*put_object()))[0][2] != WANT_HASH:
+                    errors.append((n, i, "s3"))
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append((n, repr(e)))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _runtime.backend() == "native"
+    span_autolink.forget_tables()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # fork() with threads alive
+def test_a_forked_child_keeps_what_the_parent_learned_and_teaches_it_nothing():
+    span_autolink.forget_tables()
+    span_autolink.pointers_for_response(*ORDERS_DESCRIBED)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            got = triples(span_autolink.pointers_for_response(*orders_put(1)))
+            span_autolink.forget_tables()
+            os.write(write, json.dumps(got).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as f:
+        child = json.loads(f.read())
+    os.waitpid(pid, 0)
+    assert child == [["aws.dynamodb.item", "d", order_hash(1)]]
+    # The child's forget_tables was its own.
+    assert triples(span_autolink.pointers_for_response(*orders_put(2))) == [("aws.dynamodb.item", "d", order_hash(2))]
+    span_autolink.forget_tables()
+
+
+def test_a_call_that_traps_is_an_issue_and_the_next_starts_afresh(monkeypatch):
+    """A panic in the extension is a trap: that call answers
+    internal_error, and the instance is as new (it knows no table, has no
+    configuration), as a module's next instance would be."""
+    span_autolink.forget_tables()
+    monkeypatch.setenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", '{"ext-configured": ["id"]}')
+    span_autolink.reload_environment()
+    configured = ("dynamodb", "PutItem", {"TableName": "ext-configured", "Item": {"id": {"S": "1"}}}, {})
+    assert triples(span_autolink.pointers_for_response(*configured))
+    span_autolink.pointers_for_response(*ORDERS_DESCRIBED)
+    assert triples(span_autolink.pointers_for_response(*orders_put(3)))
+    _runtime.runtime.loaded().shared.trap_next = True
+    trapped = span_autolink.pointers_for_response(*put_object())
+    assert trapped.pointers == () and [i.code for i in trapped.issues] == ["internal_error"]
+    assert "panicked" in trapped.issues[0].message
+    assert triples(span_autolink.pointers_for_response(*put_object()))[0][2] == WANT_HASH
+    assert [i.code for i in span_autolink.pointers_for_response(*orders_put(3)).issues] == ["table_not_configured"]
+    # The settings' configuration is sent again to the fresh instance.
+    assert triples(span_autolink.pointers_for_response(*configured))
+    span_autolink.forget_tables()
+
+
+def test_check_says_a_cold_start_compiles_nothing(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "span_autolink", "check"],
+        env=dict(os.environ, SPAN_AUTOLINK_PRECOMPILED_DIR="", SPAN_AUTOLINK_CACHE_DIR=str(tmp_path)),
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert os.path.join("native", f"linux-{machine()}.so") in done.stdout
+    assert "no wasmtime, no compile" in done.stdout
