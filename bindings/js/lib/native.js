@@ -100,19 +100,21 @@ class NativeGlue {
   }
 
   operation(len) {
-    return this.instance.native.operation(this.instance.bytes, len);
+    const { addon, native, bytes } = this.instance;
+    return addon.operation(native, bytes, len);
   }
 
   keepForSampling(len, rate) {
-    return this.instance.native.keepForSampling(this.instance.bytes, len, rate);
+    const { addon, native, bytes } = this.instance;
+    return addon.keepForSampling(native, bytes, len, rate);
   }
 
   forgetTables() {
-    this.instance.native.forgetTables();
+    this.instance.addon.forgetTables(this.instance.native);
   }
 
   testTrap() {
-    this.instance.native.testTrap();
+    this.instance.addon.testTrap(this.instance.native);
   }
 }
 
@@ -128,7 +130,7 @@ class NativeInstance {
   }
 
   attach() {
-    this.native = new this.addon.Instance();
+    this.native = this.addon.instance(); // the addon's state, passed to each of its calls
     // A new instance holds no key-name configuration (ABI.md).
     this.configured = '';
     // Set while a call runs in the addon: a call that never came back
@@ -158,10 +160,10 @@ class NativeInstance {
 
   /** Runs the call `name` on the `len` input bytes written; returns its output length. */
   call(name, len) {
-    const n = this.native[name](this.bytes, len, this.outputStart);
+    const n = this.addon[name](this.native, this.bytes, len, this.outputStart);
     if (this.outputStart + n > this.bytes.length) {
       this.layout(this.inputEnd, n);
-      this.native.copyOutput(this.bytes, this.outputStart);
+      this.addon.copyOutput(this.native, this.bytes, this.outputStart);
     }
     return n;
   }

@@ -7,7 +7,8 @@
 //! was built for the machine, and the WebAssembly module anywhere else.
 //!
 //! The package owns the memory both sides see: one `Buffer`, the input at
-//! its start and the output from `output_at` on, passed to every call.
+//! its start and the output from `output_at` on, passed to every call with
+//! the instance (`External<Instance>`).
 //! An output longer than the room left is kept until the package has made
 //! room and asks for it (`copy_output`).
 
@@ -26,8 +27,11 @@ pub fn abi_version() -> u32 {
 }
 
 /// One instance: the configuration, the key names DynamoDB calls showed,
-/// and the last output, as a module instance keeps them.
-#[napi]
+/// and the last output, as a module instance keeps them. JavaScript holds
+/// it as an `External` and passes it to each call: functions of the module
+/// cost Node-API a fraction of what methods of a class do (the receiver's
+/// unwrapping and checks).
+#[derive(Default)]
 pub struct Instance {
     config: Config,
     registry: KeyRegistry,
@@ -42,7 +46,7 @@ impl Instance {
         match catch_unwind(AssertUnwindSafe(|| f(self))) {
             Ok(result) => Ok(result),
             Err(panic) => {
-                *self = Self::new();
+                *self = Self::default();
                 let message = panic_message(panic.as_ref());
                 Err(Error::from_reason(format!(
                     "span-autolink panicked: {message}"
@@ -82,94 +86,93 @@ impl Instance {
     }
 }
 
+/// A new instance.
 #[napi]
-impl Instance {
-    #[napi(constructor)]
-    #[allow(clippy::new_without_default)] // a JavaScript class: `new Instance()`
-    pub fn new() -> Self {
-        Instance {
-            config: Config::default(),
-            registry: KeyRegistry::default(),
-            output: Vec::new(),
-        }
-    }
+pub fn instance() -> External<Instance> {
+    External::new(Instance::default())
+}
 
-    #[napi]
-    pub fn pointers_for_response(
-        &mut self,
-        mut memory: BufferSlice,
-        len: u32,
-        output_at: u32,
-    ) -> Result<u32> {
-        self.answer(&mut memory, len, output_at, |i, input| {
-            let outcome = interop::response(input, &i.config, &mut i.registry);
-            interop::write_outcome(&outcome, &mut i.output);
-        })
-    }
+#[napi]
+pub fn pointers_for_response(
+    instance: &mut External<Instance>,
+    mut memory: BufferSlice,
+    len: u32,
+    output_at: u32,
+) -> Result<u32> {
+    instance.answer(&mut memory, len, output_at, |i, input| {
+        let outcome = interop::response(input, &i.config, &mut i.registry);
+        interop::write_outcome(&outcome, &mut i.output);
+    })
+}
 
-    #[napi]
-    pub fn pointers_for_event(
-        &mut self,
-        mut memory: BufferSlice,
-        len: u32,
-        output_at: u32,
-    ) -> Result<u32> {
-        self.answer(&mut memory, len, output_at, |i, input| {
-            interop::write_outcome(&interop::event(input), &mut i.output);
-        })
-    }
+#[napi]
+pub fn pointers_for_event(
+    instance: &mut External<Instance>,
+    mut memory: BufferSlice,
+    len: u32,
+    output_at: u32,
+) -> Result<u32> {
+    instance.answer(&mut memory, len, output_at, |i, input| {
+        interop::write_outcome(&interop::event(input), &mut i.output);
+    })
+}
 
-    #[napi]
-    pub fn configure(&mut self, mut memory: BufferSlice, len: u32, output_at: u32) -> Result<u32> {
-        self.answer(&mut memory, len, output_at, |i, input| {
-            i.config = interop::config(input);
-            interop::write_config_issues(&i.config, &mut i.output);
-        })
-    }
+#[napi]
+pub fn configure(
+    instance: &mut External<Instance>,
+    mut memory: BufferSlice,
+    len: u32,
+    output_at: u32,
+) -> Result<u32> {
+    instance.answer(&mut memory, len, output_at, |i, input| {
+        i.config = interop::config(input);
+        interop::write_config_issues(&i.config, &mut i.output);
+    })
+}
 
-    #[napi]
-    pub fn settings(&mut self, mut memory: BufferSlice, len: u32, output_at: u32) -> Result<u32> {
-        self.answer(&mut memory, len, output_at, |i, input| {
-            interop::settings(input, &mut i.output)
-        })
-    }
+#[napi]
+pub fn settings(
+    instance: &mut External<Instance>,
+    mut memory: BufferSlice,
+    len: u32,
+    output_at: u32,
+) -> Result<u32> {
+    instance.answer(&mut memory, len, output_at, |i, input| {
+        interop::settings(input, &mut i.output)
+    })
+}
 
-    #[napi]
-    pub fn setting_variables(&mut self, mut memory: BufferSlice, output_at: u32) -> Result<u32> {
-        self.answer(&mut memory, 0, output_at, |i, _| {
-            i.output.clear();
-            i.output
-                .extend_from_slice(interop::setting_variables().as_bytes());
-        })
-    }
+/// The last output, once the package has made room for it.
+#[napi]
+pub fn copy_output(instance: &External<Instance>, mut memory: BufferSlice, output_at: u32) -> u32 {
+    let at = (output_at as usize).min(memory.len());
+    instance.copy_to(&mut memory[at..])
+}
 
-    /// The last output, once the package has made room for it.
-    #[napi]
-    pub fn copy_output(&self, mut memory: BufferSlice, output_at: u32) -> u32 {
-        let at = (output_at as usize).min(memory.len());
-        self.copy_to(&mut memory[at..])
-    }
+#[napi]
+pub fn operation(instance: &mut External<Instance>, memory: BufferSlice, len: u32) -> Result<u32> {
+    let input = memory.get(..len as usize).unwrap_or_default();
+    instance.guarded(|_| interop::operation(input))
+}
 
-    #[napi]
-    pub fn operation(&mut self, memory: BufferSlice, len: u32) -> Result<u32> {
-        let input = memory.get(..len as usize).unwrap_or_default();
-        self.guarded(|_| interop::operation(input))
-    }
+#[napi]
+pub fn keep_for_sampling(
+    instance: &mut External<Instance>,
+    memory: BufferSlice,
+    len: u32,
+    rate: f64,
+) -> Result<u32> {
+    let input = memory.get(..len as usize).unwrap_or_default();
+    instance.guarded(|_| u32::from(interop::keep_for_sampling(input, rate)))
+}
 
-    #[napi]
-    pub fn keep_for_sampling(&mut self, memory: BufferSlice, len: u32, rate: f64) -> Result<u32> {
-        let input = memory.get(..len as usize).unwrap_or_default();
-        self.guarded(|_| u32::from(interop::keep_for_sampling(input, rate)))
-    }
+#[napi]
+pub fn forget_tables(instance: &mut External<Instance>) {
+    instance.registry.clear();
+}
 
-    #[napi]
-    pub fn forget_tables(&mut self) {
-        self.registry.clear();
-    }
-
-    /// Panics on purpose, so that the package can test its recovery.
-    #[napi]
-    pub fn test_trap(&mut self) -> Result<()> {
-        self.guarded(|_| panic!("testTrap"))
-    }
+/// Panics on purpose, so that the package can test its recovery.
+#[napi]
+pub fn test_trap(instance: &mut External<Instance>) -> Result<()> {
+    instance.guarded(|_| panic!("testTrap"))
 }
