@@ -87,6 +87,8 @@ js-pack: js-package
 # py-venv (bindings/python/python.mk): the end-to-end tests (js-test/e2e)
 # run moto's server with the Python where it installs moto.
 test-js: js-pack js-test/node_modules/.installed py-venv
+	@command -v qemu-x86_64-static >/dev/null || \
+		{ apt-get update -q && apt-get install -y -q --no-install-recommends qemu-user-static; }
 	rm -rf js-test/node_modules/span-autolink
 	cd js-test && npm install --no-save --no-audit --no-fund --loglevel=error $(CURDIR)/$(JS_TARBALL)
 	cd js-test && node --disallow-code-generation-from-strings --test --test-reporter=spec $(JS_TEST_FILES)
