@@ -26,6 +26,30 @@ AGENT_VENV := target/agent-venv
 AGENT_STAMP := $(AGENT_VENV)/.span-autolink-deps
 AGENT_DEPS := ddapm-test-agent==1.69.1
 
+# The packages' native builds (the Python extension, the Node.js addon): the
+# rules compiled for Linux x86_64 and aarch64, every Lambda function's
+# platform. cargo-zigbuild links them with zig against glibc 2.17, the
+# oldest any Lambda runtime or manylinux2014 system has (a build linked here
+# would need this machine's glibc), and cross-links aarch64 without a cross
+# toolchain. Both from PyPI, in a venv of their own.
+ZIG_VENV := target/zig-venv
+ZIG_STAMP := $(ZIG_VENV)/.span-autolink-deps
+ZIG_DEPS := ziglang==0.17.1 cargo-zigbuild==0.24.1
+NATIVE_GLIBC := 2.17
+NATIVE_MACHINES := x86_64 aarch64
+# $(call NATIVE_BUILD,CRATE,TARGET_DIR): the crate's library for every machine.
+define NATIVE_BUILD
+	@for m in $(NATIVE_MACHINES); do \
+		rustup target list --installed | grep -qx $$m-unknown-linux-gnu || rustup target add $$m-unknown-linux-gnu; done
+	PATH=$(CURDIR)/$(ZIG_VENV)/bin:$$PATH $(CARGO) zigbuild --quiet -p $(1) --profile native --target-dir $(2) \
+		$(foreach m,$(NATIVE_MACHINES),--target $(m)-unknown-linux-gnu.$(NATIVE_GLIBC))
+endef
+
+$(ZIG_STAMP): Makefile
+	@test -x $(ZIG_VENV)/bin/python || python3 -m venv $(ZIG_VENV)
+	$(ZIG_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(ZIG_DEPS)
+	@touch $@
+
 # The packages add their own targets, and name them in these lists.
 PACKAGES :=
 PACKAGE_TESTS :=

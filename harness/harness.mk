@@ -6,8 +6,8 @@
 #                        1,000,000-call leak check, forced trap; the conformance
 #                        cases; the key-name registry's bound; both shipped modules
 #   make test-identity   a seeded corpus through the native core, both shipped modules,
-#                        the installed Node.js package and the installed Python package
-#                        (through its extension, and through the module), compared byte for byte
+#                        the installed Node.js and Python packages (each through its
+#                        native build, and through the module), compared byte for byte
 
 PACKAGE_TESTS += test-harness test-identity
 
@@ -29,8 +29,10 @@ test-identity: test-python test-js
 	$(IDENTITY) native $(IDENTITY_DIR)/corpus.json $(IDENTITY_DIR)/native.txt
 	$(IDENTITY) wasm $(PY_PKG_WASM) $(IDENTITY_DIR)/corpus.json $(IDENTITY_DIR)/python-module.txt
 	$(IDENTITY) wasm $(JS_PKG)/span_autolink_bg.wasm $(IDENTITY_DIR)/corpus.json $(IDENTITY_DIR)/node-module.txt
-	node harness/hosts/identity.js js-test/node_modules/span-autolink $(IDENTITY_DIR)/corpus.json $(IDENTITY_DIR)/node.txt
+	node harness/hosts/identity.js js-test/node_modules/span-autolink $(IDENTITY_DIR)/corpus.json $(IDENTITY_DIR)/node.txt addon
+	SPAN_AUTOLINK_EXTENSION=off node harness/hosts/identity.js js-test/node_modules/span-autolink $(IDENTITY_DIR)/corpus.json $(IDENTITY_DIR)/node-wasm.txt module
 	$(PY) harness/hosts/identity.py $(IDENTITY_DIR)/corpus.json $(IDENTITY_DIR)/python.txt native
 	SPAN_AUTOLINK_EXTENSION=off $(PY) harness/hosts/identity.py $(IDENTITY_DIR)/corpus.json $(IDENTITY_DIR)/python-wasm.txt ctypes
 	$(IDENTITY) compare $(IDENTITY_DIR)/native.txt $(IDENTITY_DIR)/python-module.txt \
-	  $(IDENTITY_DIR)/node-module.txt $(IDENTITY_DIR)/node.txt $(IDENTITY_DIR)/python.txt $(IDENTITY_DIR)/python-wasm.txt
+	  $(IDENTITY_DIR)/node-module.txt $(IDENTITY_DIR)/node.txt $(IDENTITY_DIR)/node-wasm.txt \
+	  $(IDENTITY_DIR)/python.txt $(IDENTITY_DIR)/python-wasm.txt

@@ -132,7 +132,17 @@ function internal(api, id) {
   return api[Symbol.for('span-autolink.internal')](id);
 }
 
+/** `n` DynamoDB Stream INSERT records of table `t`, each with the key `id` that `idOf(i)` gives. */
+function streamRecords(n, idOf) {
+  const records = [];
+  for (let i = 0; i < n; i++) {
+    records.push({ eventSource: 'aws:dynamodb', eventName: 'INSERT', eventSourceARN: 'arn:aws:dynamodb:us-east-1:1:table/t/stream/s', dynamodb: { Keys: { id: { S: idOf(i) } } } });
+  }
+  return records;
+}
+
 module.exports = {
+  streamRecords,
   internal,
   loadCases,
   loadSamplingCases,

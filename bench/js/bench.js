@@ -197,7 +197,7 @@ const oursEvent = ours.pointersForEvent(event);
 const hashed = (pointers) => pointers.map(({ kind, direction, hash }) => ({ kind, direction, hash }));
 check(theirsEvent.length === 1000 && JSON.stringify(hashed(oursEvent.pointers)) === JSON.stringify(hashed(theirsEvent)), 'stream pointers differ from datadog-lambda-js');
 
-console.log(`span-autolink ${require(path.join(PACKAGE, 'package.json')).version} on node ${process.version}`);
+console.log(`span-autolink ${require(path.join(PACKAGE, 'package.json')).version} on node ${process.version}, ${ours[Symbol.for('span-autolink.internal')]('lib/autolink.js').autolink.instance.addon !== undefined ? 'the addon' : 'the WebAssembly module'} serving`);
 console.log(`dd-trace ${require('dd-trace/package.json').version}, datadog-lambda-js ${require('datadog-lambda-js/package.json').version}`);
 console.log('medians over alternating batches; ratio = ours / theirs\n');
 
@@ -335,30 +335,35 @@ console.log('\nfeeding the key-name registry (a table\'s key names learned from 
 // Where the time of one call goes: the module alone (the package's own
 // input left in linear memory, read again), against the whole call.
 
-// The glue the package runs, from its bundle.
-const glue = ours[Symbol.for('span-autolink.internal')]('pkg/span_autolink.js');
+// The instance the package runs (the addon's, or the module's), from its bundle.
+const { autolink } = ours[Symbol.for('span-autolink.internal')]('lib/autolink.js');
+const HOST = autolink.instance.addon !== undefined ? 'the addon' : 'the module';
 
-/** The input length of the package's next call of `name`, which runs once. */
+/**
+ * The package's next call of `name`, which runs once: a function that runs
+ * that call again on the input it left in memory, and the input's length.
+ */
 function inputOf(name, call) {
-  const original = glue[name];
+  const instance = autolink.instance;
+  const original = instance.call;
   let len = -1;
-  glue[name] = (n) => {
-    len = n;
-    return original(n);
+  instance.call = function (n, l) {
+    if (n === name) len = l;
+    return original.call(this, n, l);
   };
   try {
     call();
   } finally {
-    glue[name] = original;
+    delete instance.call; // the prototype's again
   }
-  return [original, len];
+  return [(l) => instance.call(name, l), len];
 }
-console.log('\nwhere the time goes (the module alone: its input already in linear memory, as projected marshal data; reading, rules, SHA-256, output lines)');
+console.log(`\nwhere the time goes (${HOST} alone: its input already in memory, as projected marshal data; reading, rules, SHA-256, output lines)`);
 {
   const [module, len] = inputOf('pointersForResponse', oursPut);
   const inside = compare(() => module(len), () => {}, single)[0];
   const whole = compare(oursPut, () => {}, single)[0];
-  console.log(`PutObject: module ${format(inside)} of ${format(whole)} per call (${len} bytes of input)`);
+  console.log(`PutObject: ${HOST} ${format(inside)} of ${format(whole)} per call (${len} bytes of input)`);
   const { generatePointerHash } = require('dd-trace/packages/datadog-plugin-aws-sdk/src/util');
   const components = [putParams.Bucket, putParams.Key, '9b2cf535f27731c974343645a3985328'];
   const helper = compare(() => generatePointerHash(components), () => {}, single)[0];
@@ -369,7 +374,7 @@ console.log('\nwhere the time goes (the module alone: its input already in linea
   const [module, len] = inputOf('pointersForEvent', () => ours.pointersForEvent(event));
   const inside = compare(() => module(len), () => {}, stream)[0];
   const whole = compare(() => ours.pointersForEvent(event), () => {}, stream)[0];
-  console.log(`DynamoDB Stream, 1,000 records: module ${format(inside)} of ${format(whole)} (${len} bytes of input)`);
+  console.log(`DynamoDB Stream, 1,000 records: ${HOST} ${format(inside)} of ${format(whole)} (${len} bytes of input)`);
 }
 
 // ---------------------------------------------------------------------------
@@ -377,11 +382,15 @@ console.log('\nwhere the time goes (the module alone: its input already in linea
 // first pointer; the time is taken inside the process. The packages of
 // --against take turns with this one.
 
-const COLDS = [PACKAGE, ...AGAINST];
-const nameOf = (dir) => (dir === PACKAGE ? '' : ` [${dir}]`);
+// This package as it runs here (the addon, where built), the same package
+// on its WebAssembly module (as on other platforms), then --against.
+const MODULE = `${PACKAGE} `; // the same directory, run with the addon switched off
+const COLDS = [PACKAGE, MODULE, ...AGAINST];
+const nameOf = (dir) => (dir === PACKAGE ? '' : dir === MODULE ? ' [module: SPAN_AUTOLINK_EXTENSION=off]' : ` [${dir}]`);
+const envOf = (dir) => (dir === MODULE ? { ...process.env, SPAN_AUTOLINK_EXTENSION: 'off' } : process.env);
 const cold = (dir) => `
 const start = process.hrtime.bigint();
-const api = require(${JSON.stringify(dir)});
+const api = require(${JSON.stringify(dir.trim())});
 const loaded = process.hrtime.bigint();
 const { pointers } = api.pointersForResponse('s3', 'PutObject', { Bucket: 'some-bucket', Key: 'some-key.data' }, { ETag: '"ab12ef34"' });
 const end = process.hrtime.bigint();
@@ -392,7 +401,7 @@ console.log(JSON.stringify([Number(loaded - start), Number(end - loaded)]));`;
   const times = COLDS.map(() => ({ total: [], load: [], first: [] }));
   for (let i = 0; i < runs; i++) {
     COLDS.forEach((dir, k) => {
-      const r = spawnSync(process.execPath, ['-e', cold(dir)], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['-e', cold(dir)], { encoding: 'utf8', env: envOf(dir) });
       check(r.status === 0, `cold start run failed: ${r.stderr}`);
       const [a, b] = JSON.parse(r.stdout);
       times[k].load.push(a);
@@ -424,11 +433,11 @@ console.log(JSON.stringify([Number(loaded - start), Number(end - loaded)]));`;
   // RSS and the CPU time (user + system) the process has used, at its end:
   // CPU time is what a machine loaded by others changes least.
   const END = `;{const u=process.resourceUsage();console.error(JSON.stringify([process.memoryUsage().rss,(u.userCPUTime+u.systemCPUTime)*1000]))}`;
-  const once = (code) => {
+  const once = (code, env = process.env) => {
     const t0 = process.hrtime.bigint();
     const r = pin.length
-      ? spawnSync(pin[0], [...pin.slice(1), process.execPath, '-e', code], { encoding: 'utf8' })
-      : spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+      ? spawnSync(pin[0], [...pin.slice(1), process.execPath, '-e', code], { encoding: 'utf8', env })
+      : spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', env });
     const wall = Number(process.hrtime.bigint() - t0);
     check(r.status === 0, `cold start run failed: ${r.stderr}`);
     const [rss, cpu] = JSON.parse(r.stderr.trim().split('\n').pop());
@@ -439,7 +448,7 @@ console.log(JSON.stringify([Number(loaded - start), Number(end - loaded)]));`;
   try {
     for (let i = 0; i < 7; i++) {
       bare.push(once(`0${END}`));
-      COLDS.forEach((dir, k) => runs[k].push(once(cold(dir) + END)));
+      COLDS.forEach((dir, k) => runs[k].push(once(cold(dir) + END, envOf(dir))));
     }
   } finally {
     if (realTime) spawnSync('chrt', ['-o', '-p', '0', String(process.pid)]);

@@ -28,7 +28,7 @@ const path = require('node:path');
 
 /** Module ids are paths in the package; the first of a bundle's modules is what the bundle exports. */
 const BUNDLES = {
-  'span-autolink.js': ['index.js', 'lib/autolink.js', 'lib/generated.js', 'lib/instance.js', 'lib/writer.js', 'lib/reader.js', 'lib/explain.js', 'pkg/span_autolink.js'],
+  'span-autolink.js': ['index.js', 'lib/autolink.js', 'lib/generated.js', 'lib/instance.js', 'lib/native.js', 'lib/writer.js', 'lib/reader.js', 'lib/explain.js', 'pkg/span_autolink.js'],
   'integrations.js': ['lib/hooks.js', 'lib/lookups.js', 'lib/opentelemetry.js', 'lib/dd-trace.js'],
 };
 

@@ -25,7 +25,10 @@ function explainerOf() {
 }
 
 // What every call answers when even building an answer fails (the engine's
-// stack ran out in the caller's deepest frame): built once, up front.
+// stack ran out in the caller's deepest frame): built once, up front. Each
+// public function also answers it when the stack runs out as it calls the
+// next function in: the engine throws that in the public function's own
+// frame, where only its own catch can keep it from the caller.
 const EXHAUSTED = Object.freeze({
   pointers: Object.freeze([]),
   issues: Object.freeze([Object.freeze({ code: 'internal_error', message: 'span-autolink could not run: no stack or memory was left' })]),
@@ -70,9 +73,13 @@ function safely(what, method, a, b, c, d, e) {
  * @param {{dynamodbPrimaryKeys?: Record<string, string[]> | string, streamArn?: string}} [options]
  */
 function pointersForResponse(service, operation, request, response, options) {
-  const outcome = callOutcome(service, operation, request, response, options);
-  // The tables to look up are the integrations' business (callOutcome).
-  return outcome.unknownTables === undefined ? outcome : { pointers: outcome.pointers, issues: outcome.issues };
+  try {
+    const outcome = callOutcome(service, operation, request, response, options);
+    // The tables to look up are the integrations' business (callOutcome).
+    return outcome.unknownTables === undefined ? outcome : { pointers: outcome.pointers, issues: outcome.issues };
+  } catch (_) {
+    return EXHAUSTED;
+  }
 }
 
 /**
@@ -80,17 +87,29 @@ function pointersForResponse(service, operation, request, response, options) {
  * names no call showed: for the integrations' DescribeTable lookups.
  */
 function callOutcome(service, operation, request, response, options) {
-  return safely('request or response', autolink.pointersForResponse, service, operation, request, response, options);
+  try {
+    return safely('request or response', autolink.pointersForResponse, service, operation, request, response, options);
+  } catch (_) {
+    return EXHAUSTED;
+  }
 }
 
 /** The consumer pointers of a Lambda event, however it was delivered. */
 function pointersForEvent(event) {
-  return safely('event', autolink.pointersForEvent, event);
+  try {
+    return safely('event', autolink.pointersForEvent, event);
+  } catch (_) {
+    return EXHAUSTED;
+  }
 }
 
 /** The consumer pointers of what SQS ReceiveMessage returned to a worker. */
 function pointersForReceiveMessage(output) {
-  return pointersForResponse('sqs', 'ReceiveMessage', {}, output);
+  try {
+    return pointersForResponse('sqs', 'ReceiveMessage', {}, output);
+  } catch (_) {
+    return EXHAUSTED;
+  }
 }
 
 /**
@@ -103,7 +122,11 @@ function pointersForReceiveMessage(output) {
  */
 function pointersForGetRecords(output, options) {
   // Which service answered is the core's to tell, by the records.
-  return safely('GetRecords output', autolink.pointersForGetRecords, output, options);
+  try {
+    return safely('GetRecords output', autolink.pointersForGetRecords, output, options);
+  } catch (_) {
+    return EXHAUSTED;
+  }
 }
 
 /**

@@ -33,9 +33,21 @@ PACKAGES += js-package
 PACKAGE_TESTS += test-js test-js-e2e
 BENCHES += bench-js
 
-.PHONY: js-package js-pack js-e2e-package test-js test-js-e2e bench-js
+.PHONY: js-package js-pack js-e2e-package js-addon test-js test-js-e2e bench-js
 
-js-package: wasm-js wasm-js-explain $(JS_PKG_WASM) $(JS_EXPLAIN_PKG_WASM) $(JS_BUNDLE)
+js-package: wasm-js wasm-js-explain $(JS_PKG_WASM) $(JS_EXPLAIN_PKG_WASM) $(JS_BUNDLE) js-addon
+
+# The Node-API addon (bindings/js/native, lib/native.js): the rules compiled
+# for Linux x64 and arm64 (the root Makefile's NATIVE_BUILD), which serve the
+# calls where they load, the WebAssembly module anywhere else.
+JS_ADDON := $(JS_DIR)/addon
+js-addon: $(ZIG_STAMP)
+	$(call NATIVE_BUILD,span-autolink-node,target/jsext)
+	@mkdir -p $(JS_ADDON)
+	@for m in $(NATIVE_MACHINES); do \
+		arch=$$(case $$m in x86_64) echo x64;; aarch64) echo arm64;; esac); \
+		cp target/jsext/$$m-unknown-linux-gnu/native/libspan_autolink_node.so $(JS_ADDON)/linux-$$arch.node; \
+		ls -l $(JS_ADDON)/linux-$$arch.node | awk '{print "addon " $$NF ": " $$5 " bytes"}'; done
 
 # The package entry and its subpaths (bindings/js/bundle.js): the sources in
 # index.js and lib/ with the glue, one file to load for the first pointer.
@@ -75,9 +87,13 @@ js-pack: js-package
 # py-venv (bindings/python/python.mk): the end-to-end tests (js-test/e2e)
 # run moto's server with the Python where it installs moto.
 test-js: js-pack js-test/node_modules/.installed py-venv
+	@command -v qemu-x86_64-static >/dev/null || \
+		{ apt-get update -q && apt-get install -y -q --no-install-recommends qemu-user-static; }
 	rm -rf js-test/node_modules/span-autolink
 	cd js-test && npm install --no-save --no-audit --no-fund --loglevel=error $(CURDIR)/$(JS_TARBALL)
 	cd js-test && node --disallow-code-generation-from-strings --test --test-reporter=spec $(JS_TEST_FILES)
+	@echo "== the same suite on the WebAssembly module (SPAN_AUTOLINK_EXTENSION=off)"
+	cd js-test && SPAN_AUTOLINK_EXTENSION=off node --disallow-code-generation-from-strings --test --test-reporter=dot $(JS_TEST_FILES)
 
 # Named, not discovered: js-test/e2e/tracers has its own dependencies (test-js-e2e).
 JS_TEST_FILES = $(patsubst js-test/%,%,$(wildcard js-test/*.test.js js-test/*.test.mjs js-test/e2e/*.test.js))

@@ -63,33 +63,16 @@ QEMU_AARCH64 := qemu-aarch64-static
 PY_AARCH64_RUN = $(QEMU_AARCH64) -L $(PY_AARCH64)/root $(PY_AARCH64)/root/usr/bin/python3.11
 
 # The CPython extension (bindings/python/native, _extension.py): the rules
-# compiled for Linux x86_64 and aarch64, which serve the calls where they
-# load, the WebAssembly module anywhere else. cargo-zigbuild links them with
-# zig against glibc 2.17, the oldest any Lambda runtime or manylinux2014
-# system has (a build linked here would need this machine's glibc), and
-# cross-links aarch64 without a cross toolchain. Both from PyPI, in a venv
-# of their own.
+# compiled for Linux x86_64 and aarch64 (the root Makefile's NATIVE_BUILD),
+# which serve the calls where they load, the WebAssembly module anywhere else.
 PY_NATIVE := $(PY_DIR)/span_autolink/native
-PY_ZIG_VENV := target/zig-venv
-PY_ZIG_STAMP := $(PY_ZIG_VENV)/.span-autolink-deps
-PY_ZIG_DEPS := ziglang==0.17.1 cargo-zigbuild==0.24.1
-PY_NATIVE_GLIBC := 2.17
-PY_NATIVE_MACHINES := x86_64 aarch64
 
 .PHONY: py-package py-install py-venv py-venv-low py-aarch64 py-native test-python test-python-low bench-python
 
-$(PY_ZIG_STAMP): $(PY_DIR)/python.mk
-	@test -x $(PY_ZIG_VENV)/bin/python || $(PYTHON) -m venv $(PY_ZIG_VENV)
-	$(PY_ZIG_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(PY_ZIG_DEPS)
-	@touch $@
-
-py-native: $(PY_ZIG_STAMP)
-	@for m in $(PY_NATIVE_MACHINES); do \
-		rustup target list --installed | grep -qx $$m-unknown-linux-gnu || rustup target add $$m-unknown-linux-gnu; done
-	PATH=$(CURDIR)/$(PY_ZIG_VENV)/bin:$$PATH $(CARGO) zigbuild --quiet -p span-autolink-python --profile native \
-		--target-dir target/pyext $(foreach m,$(PY_NATIVE_MACHINES),--target $(m)-unknown-linux-gnu.$(PY_NATIVE_GLIBC))
+py-native: $(ZIG_STAMP)
+	$(call NATIVE_BUILD,span-autolink-python,target/pyext)
 	@mkdir -p $(PY_NATIVE)
-	@for m in $(PY_NATIVE_MACHINES); do \
+	@for m in $(NATIVE_MACHINES); do \
 		cp target/pyext/$$m-unknown-linux-gnu/native/libspan_autolink_native.so $(PY_NATIVE)/linux-$$m.so; \
 		$(PYTHON) -c "import hashlib, sys; print(hashlib.blake2b(open(sys.argv[1], 'rb').read(), digest_size=32).hexdigest())" \
 			$(PY_NATIVE)/linux-$$m.so > $(PY_NATIVE)/linux-$$m.so.blake2b; \

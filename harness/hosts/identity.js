@@ -2,12 +2,15 @@
 // through the installed npm package and prints one line per case in the
 // format of harness/src/render.rs.
 //
-//   node identity.js PACKAGE_DIR CORPUS.json OUT.txt
+//   node identity.js PACKAGE_DIR CORPUS.json OUT.txt [HOST]
+//
+// HOST, when given, is what the package must have run: "addon" (the
+// Node-API addon) or "module" (the WebAssembly module).
 'use strict';
 const fs = require('fs');
 const path = require('path');
 
-const [packageDir, corpusPath, outPath] = process.argv.slice(2);
+const [packageDir, corpusPath, outPath, host] = process.argv.slice(2);
 delete process.env.DD_TRACE_DYNAMODB_TABLE_PRIMARY_KEYS;
 delete process.env.DD_TRACE_AWS_ADD_SPAN_POINTERS;
 const autolink = require(path.resolve(packageDir));
@@ -41,3 +44,11 @@ const lines = cases.map((c) => {
   return `${c.name}\t${pointers}\t${codes}`;
 });
 fs.writeFileSync(outPath, lines.join('\n') + '\n');
+if (host !== undefined) {
+  const { autolink: state } = autolink[Symbol.for('span-autolink.internal')]('lib/autolink.js');
+  const used = state.instance.addon !== undefined ? 'addon' : 'module';
+  if (used !== host) {
+    console.error(`identity.js: the package ran the ${used}, not the ${host}`);
+    process.exit(1);
+  }
+}

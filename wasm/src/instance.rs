@@ -136,6 +136,17 @@ pub fn give_back_outsized(output: &mut Vec<u8>) {
     }
 }
 
+/// What a caught panic says, for the native hosts (the Python extension,
+/// the Node.js addon), which turn a panic into an error as the module's
+/// hosts turn a trap into one.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
 /// More than `sa_input` made room for is a host error; it reads as no
 /// input, which gives `input_invalid`.
 pub fn input_of(input: &[u8], len: usize) -> &[u8] {

@@ -9,6 +9,7 @@
 
 const generated = require('./generated');
 const { ModuleInstance } = require('./instance');
+const { loadAddon, NativeInstance } = require('./native');
 const { Writer, BOUNDS, MODULE_FAILED } = require('./writer');
 const { Reader } = require('./reader');
 
@@ -17,7 +18,8 @@ const OPERATIONS_KEPT = 4096; // callers that invent operation names must not gr
 
 class Autolink {
   constructor() {
-    this.instance = new ModuleInstance();
+    const addon = loadAddon();
+    this.instance = addon === null ? new ModuleInstance() : new NativeInstance(addon);
     this.writer = new Writer(this.instance);
     this.reader = new Reader(this.instance);
     this.operations = new Map(); // service -> operation -> code

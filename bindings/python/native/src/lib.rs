@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use span_autolink::{Config, KeyRegistry};
 use span_autolink_wasm::abi::ABI_VERSION;
-use span_autolink_wasm::instance::give_back_outsized;
+use span_autolink_wasm::instance::{give_back_outsized, panic_message};
 use span_autolink_wasm::interop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -65,11 +65,7 @@ impl Instance {
             Ok(result) => Ok(result),
             Err(panic) => {
                 *self = Self::fresh();
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
+                let message = panic_message(panic.as_ref());
                 Err(Trap::new_err(format!("span-autolink panicked: {message}")))
             }
         }
