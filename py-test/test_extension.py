@@ -262,3 +262,73 @@ def test_check_says_a_cold_start_compiles_nothing(tmp_path):
     assert done.returncode == 0, done.stderr
     assert os.path.join("native", f"linux-{machine()}.so") in done.stdout
     assert "no wasmtime, no compile" in done.stdout
+
+
+def in_racing_threads(work, count=8):
+    """``work(n)`` in ``count`` threads at once, switching threads as often
+    as the interpreter can: what each returned that was wrong."""
+    errors = []
+
+    def run_work(n):
+        try:
+            errors.extend(work(n))
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append((n, repr(e)))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=run_work, args=(n,)) for n in range(count)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    return errors
+
+
+def test_threads_asking_about_sampling_get_their_own_answers():
+    """keep_for_sampling hands the hash over and asks in two steps: on one
+    instance shared by every thread, another thread's hash must not come
+    between them. At rate 0.5 the last 14 hex digits decide (SPEC): all
+    f's keep, all 0's do not."""
+    kept, dropped = "f" * 32, "0" * 32
+
+    def work(n):
+        want = n % 2 == 0
+        hash = kept if want else dropped
+        return [(n, i) for i in range(20000) if span_autolink.keep_for_sampling(hash, 0.5) is not want]
+
+    assert in_racing_threads(work) == []
+    assert _runtime.backend() == "native"
+
+
+def test_threads_naming_new_operations_get_their_own_codes():
+    """A call's names are looked up once per spelling, in two steps on the
+    instance: a lookup another thread's came between would give the wrong
+    operation, kept for every later call of that spelling. Each call here
+    forgets its spelling first, so that every one is looked up."""
+    span_autolink.forget_tables()
+    span_autolink.pointers_for_response(*ORDERS_DESCRIBED)
+    known = span_autolink._autolink
+
+    def work(n):
+        wrong = []
+        names = ("dynamodb", "PutItem") if n % 2 == 0 else ("s3", "NoSuchCall" + str(n))
+        for i in range(15000):
+            known.operations.pop(names, None)
+            known.calls.pop(names, None)
+            if n % 2:
+                got = span_autolink.pointers_for_response(*names, {}, {})
+                if got.pointers or got.issues:
+                    wrong.append((n, i, got))
+                continue
+            order = n * 10000 + i
+            got = triples(span_autolink.pointers_for_response(*names, *orders_put(order)[2:]))
+            if got != [("aws.dynamodb.item", "d", order_hash(order))]:
+                wrong.append((n, i, got))
+        return wrong
+
+    assert in_racing_threads(work) == []
+    span_autolink.forget_tables()

@@ -136,7 +136,8 @@ class Module:
         # Cranelift; 0 for any other (or once that has started).
         self.rent = UPGRADE_AFTER_BYTES if source == "baseline" else 0
         # The extension's one instance (``_extension.py``), which serves
-        # every call of every thread; None for a module's instances.
+        # every pointer call of every thread (``using`` lends instances of
+        # the pool); None for a module's instances.
         self.shared: Optional[Any] = None
 
     @classmethod
@@ -262,7 +263,13 @@ class Runtime:
             module = self.module or self.loaded()
             shared = module.shared
             if shared is not None:
-                return shared.serve(name, data, config, keyed) if work is None else work(shared)
+                if work is None:
+                    return shared.serve(name, data, config, keyed)
+                if keyed:
+                    return work(shared)
+                # Work of several calls (write, then call) gets an instance
+                # of its own from the pool, below: on the shared one,
+                # another thread's input could come between its steps.
             if module.rent:
                 self.pay(module, len(data))
             if keyed:
