@@ -173,6 +173,24 @@ def test_where_the_extension_cannot_load_the_module_serves(tmp_path, damage):
     assert fallback(tmp_path, damage) == ["ctypes", [WANT_HASH], []]
 
 
+@pytest.mark.parametrize("flags", ["t", "td"])
+def test_a_free_threaded_interpreter_gets_the_module(flags, tmp_path):
+    """The extension is built for the stable ABI of CPython with a GIL,
+    whose objects a free-threaded build (abiflags "t") lays out otherwise;
+    loaded there, it would misread every object. The loader is given the
+    file directly, so no file-name tag keeps it out: the package must."""
+    out = run_python(
+        "import sys\n"
+        f"sys.abiflags = {flags!r}\n"
+        "import json, span_autolink\n"
+        "from span_autolink import _runtime\n"
+        "o = span_autolink.pointers_for_response(*" + repr(put_object()) + ")\n"
+        "print(json.dumps([_runtime.backend(), [p.hash for p in o.pointers], 'span_autolink._native' in sys.modules]))",
+        env={"SPAN_AUTOLINK_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    assert json.loads(out) == ["ctypes", [WANT_HASH], False]
+
+
 def test_switched_off_the_module_serves(monkeypatch, webassembly):
     assert _runtime.backend() == "ctypes"
     assert triples(span_autolink.pointers_for_response(*put_object()))[0][2] == WANT_HASH
