@@ -173,6 +173,21 @@ def test_outsized_names_are_no_call_a_rule_reads():
     assert triples(span_autolink.pointers_for_response(*put_object())) == [("aws.s3.object", "d", "e721375466d4116ab551213fdea08413")]
 
 
+@pytest.mark.parametrize("keys", ["text", "mapping"])
+def test_an_outsized_key_name_option_is_refused_before_the_call(keys):
+    """The option's text goes to the instance as it is: longer than the
+    module reads, it is refused as any outsized input is (ABI.md, Bounds),
+    with the same answer from both hosts."""
+    pad = "x" * OUTSIZED
+    option = {"orders": ["id"], "pad": [pad]} if keys == "mapping" else json.dumps({"orders": ["id"], "pad": [pad]})
+    put = ("dynamodb", "PutItem", {"TableName": "orders", "Item": {"id": {"S": "1"}}}, {})
+    outcome = span_autolink.pointers_for_response(*put, dynamodb_primary_keys=option)
+    assert codes(outcome) == ["input_invalid"] and "32 MiB" in outcome.issues[0].message
+    assert triples(span_autolink.pointers_for_response(*put, dynamodb_primary_keys={"orders": ["id"]})) == [
+        ("aws.dynamodb.item", "d", ddb_hash("orders", ("id", "1")))
+    ]
+
+
 @pytest.mark.usefixtures("webassembly")
 def test_an_outsized_question_leaves_the_instance_whole():
     """The module gives an input longer than the bound no room (ABI.md): an
