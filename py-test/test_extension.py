@@ -350,3 +350,135 @@ def test_threads_naming_new_operations_get_their_own_codes():
 
     assert in_racing_threads(work) == []
     span_autolink.forget_tables()
+
+
+def differential_inputs():
+    """(export, input) pairs: every conformance case's call, event,
+    configuration and environment, as JSON text and as the package writes
+    them (marshal along the projections)."""
+    from helpers import CASES_PATH, from_case
+    from span_autolink import _generated, _values
+
+    with open(CASES_PATH, encoding="utf-8") as f:
+        cases = json.load(f)["cases"]
+    pairs = []
+    probe = _extension.load().Instance()
+    for case in cases:
+        if case.get("kind") == "response" and "service" in case:
+            call = {k: case.get(k) for k in ("service", "operation", "request", "response")}
+            pairs.append(("sa_pointers_for_response", json.dumps(call).encode()))
+            code = probe.call("sa_operation", probe.write(f"{case['service']} {case['operation']}".encode()))
+            if code != 255:
+                walk_request, walk_response = _generated.CALLS[code]
+                try:
+                    data = _values.encode((code, walk_request(from_case(case["request"])), walk_response(from_case(case["response"]))))
+                except Exception:
+                    continue  # a bound the package refuses before any host
+                pairs.append(("sa_pointers_for_response", data))
+        if case.get("kind") == "event":
+            pairs.append(("sa_pointers_for_event", json.dumps(case["event"]).encode()))
+            try:
+                pairs.append(("sa_pointers_for_event", _values.encode(_generated.EVENT(from_case(case["event"])))))
+            except Exception:
+                pass
+        if "config" in case:
+            pairs.append(("sa_configure", json.dumps(case["config"]).encode()))
+        if "config_text" in case:
+            pairs.append(("sa_configure", case["config_text"].encode("utf-8", "surrogatepass")))
+        if "environment" in case:
+            entries = b"".join(f"{k}={v}\0".encode("utf-8", "surrogatepass") for k, v in case["environment"].items())
+            pairs.append(("sa_settings", entries))
+    return pairs
+
+
+def test_the_extension_answers_every_input_as_the_module_does():
+    """One extension instance and one module instance in this process,
+    given the same inputs in the same order (so with the same
+    configuration and the same key names learned): the conformance
+    cases' inputs, then damaged ones (bytes changed, cut, repeated) mixed
+    with the other calls, outputs longer than the module keeps, and
+    inputs longer than it reads. Every answer must be the same bytes."""
+    import random
+
+    from span_autolink._generated import MAX_INPUT_BYTES
+
+    api = _runtime._choose_api()
+    engine, compiled, _ = _runtime.compile_file(api, _runtime.WASM_PATH)
+    hosts = [_extension.load().Instance(), api.instance(engine, compiled)]
+    differ = []
+
+    def both(step, *args):
+        answers = []
+        for n, inst in enumerate(hosts):
+            try:
+                answers.append(step(inst, *args))
+            except Exception as e:  # a trap: the instance is replaced, as the runtime does
+                answers.append(type(e).__name__)
+                hosts[n] = _extension.load().Instance() if n == 0 else api.instance(engine, compiled)
+        if answers[0] != answers[1]:
+            differ.append((args[0], bytes(args[1][:80]) if len(args) > 1 else b"", answers[0][:300], answers[1][:300]))
+
+    def roundtrip(inst, name, data):
+        return inst.roundtrip(name, data)
+
+    def ask(inst, name, data, rate=0.0):
+        return inst.call(name, inst.write(data), rate)
+
+    def forget(inst, name):
+        return inst.call(name)
+
+    pairs = differential_inputs()
+    assert len(pairs) > 400
+    for pair in pairs:
+        both(roundtrip, *pair)
+    rng = random.Random(20261207)
+
+    def damaged(data):
+        data = bytearray(data)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(data) + 1)
+            what = rng.randrange(4)
+            if what == 0 and at < len(data):
+                data[at] = rng.randrange(256)
+            elif what == 1:
+                del data[at:]
+            elif what == 2:
+                data[at:at] = data[rng.randrange(len(data) + 1):][: rng.randint(1, 40)]
+            else:
+                del data[at : at + rng.randint(1, 8)]
+        return bytes(data)
+
+    names = ["sa_pointers_for_response", "sa_pointers_for_event", "sa_configure", "sa_settings", "sa_setting_variables"]
+    for _ in range(30000):
+        name, data = rng.choice(pairs)
+        if rng.random() < 0.6:
+            data = damaged(data)
+        if rng.random() < 0.05:
+            name = rng.choice(names)
+        if rng.random() < 0.01:
+            both(forget, "sa_forget_tables")
+        if rng.random() < 0.03:
+            both(ask, "sa_operation", damaged(b"dynamodb PutItem"))
+        if rng.random() < 0.03:
+            question = "".join(rng.choice("0123456789abcdef") for _ in range(32)).encode()
+            both(ask, "sa_keep_for_sampling", damaged(question), rng.choice([0.0, 0.5, 1.0, -1.0, 2.0, float("nan"), rng.random()]))
+        both(roundtrip, name, data)
+
+    # An output longer than the module keeps, then the next.
+    record = {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put"}
+    messages = [
+        {"Body": json.dumps({"Records": [dict(record, s3={"bucket": {"name": "b"}, "object": {"key": f"k{i}", "eTag": "e"}})]})}
+        for i in range(25000)
+    ]
+    long_answer = json.dumps({"service": "sqs", "operation": "ReceiveMessage", "request": {}, "response": {"Messages": messages}}).encode()
+    for _ in range(2):
+        both(roundtrip, "sa_pointers_for_response", long_answer)
+        both(roundtrip, *pairs[0])
+    # Inputs longer than the module reads, each followed by a call within.
+    outsized = b"{" + b"x" * MAX_INPUT_BYTES
+    for name in names:
+        both(roundtrip, name, outsized)
+        both(roundtrip, *pairs[0])
+    for name in ("sa_operation", "sa_keep_for_sampling"):
+        both(ask, name, outsized, 1.0)
+    assert differ == []
