@@ -482,3 +482,31 @@ def test_the_extension_answers_every_input_as_the_module_does():
     for name in ("sa_operation", "sa_keep_for_sampling"):
         both(ask, name, outsized, 1.0)
     assert differ == []
+
+
+def test_a_signal_handler_asking_between_two_steps_gets_and_leaves_right_answers():
+    """A signal handler runs between two instructions of the main thread,
+    between the two steps of a sampling question among them: its own
+    question must not take the place of the main thread's, nor the other
+    way round."""
+    import signal
+
+    kept, dropped = "f" * 32, "0" * 32
+    assert span_autolink.keep_for_sampling(kept, 0.5)  # loaded before the first signal
+    wrong, handled = [], []
+
+    def handler(signum, frame):
+        handled.append(True)
+        if span_autolink.keep_for_sampling(dropped, 0.5) is not False:
+            wrong.append("handler")
+
+    before = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, 0.0005, 0.0005)
+    try:
+        for i in range(100000):
+            if span_autolink.keep_for_sampling(kept, 0.5) is not True:
+                wrong.append(i)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+    assert wrong == [] and handled
