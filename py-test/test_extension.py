@@ -510,3 +510,37 @@ def test_a_signal_handler_asking_between_two_steps_gets_and_leaves_right_answers
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, before)
     assert wrong == [] and handled
+
+
+def test_threads_with_key_names_of_their_own_share_the_instance(monkeypatch):
+    """The one instance is configured by each call for that call: one
+    thread's option (``dynamodb_primary_keys``) never serves another
+    thread's call, nor the environment's setting a call that gave the
+    option, nor the option a call that gave none."""
+    monkeypatch.setenv("DD_BOTOCORE_DYNAMODB_TABLE_PRIMARY_KEYS", '{"ext-env-table": ["ek"]}')
+    span_autolink.reload_environment()
+    span_autolink.forget_tables()
+
+    def work(n):
+        wrong = []
+        table = f"ext-thread-{n}"
+        for i in range(1500):
+            value = {"S": f"{n}-{i}"}
+            if i % 3 == 0:
+                got = span_autolink.pointers_for_response(
+                    "dynamodb", "PutItem", {"TableName": table, "Item": {f"k{n}": value}}, {},
+                    dynamodb_primary_keys={table: [f"k{n}"]},
+                )
+                want = ([("aws.dynamodb.item", "d", ddb_hash(table, (f"k{n}", value["S"])))], [])
+            elif i % 3 == 1:
+                got = span_autolink.pointers_for_response("dynamodb", "PutItem", {"TableName": "ext-env-table", "Item": {"ek": value}}, {})
+                want = ([("aws.dynamodb.item", "d", ddb_hash("ext-env-table", ("ek", value["S"])))], [])
+            else:
+                got = span_autolink.pointers_for_response("dynamodb", "PutItem", {"TableName": table, "Item": {f"k{n}": value}}, {})
+                want = ([], ["table_not_configured"])
+            if (triples(got), [issue.code for issue in got.issues]) != want:
+                wrong.append((n, i, got))
+        return wrong
+
+    assert in_racing_threads(work) == []
+    span_autolink.forget_tables()
