@@ -3,6 +3,7 @@ arguments."""
 
 import json
 import math
+import os
 
 import pytest
 
@@ -183,3 +184,41 @@ def test_inputs_that_grow_the_modules_memory():
     assert len(outcome.pointers) == 50000 and outcome.issues == ()
     assert outcome.pointers[-1].hash == ddb_hash("orders", ("id", "order-49999-" + "x" * 100))
     assert triples(span_autolink.pointers_for_response(*put_object()))[0][2] == "e721375466d4116ab551213fdea08413"
+
+
+def test_a_signal_handler_calling_while_the_first_call_loads_does_not_hang(tmp_path):
+    """A signal handler runs between two instructions of its thread, which
+    may be loading the rules for its first call. A call from the handler
+    must answer (``internal_error``), not wait forever for the lock its own
+    thread holds; the calls around it are right. The signal is raised
+    here as the load starts, by a trace function."""
+    code = (
+        "import json, signal, sys, span_autolink\n"
+        "from span_autolink import _runtime\n"
+        "from helpers import put_object\n"
+        "handled, raised = [], []\n"
+        "def handler(signum, frame):\n"
+        "    o = span_autolink.pointers_for_response(*put_object())\n"
+        "    handled.append([[p.hash for p in o.pointers], [[i.code, i.message] for i in o.issues]])\n"
+        "load = _runtime.Module.load.__func__.__code__\n"
+        "def calls(frame, event, arg):\n"
+        "    if frame.f_code is load and not raised:\n"
+        "        raised.append(True)\n"
+        "        signal.raise_signal(signal.SIGALRM)\n"
+        "signal.signal(signal.SIGALRM, handler)\n"
+        "sys.settrace(calls)\n"
+        "first = span_autolink.pointers_for_response(*put_object())\n"
+        "sys.settrace(None)\n"
+        "after = span_autolink.pointers_for_response(*put_object())\n"
+        "print(json.dumps([[p.hash for p in o.pointers + o.issues] for o in (first, after)] + [handled]))\n"
+    )
+    out = run_python(
+        code,
+        env={"PYTHONPATH": os.path.dirname(os.path.abspath(__file__)), "SPAN_AUTOLINK_CACHE_DIR": str(tmp_path)},
+        timeout=60,
+    )
+    first, after, handled = json.loads(out)
+    assert first == after == ["e721375466d4116ab551213fdea08413"]
+    assert len(handled) == 1 and handled[0][0] == [], handled
+    ((code, message),) = handled[0][1]
+    assert code == "internal_error" and "signal handler" in message

@@ -158,6 +158,55 @@ def test_a_large_string_outside_the_keys():
     assert triples(span_autolink.pointers_for_response(*put_object())) == [("aws.s3.object", "d", "e721375466d4116ab551213fdea08413")]
 
 
+# Longer than any input the module reads (MAX_INPUT_BYTES, 32 MiB).
+OUTSIZED = 32 * 1024 * 1024 + 10
+# Within the bound, and large enough to grow the module's memory past
+# where an outsized input would reach.
+NEAR_THE_BOUND = 32 * 1024 * 1024 - 100_000
+
+
+def test_outsized_names_are_no_call_a_rule_reads():
+    """Both hosts answer as for any name no rule reads: no pointer, no issue."""
+    for service, operation in (("s3", "P" * OUTSIZED), ("d" * OUTSIZED, "PutItem")):
+        outcome = span_autolink.pointers_for_response(service, operation, {"Bucket": "b", "Key": "k"}, {"ETag": "e"})
+        assert outcome.pointers == () and outcome.issues == ()
+    assert triples(span_autolink.pointers_for_response(*put_object())) == [("aws.s3.object", "d", "e721375466d4116ab551213fdea08413")]
+
+
+@pytest.mark.parametrize("keys", ["text", "mapping"])
+def test_an_outsized_key_name_option_is_refused_before_the_call(keys):
+    """The option's text goes to the instance as it is: longer than the
+    module reads, it is refused as any outsized input is (ABI.md, Bounds),
+    with the same answer from both hosts."""
+    pad = "x" * OUTSIZED
+    option = {"orders": ["id"], "pad": [pad]} if keys == "mapping" else json.dumps({"orders": ["id"], "pad": [pad]})
+    put = ("dynamodb", "PutItem", {"TableName": "orders", "Item": {"id": {"S": "1"}}}, {})
+    outcome = span_autolink.pointers_for_response(*put, dynamodb_primary_keys=option)
+    assert codes(outcome) == ["input_invalid"] and "32 MiB" in outcome.issues[0].message
+    assert triples(span_autolink.pointers_for_response(*put, dynamodb_primary_keys={"orders": ["id"]})) == [
+        ("aws.dynamodb.item", "d", ddb_hash("orders", ("id", "1")))
+    ]
+
+
+@pytest.mark.usefixtures("webassembly")
+def test_an_outsized_question_leaves_the_instance_whole():
+    """The module gives an input longer than the bound no room (ABI.md): an
+    outsized hash or name must not be written where the input buffer
+    was, over the module's own memory, once an earlier call left that
+    memory large enough to hold it. The instance serves on, right."""
+    grown = span_autolink.pointers_for_response("s3", "PutObject", {"Bucket": "b", "Key": "k" * NEAR_THE_BOUND}, {"ETag": "e"})
+    assert len(grown.pointers) == 1 and grown.issues == ()
+    assert span_autolink.keep_for_sampling("f" * OUTSIZED, 1.0) is False
+    for _ in range(2):
+        outcome = span_autolink.pointers_for_response(*put_object())
+        assert outcome.issues == ()
+        assert triples(outcome) == [("aws.s3.object", "d", "e721375466d4116ab551213fdea08413")]
+    grown = span_autolink.pointers_for_response("s3", "PutObject", {"Bucket": "b", "Key": "k" * NEAR_THE_BOUND}, {"ETag": "e"})
+    outcome = span_autolink.pointers_for_response("s3", "P" * OUTSIZED, {}, {})
+    assert outcome.pointers == () and outcome.issues == ()
+    assert triples(span_autolink.pointers_for_response(*put_object())) == [("aws.s3.object", "d", "e721375466d4116ab551213fdea08413")]
+
+
 # -- values that raise -------------------------------------------------------
 
 

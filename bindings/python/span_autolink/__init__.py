@@ -422,13 +422,21 @@ def reload_environment() -> None:
 
 def _config_text(keys: PrimaryKeys) -> bytes:
     if isinstance(keys, str):
-        return _encoded(str.__str__(keys))
-    import json
+        text = _encoded(str.__str__(keys))
+    else:
+        import json
 
-    try:
-        return _encoded(json.dumps(_Configuration().copy(keys, 0), separators=(",", ":")))
-    except Exception:
-        return b"!"  # no JSON: the module reports config_invalid when a put needs it
+        try:
+            text = _encoded(json.dumps(_Configuration().copy(keys, 0), separators=(",", ":")))
+        except Exception:
+            return b"!"  # no JSON: the module reports config_invalid when a put needs it
+    from ._generated import MAX_INPUT_BYTES, TOO_LARGE
+
+    if len(text) > MAX_INPUT_BYTES:
+        # More than the module reads (ABI.md, Bounds): refused here, so
+        # that the extension answers as the module does.
+        raise _autolink.bound(TOO_LARGE)
+    return text
 
 
 class _Configuration:

@@ -6,10 +6,10 @@ Rust code, without a WebAssembly engine between.
 The wheel carries it for Linux on x86_64 and aarch64 (``native/``), each
 file beside its digest (``.blake2b``), which is checked before the file is
 loaded: the dynamic loader would crash the process on a truncated file,
-not fail. On any other platform, where the file is missing, damaged or
-cannot be loaded (a C library older than it needs), or with
-``SPAN_AUTOLINK_EXTENSION=off``, the package runs the WebAssembly module
-instead, with the same results.
+not fail. On any other platform or interpreter (free-threaded CPython,
+PyPy), where the file is missing, damaged or cannot be loaded (a C library
+older than it needs), or with ``SPAN_AUTOLINK_EXTENSION=off``, the package
+runs the WebAssembly module instead, with the same results.
 """
 
 from __future__ import annotations
@@ -58,11 +58,18 @@ def switched_off() -> bool:
     return os.environ.get(EXTENSION_ENV, "").strip().lower() in ("off", "0", "false", "no")
 
 
+def interpreter_fits() -> bool:
+    """Whether this interpreter speaks the extension's ABI: CPython's stable
+    ABI with a GIL. A free-threaded build (abiflags "t") lays objects out
+    otherwise, and the loader, given the file directly, checks no tag."""
+    return sys.implementation.name == "cpython" and "t" not in getattr(sys, "abiflags", "")
+
+
 def load() -> Optional[ModuleType]:
     """The extension, loaded once per process (``sys.modules`` keeps it: an
     extension module cannot be initialised twice), or None when this
     platform has none that loads and speaks this package's ABI."""
-    if switched_off():
+    if switched_off() or not interpreter_fits():
         return None
     module = sys.modules.get(NAME)
     if module is None:

@@ -10,6 +10,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Optional, Tuple
 
+from ._generated import MAX_INPUT_BYTES
 from ._host import EXPORTS, GREW, HostError, Trap
 
 _NO_ARGUMENT = ("sa_abi_version", "sa_output", "sa_setting_variables", "sa_forget_tables", "sa_test_trap")
@@ -94,6 +95,8 @@ class PublicInstance:
 
     def write(self, data: bytes) -> int:
         n = len(data)
+        if n > MAX_INPUT_BYTES:
+            return n  # no room past the bound: the call reads no input (_capi.py)
         at = self.call("sa_input", n)
         self._fits(at, n)
         self.memory.write(self.store, data, at)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import sys
 from _thread import allocate_lock  # threading.Lock, without importing threading
+from _thread import get_ident
 from _thread import start_new_thread
 from time import monotonic
 # typing is not imported at run time: its import alone costs about as
@@ -136,7 +137,8 @@ class Module:
         # Cranelift; 0 for any other (or once that has started).
         self.rent = UPGRADE_AFTER_BYTES if source == "baseline" else 0
         # The extension's one instance (``_extension.py``), which serves
-        # every call of every thread; None for a module's instances.
+        # every pointer call of every thread (``using`` lends instances of
+        # the pool); None for a module's instances.
         self.shared: Optional[Any] = None
 
     @classmethod
@@ -195,6 +197,8 @@ class Runtime:
         # Why the module could not be loaded, and when.
         self.failure: Optional[Tuple[str, float]] = None
         self.lock = allocate_lock()
+        # The thread loading the module, while it does.
+        self.loading: Optional[int] = None
         # The tests' way to make the next call trap (the extension's
         # instance has a trap_next of its own).
         self.trap_next = False
@@ -203,17 +207,28 @@ class Runtime:
         module = self.module
         if module is not None:
             return module
+        if self.loading == get_ident():
+            # A signal handler's call, run between two instructions of the
+            # load: the lock below is this thread's own, and would be
+            # waited for forever.
+            raise HostError(
+                "span-autolink was called from a signal handler while its thread was loading it; "
+                "calls after the first call returns are answered"
+            )
         with self.lock:
             module = self.module
             if module is not None:  # another thread loaded it meanwhile
                 return module
             if self.failure is not None and monotonic() - self.failure[1] < RETRY_SECONDS:
                 raise HostError(self.failure[0])
+            self.loading = get_ident()
             try:
                 module = self.module = Module.load(self.wasm_path)
             except Exception as e:
                 self.failure = (f"{type(e).__name__}: {_text(e)}", monotonic())
                 raise HostError(self.failure[0]) from None
+            finally:
+                self.loading = None
             self.failure = None
             return module
 
@@ -262,7 +277,13 @@ class Runtime:
             module = self.module or self.loaded()
             shared = module.shared
             if shared is not None:
-                return shared.serve(name, data, config, keyed) if work is None else work(shared)
+                if work is None:
+                    return shared.serve(name, data, config, keyed)
+                if keyed:
+                    return work(shared)
+                # Work of several calls (write, then call) gets an instance
+                # of its own from the pool, below: on the shared one,
+                # another thread's input could come between its steps.
             if module.rent:
                 self.pay(module, len(data))
             if keyed:
@@ -340,6 +361,7 @@ class Runtime:
 
     def after_fork_in_child(self) -> None:
         self.lock = allocate_lock()  # the parent's may have been held by another thread
+        self.loading = None
         if self.module is not None:
             self.module = self.module.forked()
 
