@@ -70,6 +70,24 @@ test('every conformance case through the addon on an older x64 CPU (Nehalem, und
   assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()), { addon: true, failed: [] });
 });
 
+// An arm64 Node.js unpacked by make test-js (bindings/js/js.mk), run by
+// qemu-user on Graviton 1's and 2's CPUs.
+const AARCH64 = process.env.SPAN_AUTOLINK_NODE_AARCH64;
+for (const cpu of ['cortex-a72', 'neoverse-n1']) {
+  test(`every conformance case through the arm64 addon on ${cpu} (under qemu)`, onAddon, (t) => {
+    if (!AARCH64) return t.skip('needs the arm64 Node.js that make test-js unpacks');
+    const code = `
+      const api = require('span-autolink');
+      const { loadCases, runCase, comparable, expected, internal } = require(${JSON.stringify(path.join(__dirname, 'helpers'))});
+      const failed = loadCases().filter((c) => JSON.stringify(runCase(api, c).map(comparable)) !== JSON.stringify(expected(c))).map((c) => c.name);
+      console.log(JSON.stringify({ arch: process.arch, addon: internal(api, 'lib/autolink.js').autolink.instance.addon !== undefined, failed }));`;
+    const root = path.join(AARCH64, 'root');
+    const r = spawnSync('qemu-aarch64-static', ['-cpu', cpu, '-L', root, path.join(root, 'usr', 'bin', 'node'), '-e', code], { encoding: 'utf8', cwd: __dirname, timeout: 600000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()), { arch: 'arm64', addon: true, failed: [] });
+  });
+}
+
 test('a panic in the addon is an issue, and the next call starts from a new instance', onAddon, () => {
   const keys = { dynamodbPrimaryKeys: { orders: ['id'] } };
   const putItem = () => api.pointersForResponse('dynamodb', 'PutItem', { TableName: 'orders', Item: { id: { S: 'x' } } }, {}, keys);

@@ -86,12 +86,30 @@ js-pack: js-package
 
 # py-venv (bindings/python/python.mk): the end-to-end tests (js-test/e2e)
 # run moto's server with the Python where it installs moto.
-test-js: js-pack js-test/node_modules/.installed py-venv
-	@command -v qemu-x86_64-static >/dev/null || \
+# An arm64 Node.js (Debian's, unpacked into target/node-aarch64 with apt's
+# own lists for arm64 kept there, the machine's apt set-up untouched), run by
+# qemu-user: the addon's arm64 build is tested on Graviton's CPUs with it.
+JS_AARCH64 := target/node-aarch64
+JS_AARCH64_STAMP := $(JS_AARCH64)/.span-autolink-deps
+JS_AARCH64_DEBS := nodejs libnode108 libbrotli1 libc-ares2 libc6 libicu72 libnghttp2-14 libssl3 libstdc++6 libuv1 zlib1g \
+	libgcc-s1 node-acorn node-cjs-module-lexer node-undici node-xtend
+JS_AARCH64_APT = apt-get -q -o Dir::State::Lists=$(CURDIR)/$(JS_AARCH64)/apt/lists -o Dir::Cache=$(CURDIR)/$(JS_AARCH64)/apt/cache \
+	-o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o Debug::NoLocking=1
+
+$(JS_AARCH64_STAMP): $(JS_DIR)/js.mk
+	@command -v qemu-aarch64-static >/dev/null && command -v qemu-x86_64-static >/dev/null || \
 		{ apt-get update -q && apt-get install -y -q --no-install-recommends qemu-user-static; }
+	rm -rf $(JS_AARCH64) && mkdir -p $(JS_AARCH64)/apt/lists/partial $(JS_AARCH64)/apt/cache/archives/partial $(JS_AARCH64)/debs
+	$(JS_AARCH64_APT) update >/dev/null
+	cd $(JS_AARCH64)/debs && $(JS_AARCH64_APT) download $(JS_AARCH64_DEBS) 2>&1 | grep -v unsandboxed || true
+	for deb in $(JS_AARCH64)/debs/*.deb; do dpkg -x $$deb $(JS_AARCH64)/root; done
+	qemu-aarch64-static -L $(JS_AARCH64)/root $(JS_AARCH64)/root/usr/bin/node -e "if (process.arch !== 'arm64') process.exit(1)"
+	@touch $@
+
+test-js: js-pack js-test/node_modules/.installed py-venv $(JS_AARCH64_STAMP)
 	rm -rf js-test/node_modules/span-autolink
 	cd js-test && npm install --no-save --no-audit --no-fund --loglevel=error $(CURDIR)/$(JS_TARBALL)
-	cd js-test && node --disallow-code-generation-from-strings --test --test-reporter=spec $(JS_TEST_FILES)
+	cd js-test && SPAN_AUTOLINK_NODE_AARCH64=$(CURDIR)/$(JS_AARCH64) node --disallow-code-generation-from-strings --test --test-reporter=spec $(JS_TEST_FILES)
 	@echo "== the same suite on the WebAssembly module (SPAN_AUTOLINK_EXTENSION=off)"
 	cd js-test && SPAN_AUTOLINK_EXTENSION=off node --disallow-code-generation-from-strings --test --test-reporter=dot $(JS_TEST_FILES)
 
