@@ -21,6 +21,15 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pyo3::import_exception!(span_autolink._host, Trap);
 
+/// The extension's own allocator. With the C library's, a call that takes
+/// much memory (a large event's values) gives it back to the system as it
+/// returns, and the next such call pays the page faults again; how often
+/// depends on the process's earlier allocations. mimalloc keeps what calls
+/// freed for the next, and serves only this library's allocations: the
+/// interpreter's and the application's memory is left as it was.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// One instance: the configuration, the key names DynamoDB calls showed,
 /// and the output buffer, as a module instance keeps them. Its methods
 /// hold the GIL from start to end and call no Python code, so one
