@@ -20,14 +20,6 @@ use span_autolink_wasm::instance::{give_back_outsized, panic_message};
 use span_autolink_wasm::interop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// The addon's own allocator. With the C library's, a call that takes much
-/// memory (a large event's values) may give it back to the system as it
-/// returns, and the next such call pays the page faults again, depending on
-/// the process's earlier allocations. mimalloc keeps what calls freed for
-/// the next, and serves only this library's allocations.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The ABI version the addon speaks (ABI.md), as the module's `abiVersion`.
 #[napi]
 pub fn abi_version() -> u32 {
