@@ -18,6 +18,9 @@
 // dist/opentelemetry.js   span-autolink/opentelemetry, from the bundle
 // dist/dd-trace.js        span-autolink/dd-trace, from the bundle
 //
+// Written here, not read from a file: addon/sizes.js, the size of each
+// addon/*.node file as built, which lib/native.js checks before loading it.
+//
 // Left as files of their own, required where the sources require them:
 // the walkers of each operation (lib/walkers/, one file per operation, so
 // that a process parses only the walkers of the calls it makes) and the
@@ -28,7 +31,18 @@ const path = require('node:path');
 
 /** Module ids are paths in the package; the first of a bundle's modules is what the bundle exports. */
 const BUNDLES = {
-  'span-autolink.js': ['index.js', 'lib/autolink.js', 'lib/generated.js', 'lib/instance.js', 'lib/native.js', 'lib/writer.js', 'lib/reader.js', 'lib/explain.js', 'pkg/span_autolink.js'],
+  'span-autolink.js': [
+    'index.js',
+    'lib/autolink.js',
+    'lib/generated.js',
+    'lib/instance.js',
+    'lib/native.js',
+    'addon/sizes.js',
+    'lib/writer.js',
+    'lib/reader.js',
+    'lib/explain.js',
+    'pkg/span_autolink.js',
+  ],
   'integrations.js': ['lib/hooks.js', 'lib/lookups.js', 'lib/opentelemetry.js', 'lib/dd-trace.js'],
 };
 
@@ -39,6 +53,24 @@ const BUNDLES = {
  * and again at their call; the integrations' are left to V8's default.
  */
 const LATER = ['lib/explain.js'];
+
+/**
+ * The modules bundle.js writes: the size of each addon the build put in
+ * addon/ (none where it built none: the module then serves everywhere).
+ */
+const GENERATED = {
+  'addon/sizes.js': (root) => {
+    const dir = path.join(root, 'addon');
+    const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.endsWith('.node')).sort() : [];
+    const sizes = names.map((name) => `  ${JSON.stringify(name)}: ${fs.statSync(path.join(dir, name)).size},`);
+    return `'use strict';\n\n// The size of each addon/*.node file as built (bundle.js).\nmodule.exports = {\n${sizes.join('\n')}\n};\n`;
+  },
+};
+
+/** The text of module `id`: its file's, or what bundle.js writes for it. */
+function sourceOf(root, id) {
+  return GENERATED[id] === undefined ? fs.readFileSync(path.join(root, id), 'utf8') : GENERATED[id](root);
+}
 
 /** The subpath entries (package.json "exports"): each is a bundled module. */
 const ENTRIES = { 'opentelemetry.js': 'lib/opentelemetry.js', 'dd-trace.js': 'lib/dd-trace.js' };
@@ -55,6 +87,7 @@ function bundleOf(id) {
 function resolve(root, from, spec) {
   const base = path.posix.join(path.posix.dirname(from), spec);
   for (const candidate of [base, `${base}.js`]) {
+    if (GENERATED[candidate] !== undefined) return candidate;
     const file = path.join(root, candidate);
     if (fs.existsSync(file) && fs.statSync(file).isFile()) return candidate;
   }
@@ -106,7 +139,7 @@ const modules = {
 `,
   ];
   for (const id of ids) {
-    const source = fs.readFileSync(path.join(root, id), 'utf8');
+    const source = sourceOf(root, id);
     if (/\b__filename\b/.test(source)) throw new Error(`bundle.js: ${id} uses __filename, which the bundle does not give`);
     // The glue reads its .wasm beside itself.
     const dir = /\b__dirname\b/.test(source) ? `const __dirname = \`\${bundleDirectory}/${path.posix.relative('dist', path.posix.dirname(id))}\`;\n` : '';
