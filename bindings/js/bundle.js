@@ -48,11 +48,12 @@ const BUNDLES = {
 
 /**
  * The entry bundle's modules that run only after the first pointer
- * (explain). Its others are written as parenthesized functions, which V8
- * compiles with the bundle rather than scanning them once for the bundle
+ * (explain), or only where the addon does not load (the module's instance
+ * and its glue). Its others are written as parenthesized functions, which
+ * V8 compiles with the bundle rather than scanning them once for the bundle
  * and again at their call; the integrations' are left to V8's default.
  */
-const LATER = ['lib/explain.js'];
+const LATER = ['lib/explain.js', 'lib/instance.js', 'pkg/span_autolink.js'];
 
 /**
  * The modules bundle.js writes: the size of each addon the build put in
