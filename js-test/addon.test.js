@@ -138,9 +138,11 @@ const DAMAGES = {
   missing: (dir) => fs.rmSync(dir, { recursive: true }),
   // An ELF header, then nothing the loader can use: it refuses the file.
   garbage: (dir) => fs.writeFileSync(own(dir), Buffer.concat([fs.readFileSync(own(dir)).subarray(0, 64), crypto.randomBytes(4000)])),
-  // Loaded, these would crash the process (SIGBUS): the headers keep them out.
+  // Loaded, these would crash the process (SIGBUS): their size keeps them out.
   'cut in its code': (dir) => cut(dir, () => 50000),
   'cut by one byte': (dir) => cut(dir, (size) => size - 1),
+  // Not the file the package was built with, though it would load.
+  'one byte longer': (dir) => fs.appendFileSync(own(dir), Buffer.from([0])),
   'another architecture': (dir) => fs.copyFileSync(other(dir), own(dir)),
 };
 

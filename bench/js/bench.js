@@ -81,8 +81,8 @@ function compare(a, b, { perBatch, batches, warmup }) {
 }
 
 function format(ns) {
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
-  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} us`;
+  if (Math.abs(ns) >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (Math.abs(ns) >= 1e3) return `${(ns / 1e3).toFixed(2)} us`;
   return `${ns.toFixed(0)} ns`;
 }
 
@@ -421,7 +421,12 @@ console.log(JSON.stringify([Number(loaded - start), Number(end - loaded)]));`;
 }
 
 // The same on one CPU (taskset -c 0, as a small Lambda has), whole process
-// minus a bare node's, cases interleaved, median of 7; RSS after the call.
+// minus a bare node's, cases interleaved; RSS after the call. The issue
+// asks for a median of 7; on a shared machine a bare node's start varies
+// by a few milliseconds from one process to the next, so that a median of
+// 7 moves by about a millisecond between runs of the same build: the
+// median is taken of 21, and the quartiles of the differences to the bare
+// node run just before are printed beside it.
 {
   const which = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' });
   const pin = which.status === 0 ? ['taskset', '-c', '0'] : [];
@@ -443,10 +448,11 @@ console.log(JSON.stringify([Number(loaded - start), Number(end - loaded)]));`;
     const [rss, cpu] = JSON.parse(r.stderr.trim().split('\n').pop());
     return [wall, rss, cpu];
   };
+  const COLD_RUNS = QUICK ? 7 : 21;
   const bare = [];
   const runs = COLDS.map(() => []);
   try {
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < COLD_RUNS; i++) {
       bare.push(once(`0${END}`));
       COLDS.forEach((dir, k) => runs[k].push(once(cold(dir) + END, envOf(dir))));
     }
@@ -460,10 +466,12 @@ console.log(JSON.stringify([Number(loaded - start), Number(end - loaded)]));`;
     const extra = median(runs[k].map((r) => r[0])) - base;
     const extraCpu = median(runs[k].map((r) => r[2])) - baseCpu;
     const rss = median(runs[k].map((r) => r[1])) - median(bare.map((r) => r[1]));
+    const paired = runs[k].map((r, i) => r[0] - bare[i][0]).sort((a, b) => a - b);
+    const quartiles = [0.25, 0.5, 0.75].map((q) => format(paired[Math.round(q * (paired.length - 1))])).join(' / ');
     console.log(
       `cold start${nameOf(dir)}, ${pin.length ? 'taskset -c 0' : 'NOT pinned (no taskset)'}, ` +
-        `${realTime ? 'SCHED_FIFO' : 'not real-time (not permitted)'}, median of 7, whole process minus a bare node ` +
-        `(wall ${format(base)}, CPU ${format(baseCpu)}): wall ${format(extra)}, CPU ${format(extraCpu)}; ` +
+        `${realTime ? 'SCHED_FIFO' : 'not real-time (not permitted)'}, median of ${COLD_RUNS}, whole process minus a bare node ` +
+        `(wall ${format(base)}, CPU ${format(baseCpu)}): wall ${format(extra)} (paired quartiles ${quartiles}), CPU ${format(extraCpu)}; ` +
         `target <= 6 ms: ${verdict(extra)}/${verdict(extraCpu)}; RSS after the call +${(rss / 1048576).toFixed(1)} MB`
     );
   });

@@ -6,9 +6,14 @@
 // split by concern in index.js, lib/ and pkg/; each becomes a function in
 // a bundle, run at its first require as Node would run its file, so what
 // loads lazily still does. The text is put together here, at build time:
-// nothing is evaluated from strings at run time.
+// nothing is evaluated from strings at run time. Each module's text is
+// minified (esbuild, a devDependency): V8 scans and parses every byte of a
+// bundle at its first require, and the names and spaces it no longer reads
+// are what a process's cold start loses (bench/js times the cold start).
+// The sources stay as written; `--readable` builds the bundles unminified,
+// to read a stack trace against.
 //
-//   node bundle.js
+//   node bundle.js [--readable]
 //
 // dist/span-autolink.js   the package entry: index.js, the lib/ modules a
 //                         pointer needs, and the wasm-bindgen glue (pkg/)
@@ -18,6 +23,9 @@
 // dist/opentelemetry.js   span-autolink/opentelemetry, from the bundle
 // dist/dd-trace.js        span-autolink/dd-trace, from the bundle
 //
+// Written here, not read from a file: addon/sizes.js, the size of each
+// addon/*.node file as built, which lib/native.js checks before loading it.
+//
 // Left as files of their own, required where the sources require them:
 // the walkers of each operation (lib/walkers/, one file per operation, so
 // that a process parses only the walkers of the calls it makes) and the
@@ -26,19 +34,65 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+const READABLE = process.argv.includes('--readable');
+
 /** Module ids are paths in the package; the first of a bundle's modules is what the bundle exports. */
 const BUNDLES = {
-  'span-autolink.js': ['index.js', 'lib/autolink.js', 'lib/generated.js', 'lib/instance.js', 'lib/native.js', 'lib/writer.js', 'lib/reader.js', 'lib/explain.js', 'pkg/span_autolink.js'],
+  'span-autolink.js': [
+    'index.js',
+    'lib/autolink.js',
+    'lib/generated.js',
+    'lib/instance.js',
+    'lib/native.js',
+    'addon/sizes.js',
+    'lib/writer.js',
+    'lib/reader.js',
+    'lib/explain.js',
+    'pkg/span_autolink.js',
+  ],
   'integrations.js': ['lib/hooks.js', 'lib/lookups.js', 'lib/opentelemetry.js', 'lib/dd-trace.js'],
 };
 
 /**
  * The entry bundle's modules that run only after the first pointer
- * (explain). Its others are written as parenthesized functions, which V8
- * compiles with the bundle rather than scanning them once for the bundle
+ * (explain), or only where the addon does not load (the module's instance
+ * and its glue). Its others are written as parenthesized functions, which
+ * V8 compiles with the bundle rather than scanning them once for the bundle
  * and again at their call; the integrations' are left to V8's default.
  */
-const LATER = ['lib/explain.js'];
+const LATER = ['lib/explain.js', 'lib/instance.js', 'pkg/span_autolink.js'];
+
+/**
+ * The modules bundle.js writes: the size of each addon the build put in
+ * addon/ (none where it built none: the module then serves everywhere).
+ */
+const GENERATED = {
+  'addon/sizes.js': (root) => {
+    const dir = path.join(root, 'addon');
+    const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name.endsWith('.node')).sort() : [];
+    const sizes = names.map((name) => `  ${JSON.stringify(name)}: ${fs.statSync(path.join(dir, name)).size},`);
+    return `'use strict';\n\n// The size of each addon/*.node file as built (bundle.js).\nmodule.exports = {\n${sizes.join('\n')}\n};\n`;
+  },
+};
+
+/**
+ * A module's text as the bundle carries it: minified as a CommonJS file,
+ * so that its own names are shortened and `require`, `module`, `exports`
+ * and `__dirname` are left as Node gives them. Names and spaces only: the
+ * syntax is kept as written, since esbuild's rewriting of it (conditionals
+ * into expressions and the like) made the hot calls slower, for little
+ * less to parse.
+ */
+function shipped(source) {
+  if (READABLE) return source;
+  const options = { minifyWhitespace: true, minifyIdentifiers: true, format: 'cjs', platform: 'node', target: 'node18', legalComments: 'none' };
+  return require('esbuild').transformSync(source, options).code;
+}
+
+/** The text of module `id`: its file's, or what bundle.js writes for it. */
+function sourceOf(root, id) {
+  return GENERATED[id] === undefined ? fs.readFileSync(path.join(root, id), 'utf8') : GENERATED[id](root);
+}
 
 /** The subpath entries (package.json "exports"): each is a bundled module. */
 const ENTRIES = { 'opentelemetry.js': 'lib/opentelemetry.js', 'dd-trace.js': 'lib/dd-trace.js' };
@@ -55,6 +109,7 @@ function bundleOf(id) {
 function resolve(root, from, spec) {
   const base = path.posix.join(path.posix.dirname(from), spec);
   for (const candidate of [base, `${base}.js`]) {
+    if (GENERATED[candidate] !== undefined) return candidate;
     const file = path.join(root, candidate);
     if (fs.existsSync(file) && fs.statSync(file).isFile()) return candidate;
   }
@@ -106,13 +161,13 @@ const modules = {
 `,
   ];
   for (const id of ids) {
-    const source = fs.readFileSync(path.join(root, id), 'utf8');
+    const source = sourceOf(root, id);
     if (/\b__filename\b/.test(source)) throw new Error(`bundle.js: ${id} uses __filename, which the bundle does not give`);
     // The glue reads its .wasm beside itself.
     const dir = /\b__dirname\b/.test(source) ? `const __dirname = \`\${bundleDirectory}/${path.posix.relative('dist', path.posix.dirname(id))}\`;\n` : '';
     const [open, close] = LATER.includes(id) || file !== 'span-autolink.js' ? ['', ''] : ['(', ')'];
     parts.push(
-      `// ---- ${id}\n${JSON.stringify(id)}: [\n${open}function (exports, require, module) {\n${dir}${source.replace(/\s+$/, '')}\n}${close},\n` +
+      `// ---- ${id}\n${JSON.stringify(id)}: [\n${open}function (exports, require, module) {\n${dir}${shipped(source).replace(/\s+$/, '')}\n}${close},\n` +
         `${requireOf(root, id, source)}],\n\n`
     );
   }

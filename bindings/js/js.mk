@@ -35,23 +35,31 @@ BENCHES += bench-js
 
 .PHONY: js-package js-pack js-e2e-package js-addon test-js test-js-e2e bench-js
 
-js-package: wasm-js wasm-js-explain $(JS_PKG_WASM) $(JS_EXPLAIN_PKG_WASM) $(JS_BUNDLE) js-addon
+js-package: wasm-js wasm-js-explain $(JS_PKG_WASM) $(JS_EXPLAIN_PKG_WASM) $(JS_BUNDLE)
 
 # The Node-API addon (bindings/js/native, lib/native.js): the rules compiled
 # for Linux x64 and arm64 (the root Makefile's NATIVE_BUILD), which serve the
-# calls where they load, the WebAssembly module anywhere else.
+# calls where they load, the WebAssembly module anywhere else. A file is
+# replaced only when its build changed, so that the bundle, which carries
+# each file's size, is rebuilt only then.
 JS_ADDON := $(JS_DIR)/addon
+JS_ADDON_ARCH = $(if $(filter x86_64,$(1)),x64,arm64)
+JS_ADDON_FILES := $(foreach m,$(NATIVE_MACHINES),$(JS_ADDON)/linux-$(call JS_ADDON_ARCH,$(m)).node)
 js-addon: $(ZIG_STAMP)
 	$(call NATIVE_BUILD,span-autolink-node,target/jsext)
 	@mkdir -p $(JS_ADDON)
 	@for m in $(NATIVE_MACHINES); do \
 		arch=$$(case $$m in x86_64) echo x64;; aarch64) echo arm64;; esac); \
-		cp target/jsext/$$m-unknown-linux-gnu/native/libspan_autolink_node.so $(JS_ADDON)/linux-$$arch.node; \
+		built=target/jsext/$$m-unknown-linux-gnu/native/libspan_autolink_node.so; \
+		cmp -s $$built $(JS_ADDON)/linux-$$arch.node || cp $$built $(JS_ADDON)/linux-$$arch.node; \
 		ls -l $(JS_ADDON)/linux-$$arch.node | awk '{print "addon " $$NF ": " $$5 " bytes"}'; done
 
+$(JS_ADDON_FILES): js-addon ;
+
 # The package entry and its subpaths (bindings/js/bundle.js): the sources in
-# index.js and lib/ with the glue, one file to load for the first pointer.
-$(JS_BUNDLE): $(JS_DIR)/bundle.js $(JS_DIR)/index.js $(wildcard $(JS_DIR)/lib/*.js) $(JS_PKG_WASM)
+# index.js and lib/ with the glue and the addons' sizes, one file to load for
+# the first pointer.
+$(JS_BUNDLE): $(JS_DIR)/bundle.js $(JS_DIR)/index.js $(wildcard $(JS_DIR)/lib/*.js) $(JS_PKG_WASM) $(JS_ADDON_FILES)
 	node $(JS_DIR)/bundle.js
 
 # The generated glue and module (the wrapper around them is hand-written);

@@ -8,7 +8,6 @@
 // Its methods may throw; index.js keeps every throw from a caller.
 
 const generated = require('./generated');
-const { ModuleInstance } = require('./instance');
 const { loadAddon, NativeInstance } = require('./native');
 const { Writer, BOUNDS, MODULE_FAILED } = require('./writer');
 const { Reader } = require('./reader');
@@ -19,7 +18,9 @@ const OPERATIONS_KEPT = 4096; // callers that invent operation names must not gr
 class Autolink {
   constructor() {
     const addon = loadAddon();
-    this.instance = addon === null ? new ModuleInstance() : new NativeInstance(addon);
+    // The module's instance (and its glue) is required only where the addon
+    // does not serve: a process the addon serves never parses it.
+    this.instance = addon === null ? new (require('./instance').ModuleInstance)() : new NativeInstance(addon);
     this.writer = new Writer(this.instance);
     this.reader = new Reader(this.instance);
     this.operations = new Map(); // service -> operation -> code

@@ -4,14 +4,15 @@
 // bindings/js/native, which answers the same calls as the WebAssembly
 // module (ABI.md) through the same Rust code, without a WebAssembly engine
 // between. The package carries it for Linux on x64 and arm64 (addon/).
-// Before loading it, its ELF headers are checked against the file's size:
-// the dynamic loader maps what the headers name, and a truncated file would
-// crash the process (SIGBUS) instead of failing. (A digest of the whole
-// file, as the Python package checks, would need node:crypto, whose require
-// alone costs more than the WebAssembly module it replaces.) On any other
-// platform, where the file is missing, cut short or refused (another C
-// library), or with SPAN_AUTOLINK_EXTENSION=off, the package runs the
-// WebAssembly module (instance.js) instead, with the same results.
+// Before loading it, its size is checked against the size the bundle was
+// built with (addon/sizes.js, written into the bundle by bundle.js): the
+// dynamic loader maps what the file's headers name, and a truncated file
+// would crash the process (SIGBUS) instead of failing. (A digest of the
+// whole file, as the Python package checks, would need node:crypto, whose
+// require alone costs more than the WebAssembly module it replaces.) On any
+// other platform, where the file is missing, of another size or refused
+// (another C library), or with SPAN_AUTOLINK_EXTENSION=off, the package
+// runs the WebAssembly module (instance.js) instead, with the same results.
 //
 // The package owns the memory both sides see, one Buffer: the input at its
 // start, as the writer fills it, and the output's room after it.
@@ -19,6 +20,7 @@
 const fs = require('fs');
 const path = require('path');
 const { ABI_VERSION, RETAINED } = require('./generated');
+const ADDON_SIZES = require('../addon/sizes');
 
 const ADDON_DIR = path.join(__dirname, '..', 'addon');
 const EXTENSION_ENV = 'SPAN_AUTOLINK_EXTENSION';
@@ -29,43 +31,25 @@ function switchedOff() {
   return value === 'off' || value === '0' || value === 'false' || value === 'no';
 }
 
-/** The addon's file for this platform, when the package has one. */
-function addonPath() {
-  if (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64')) return null;
-  const file = path.join(ADDON_DIR, `linux-${process.arch}.node`);
-  return fs.existsSync(file) ? file : null;
+/** The addon's file for this platform and the size it was built with, when the package has one. */
+function addonOf() {
+  if (process.platform !== 'linux') return null;
+  const name = `linux-${process.arch}.node`;
+  const size = ADDON_SIZES[name];
+  return typeof size === 'number' ? { file: path.join(ADDON_DIR, name), size } : null;
 }
 
-const PT_LOAD = 1;
-
 /**
- * Whether the file holds everything its ELF headers name: every segment the
- * loader maps, and the section headers, which the linker puts at the file's
- * end, so that a file cut anywhere fails this.
+ * Whether the file is the one the package was built with, by its size: the
+ * dynamic loader maps what the file's headers name, and a file cut short
+ * would crash the process (SIGBUS) instead of failing to load.
  */
-function whole(file) {
-  let fd;
+function whole(file, size) {
   try {
-    fd = fs.openSync(file, 'r');
-    const size = fs.fstatSync(fd).size;
-    const head = Buffer.alloc(64);
-    // 64-bit little-endian ELF: both architectures the package carries.
-    if (fs.readSync(fd, head, 0, 64, 0) !== 64 || head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1) return false;
-    const programAt = Number(head.readBigUInt64LE(32));
-    const sectionsAt = Number(head.readBigUInt64LE(40));
-    const [programSize, programs] = [head.readUInt16LE(54), head.readUInt16LE(56)];
-    const [sectionSize, sections] = [head.readUInt16LE(58), head.readUInt16LE(60)];
-    if (sectionsAt + sectionSize * sections > size || programAt + programSize * programs > size) return false;
-    const table = Buffer.alloc(programSize * programs);
-    if (fs.readSync(fd, table, 0, table.length, programAt) !== table.length) return false;
-    for (let at = 0; at + 56 <= table.length; at += programSize) {
-      if (table.readUInt32LE(at) === PT_LOAD && Number(table.readBigUInt64LE(at + 8)) + Number(table.readBigUInt64LE(at + 32)) > size) return false;
-    }
-    return true;
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    return stat !== undefined && stat.size === size;
   } catch (_) {
     return false;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -79,11 +63,11 @@ function loadAddon() {
   if (switchedOff()) return null;
   if (loadAddon.loaded === undefined) {
     loadAddon.loaded = null;
-    const file = addonPath();
-    if (file !== null && whole(file)) {
+    const addon = addonOf();
+    if (addon !== null && whole(addon.file, addon.size)) {
       try {
         const module = { exports: {} };
-        process.dlopen(module, file);
+        process.dlopen(module, addon.file);
         if (module.exports.abiVersion() === ABI_VERSION) loadAddon.loaded = module.exports;
       } catch (_) {
         // Another C library or CPU than it was built for: the module serves.
