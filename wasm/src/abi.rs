@@ -2,7 +2,7 @@
 //! integers, bytes passed through linear memory. What an export returns
 //! carries [`GREW`](instance::GREW) when linear memory grew.
 
-use crate::instance::{self, answer_of};
+use crate::instance::{self, answer_of, Call};
 use crate::interop;
 
 /// Bumped whenever a function, a format or a rule of `ABI.md` changes.
@@ -25,19 +25,17 @@ pub extern "C" fn sa_output() -> u32 {
 
 #[no_mangle]
 pub extern "C" fn sa_configure(len: u32) -> u32 {
-    answer_of(instance::configure(len as usize, interop::config))
+    answer_of(instance::answer(Call::Configure, len as usize))
 }
 
 #[no_mangle]
 pub extern "C" fn sa_pointers_for_response(len: u32) -> u32 {
-    answer_of(instance::call(len as usize, interop::response))
+    answer_of(instance::answer(Call::Response, len as usize))
 }
 
 #[no_mangle]
 pub extern "C" fn sa_pointers_for_event(len: u32) -> u32 {
-    answer_of(instance::call(len as usize, |input, _, _| {
-        interop::event(input)
-    }))
+    answer_of(instance::answer(Call::Event, len as usize))
 }
 
 /// Input `SERVICE OPERATION`; the call's operation code, or 255 when no
@@ -68,19 +66,13 @@ pub extern "C" fn sa_forget_tables() {
 /// output: the settings' lines.
 #[no_mangle]
 pub extern "C" fn sa_settings(len: u32) -> u32 {
-    answer_of(instance::answer(interop::settings, len as usize))
+    answer_of(instance::answer(Call::Settings, len as usize))
 }
 
 /// Output: the names of the environment variables `sa_settings` reads.
 #[no_mangle]
 pub extern "C" fn sa_setting_variables() -> u32 {
-    answer_of(instance::answer(
-        |_, out| {
-            out.clear();
-            out.extend_from_slice(interop::setting_variables().as_bytes());
-        },
-        0,
-    ))
+    answer_of(instance::answer(Call::SettingVariables, 0))
 }
 
 /// Input: an explain request (`ABI.md`, "Explain"); output: the report

@@ -4,7 +4,7 @@
 //! Reading an input builds a tree of many small vectors and strings that
 //! all die when the call returns (a 1,000-record stream event makes about
 //! 5,000 of them). While a call runs, its blocks are bumped from arena
-//! chunks that are all taken back when it returns (`instance::call`), so
+//! chunks that are all taken back when it returns (`State::answer`), so
 //! the input tree and the outcome are let go without the walk that
 //! dropping them takes. Blocks from before the arena opened, and those
 //! made with it paused, are the standard allocator's.
@@ -26,7 +26,7 @@ pub const POISON: u8 = 0xa5;
 
 /// Where a call's allocations come from while its arena is open: bumped
 /// from chunks that are all taken back at once when it closes, so a
-/// call's input tree needs no walk to be freed (see `instance::call`).
+/// call's input tree needs no walk to be freed (see `State::answer`).
 struct Arena {
     open: bool,
     /// Chunks as (start, end), in the order they are used.

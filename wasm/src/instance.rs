@@ -1,11 +1,12 @@
-//! The state one module instance keeps between calls: the input and output
-//! buffers in linear memory, the key-name configuration, which changes
-//! far less often than calls happen and so is set apart from them, and the
-//! key names the calls so far showed (the core's `KeyRegistry`).
+//! The state an instance keeps between calls ([`State`], the same for every
+//! host): the output buffer, the key-name configuration, which changes far
+//! less often than calls happen and so is set apart from them, and the key
+//! names the calls so far showed (the core's `KeyRegistry`); and the
+//! module's one instance, which adds the input buffer in linear memory.
 
 use crate::arena;
 use span_autolink::limits::MAX_INPUT_BYTES;
-use span_autolink::{Config, KeyRegistry, Outcome};
+use span_autolink::{Config, KeyRegistry};
 use std::cell::RefCell;
 
 /// Buffers larger than this are given back after the call that needed
@@ -18,14 +19,83 @@ pub const RETAINED: usize = 1 << 20;
 /// read, and the next call gets a new one (ABI.md, "Buffers").
 pub const MEMORY_KEPT: usize = 64 << 20;
 
+/// What one instance keeps between calls, whichever host holds it: the
+/// module (in linear memory, below), the Python extension and the Node.js
+/// addon. Each host only moves bytes to and from it: the steps of a call
+/// are here once.
 #[derive(Default)]
-pub struct Instance {
-    pub input: Vec<u8>,
-    pub output: Vec<u8>,
+pub struct State {
     pub config: Config,
     /// What the calls so far showed of DynamoDB tables' key names. Its
     /// blocks are the standard allocator's, never a call arena's.
     pub registry: KeyRegistry,
+    pub output: Vec<u8>,
+}
+
+/// The calls whose answer is output lines (ABI.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Call {
+    /// Input: the key-name configuration; output: its issues.
+    Configure,
+    /// Input: an AWS SDK call; output: its outcome.
+    Response,
+    /// Input: a Lambda event; output: its outcome.
+    Event,
+    /// Input: the environment's entries; output: the settings' lines.
+    Settings,
+    /// No input; output: the names of the variables `Settings` reads.
+    SettingVariables,
+}
+
+impl State {
+    /// Runs `call` on `input` and writes its answer as the output, which it
+    /// returns. A pointer call allocates in the call arena, but for what it
+    /// teaches the registry and its output (made with `arena::outside`).
+    /// The output buffer is reused, so its address changes only when an
+    /// output is longer than every earlier one, or after an outsized one.
+    pub fn answer(&mut self, call: Call, input: &[u8]) -> &[u8] {
+        give_back_outsized(&mut self.output);
+        let State {
+            config,
+            registry,
+            output,
+        } = self;
+        match call {
+            Call::Configure => {
+                *config = crate::interop::config(input);
+                crate::interop::write_config_issues(config, output);
+            }
+            Call::Response => arena::scope(|| {
+                let outcome = crate::interop::response(input, config, registry);
+                arena::outside(|| crate::interop::write_outcome(&outcome, output));
+                arena::discard(outcome);
+            }),
+            Call::Event => arena::scope(|| {
+                let outcome = crate::interop::event(input);
+                arena::outside(|| crate::interop::write_outcome(&outcome, output));
+                arena::discard(outcome);
+            }),
+            Call::Settings => crate::interop::settings(input, output),
+            Call::SettingVariables => {
+                output.clear();
+                output.extend_from_slice(crate::interop::setting_variables().as_bytes());
+            }
+        }
+        &self.output
+    }
+
+    /// Forgets every table's key names the calls taught.
+    pub fn forget_tables(&mut self) {
+        self.registry.clear();
+    }
+}
+
+/// The module's one instance: its state, and the input buffer the host
+/// writes into.
+#[derive(Default)]
+pub struct Instance {
+    pub input: Vec<u8>,
+    pub state: State,
     /// Linear memory's size in pages when a host last heard of it.
     pages: usize,
 }
@@ -80,49 +150,21 @@ pub fn input(len: usize) -> *mut u8 {
     })
 }
 
-/// Replaces the configuration with what `f` makes of the first `len` input
-/// bytes, writes its issues as the output, and returns the output length.
-pub fn configure(len: usize, f: impl FnOnce(&[u8]) -> Config) -> usize {
+/// Runs `call` on the first `len` input bytes and returns the output's
+/// length. An outsized input's buffer is given back once it is read.
+pub fn answer(call: Call, len: usize) -> usize {
     with(|i| {
-        i.config = f(input_of(&i.input, len));
-        crate::interop::write_config_issues(&i.config, &mut i.output);
-        i.output.len()
-    })
-}
-
-/// Runs the pointer call `f` on the first `len` input bytes, the
-/// configuration and the registry, writes its outcome as the output, and
-/// returns the output length. Everything `f` allocates lives in the call
-/// arena, but for what it teaches the registry (made with
-/// `arena::outside`). The output buffer is reused, so its address changes
-/// only when an output is longer than every earlier one, or after an
-/// outsized one.
-pub fn call(len: usize, f: impl FnOnce(&[u8], &Config, &mut KeyRegistry) -> Outcome) -> usize {
-    with(|i| {
-        give_back_outsized(&mut i.output);
-        let Instance {
-            input,
-            config,
-            registry,
-            output,
-            ..
-        } = i;
-        let input = input_of(input, len);
-        arena::scope(|| {
-            let outcome = f(input, config, registry);
-            arena::outside(|| crate::interop::write_outcome(&outcome, output));
-            arena::discard(outcome);
-        });
+        let n = i.state.answer(call, input_of(&i.input, len)).len();
         if len > RETAINED {
             i.input = Vec::new();
         }
-        i.output.len()
+        n
     })
 }
 
 /// Forgets every table's key names the calls taught.
 pub fn forget_tables() {
-    with(|i| i.registry.clear())
+    with(|i| i.state.forget_tables())
 }
 
 /// An outsized answer's buffer is given back before the next answer is
@@ -153,36 +195,21 @@ pub fn input_of(input: &[u8], len: usize) -> &[u8] {
     input.get(..len).unwrap_or_default()
 }
 
-/// Sets the output to what `write` writes and returns its length.
-pub fn answer(write: impl FnOnce(&[u8], &mut Vec<u8>), len: usize) -> usize {
-    with(|i| {
-        give_back_outsized(&mut i.output);
-        let Instance { input, output, .. } = i;
-        write(input_of(input, len), output);
-        output.len()
-    })
-}
-
 #[cfg(feature = "explain")]
 /// Runs `write` on the first `len` input bytes and the configuration,
 /// outside the call arena (explaining is not on the pointer calls' path),
 /// and returns the output length.
 pub fn explain(len: usize, write: impl FnOnce(&[u8], &Config, &mut Vec<u8>)) -> usize {
     with(|i| {
-        give_back_outsized(&mut i.output);
-        let Instance {
-            input,
-            output,
-            config,
-            ..
-        } = i;
-        write(input_of(input, len), config, output);
+        let State { config, output, .. } = &mut i.state;
+        give_back_outsized(output);
+        write(input_of(&i.input, len), config, output);
         output.len()
     })
 }
 
 pub fn output() -> *const u8 {
-    with(|i| i.output.as_ptr())
+    with(|i| i.state.output.as_ptr())
 }
 
 #[cfg(test)]
@@ -208,7 +235,7 @@ mod tests {
     /// configuration is the one empty text makes.
     #[test]
     fn a_new_instance_holds_the_empty_configuration() {
-        let fresh = Instance::default().config;
+        let fresh = State::default().config;
         assert_eq!(fresh, crate::interop::config(b""));
         assert_eq!(fresh, crate::interop::config(b" \n"));
     }

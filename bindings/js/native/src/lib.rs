@@ -14,9 +14,8 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use span_autolink::{Config, KeyRegistry};
 use span_autolink_wasm::abi::ABI_VERSION;
-use span_autolink_wasm::instance::{give_back_outsized, panic_message};
+use span_autolink_wasm::instance::{panic_message, Call, State};
 use span_autolink_wasm::interop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -26,16 +25,14 @@ pub fn abi_version() -> u32 {
     ABI_VERSION
 }
 
-/// One instance: the configuration, the key names DynamoDB calls showed,
-/// and the last output, as a module instance keeps them. JavaScript holds
-/// it as an `External` and passes it to each call: functions of the module
-/// cost Node-API a fraction of what methods of a class do (the receiver's
-/// unwrapping and checks).
+/// One instance: what a module instance keeps between calls (`State`:
+/// the configuration, the key names DynamoDB calls showed, the last
+/// output). JavaScript holds it as an `External` and passes it to each
+/// call: functions of the module cost Node-API a fraction of what methods
+/// of a class do (the receiver's unwrapping and checks).
 #[derive(Default)]
 pub struct Instance {
-    config: Config,
-    registry: KeyRegistry,
-    output: Vec<u8>,
+    state: State,
 }
 
 impl Instance {
@@ -55,34 +52,27 @@ impl Instance {
         }
     }
 
-    /// Runs `write` on the call's input, the first `len` bytes of `memory`,
+    /// Runs `call` on the call's input, the first `len` bytes of `memory`,
     /// and puts its output into `memory` at `at` when it fits; the output's
     /// length. The input ends where the output's room begins; more reads
     /// as no input (`input_invalid`), as the module reads more than its
     /// input buffer.
-    fn answer(
-        &mut self,
-        memory: &mut [u8],
-        len: u32,
-        at: u32,
-        write: impl FnOnce(&mut Self, &[u8]),
-    ) -> Result<u32> {
+    fn answer(&mut self, memory: &mut [u8], len: u32, at: u32, call: Call) -> Result<u32> {
         let at = (at as usize).min(memory.len());
         let (input, room) = memory.split_at_mut(at);
         let input = input.get(..len as usize).unwrap_or_default();
         self.guarded(|i| {
-            give_back_outsized(&mut i.output);
-            write(i, input);
+            i.state.answer(call, input);
             i.copy_to(room)
         })
     }
 
     fn copy_to(&self, room: &mut [u8]) -> u32 {
-        let n = self.output.len();
-        if let Some(room) = room.get_mut(..n) {
-            room.copy_from_slice(&self.output);
+        let output = &self.state.output;
+        if let Some(room) = room.get_mut(..output.len()) {
+            room.copy_from_slice(output);
         }
-        n as u32
+        output.len() as u32
     }
 }
 
@@ -99,10 +89,7 @@ pub fn pointers_for_response(
     len: u32,
     output_at: u32,
 ) -> Result<u32> {
-    instance.answer(&mut memory, len, output_at, |i, input| {
-        let outcome = interop::response(input, &i.config, &mut i.registry);
-        interop::write_outcome(&outcome, &mut i.output);
-    })
+    instance.answer(&mut memory, len, output_at, Call::Response)
 }
 
 #[napi]
@@ -112,9 +99,7 @@ pub fn pointers_for_event(
     len: u32,
     output_at: u32,
 ) -> Result<u32> {
-    instance.answer(&mut memory, len, output_at, |i, input| {
-        interop::write_outcome(&interop::event(input), &mut i.output);
-    })
+    instance.answer(&mut memory, len, output_at, Call::Event)
 }
 
 #[napi]
@@ -124,10 +109,7 @@ pub fn configure(
     len: u32,
     output_at: u32,
 ) -> Result<u32> {
-    instance.answer(&mut memory, len, output_at, |i, input| {
-        i.config = interop::config(input);
-        interop::write_config_issues(&i.config, &mut i.output);
-    })
+    instance.answer(&mut memory, len, output_at, Call::Configure)
 }
 
 #[napi]
@@ -137,9 +119,7 @@ pub fn settings(
     len: u32,
     output_at: u32,
 ) -> Result<u32> {
-    instance.answer(&mut memory, len, output_at, |i, input| {
-        interop::settings(input, &mut i.output)
-    })
+    instance.answer(&mut memory, len, output_at, Call::Settings)
 }
 
 /// The last output, once the package has made room for it.
@@ -168,7 +148,7 @@ pub fn keep_for_sampling(
 
 #[napi]
 pub fn forget_tables(instance: &mut External<Instance>) {
-    instance.registry.clear();
+    instance.state.forget_tables();
 }
 
 /// Panics on purpose, so that the package can test its recovery.

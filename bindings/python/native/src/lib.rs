@@ -13,9 +13,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use span_autolink::limits::MAX_INPUT_BYTES;
-use span_autolink::{Config, KeyRegistry};
 use span_autolink_wasm::abi::ABI_VERSION;
-use span_autolink_wasm::instance::{give_back_outsized, panic_message};
+use span_autolink_wasm::instance::{panic_message, Call, State};
 use span_autolink_wasm::interop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -30,8 +29,9 @@ pyo3::import_exception!(span_autolink._host, Trap);
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// One instance: the configuration, the key names DynamoDB calls showed,
-/// and the output buffer, as a module instance keeps them. Its methods
+/// One instance: what a module instance keeps between calls (`State`:
+/// the configuration, the key names DynamoDB calls showed, the output
+/// buffer), and the input `write` holds for `call`. Its methods
 /// hold the GIL from start to end and call no Python code, so one
 /// instance serves every thread of the process, one call at a time, as
 /// the one keyed module instance does (`_runtime.py`), with no pool and
@@ -40,10 +40,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Instance {
     /// The configuration's text (`b""`: none) `serve` last configured.
     configured: Vec<u8>,
-    rules_config: Config,
-    registry: KeyRegistry,
+    state: State,
     input: Vec<u8>,
-    output: Vec<u8>,
     /// Set by the tests: the next call panics, as `sa_test_trap` traps.
     #[pyo3(get, set)]
     trap_next: bool,
@@ -53,10 +51,8 @@ impl Instance {
     fn fresh() -> Self {
         Instance {
             configured: Vec::new(),
-            rules_config: Config::default(),
-            registry: KeyRegistry::default(),
+            state: State::default(),
             input: Vec::new(),
-            output: Vec::new(),
             trap_next: false,
         }
     }
@@ -120,35 +116,20 @@ impl Instance {
         name: &str,
         data: &[u8],
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let data = readable(data);
-        self.guarded(|i| {
-            give_back_outsized(&mut i.output);
-            match name {
-                "sa_pointers_for_response" => {
-                    let outcome = interop::response(data, &i.rules_config, &mut i.registry);
-                    interop::write_outcome(&outcome, &mut i.output);
-                }
-                "sa_pointers_for_event" => {
-                    interop::write_outcome(&interop::event(data), &mut i.output)
-                }
-                "sa_configure" => {
-                    i.rules_config = interop::config(data);
-                    interop::write_config_issues(&i.rules_config, &mut i.output);
-                }
-                "sa_settings" => interop::settings(data, &mut i.output),
-                "sa_setting_variables" => {
-                    i.output.clear();
-                    i.output
-                        .extend_from_slice(interop::setting_variables().as_bytes());
-                }
-                _ => {
-                    return Err(PyValueError::new_err(format!(
-                        "the extension has no call {name}"
-                    )))
-                }
+        let call = match name {
+            "sa_pointers_for_response" => Call::Response,
+            "sa_pointers_for_event" => Call::Event,
+            "sa_configure" => Call::Configure,
+            "sa_settings" => Call::Settings,
+            "sa_setting_variables" => Call::SettingVariables,
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "the extension has no call {name}"
+                )))
             }
-            Ok(PyBytes::new(py, &i.output))
-        })?
+        };
+        let data = readable(data);
+        self.guarded(|i| PyBytes::new(py, i.state.answer(call, data)))
     }
 
     /// Holds a call's input for `call`; its length.
@@ -169,7 +150,7 @@ impl Instance {
                 "sa_operation" => interop::operation(input),
                 "sa_keep_for_sampling" => u32::from(interop::keep_for_sampling(input, rate)),
                 "sa_forget_tables" => {
-                    i.registry.clear();
+                    i.state.forget_tables();
                     0
                 }
                 "sa_test_trap" => panic!("sa_test_trap"),
