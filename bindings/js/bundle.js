@@ -10,8 +10,8 @@
 // minified (esbuild, a devDependency): V8 scans and parses every byte of a
 // bundle at its first require, and the names and spaces it no longer reads
 // are what a process's cold start loses (bench/js times the cold start).
-// The sources stay as written; `--readable` builds the bundles unminified,
-// to read a stack trace against.
+// The sources stay as written; `--readable` builds the bundles unminified
+// into dist-readable/, to read a stack trace against.
 //
 //   node bundle.js [--readable]
 //
@@ -222,7 +222,9 @@ module.exports = exported;
 
 function main() {
   const root = __dirname;
-  const out = path.join(root, 'dist');
+  // A readable build goes beside the shipped one, never over it: make
+  // would take it for the bundle and pack it.
+  const out = path.join(root, READABLE ? 'dist-readable' : 'dist');
   // The package ships lib/ only as bundled, so a new module must have a bundle.
   const unbundled = fs
     .readdirSync(path.join(root, 'lib'))
