@@ -81,12 +81,15 @@ const GENERATED = {
  * and `__dirname` are left as Node gives them. Names and spaces only: the
  * syntax is kept as written, since esbuild's rewriting of it (conditionals
  * into expressions and the like) made the hot calls slower, for little
- * less to parse.
+ * less to parse. The integrations keep their functions' names (`keepNames`):
+ * their hooks sit in a tracer's configuration, where a person looks for
+ * them by name (spanAutolinkResponseHook); the entry bundle's functions,
+ * which no one handles by name, give theirs up, for a cheaper first load.
  */
-function shipped(source) {
+function shipped(source, file) {
   if (READABLE) return source;
   const options = { minifyWhitespace: true, minifyIdentifiers: true, format: 'cjs', platform: 'node', target: 'node18', legalComments: 'none' };
-  return require('esbuild').transformSync(source, options).code;
+  return require('esbuild').transformSync(source, { ...options, keepNames: file === 'integrations.js' }).code;
 }
 
 /** The text of module `id`: its file's, or what bundle.js writes for it. */
@@ -167,7 +170,7 @@ const modules = {
     const dir = /\b__dirname\b/.test(source) ? `const __dirname = \`\${bundleDirectory}/${path.posix.relative('dist', path.posix.dirname(id))}\`;\n` : '';
     const [open, close] = LATER.includes(id) || file !== 'span-autolink.js' ? ['', ''] : ['(', ')'];
     parts.push(
-      `// ---- ${id}\n${JSON.stringify(id)}: [\n${open}function (exports, require, module) {\n${dir}${shipped(source).replace(/\s+$/, '')}\n}${close},\n` +
+      `// ---- ${id}\n${JSON.stringify(id)}: [\n${open}function (exports, require, module) {\n${dir}${shipped(source, file).replace(/\s+$/, '')}\n}${close},\n` +
         `${requireOf(root, id, source)}],\n\n`
     );
   }
