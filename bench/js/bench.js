@@ -242,8 +242,14 @@ if (BASELINE !== null) {
     fs.cpSync(path.join(PACKAGE, entry), path.join(copy, entry), { recursive: true });
   }
   fs.cpSync(BASELINE, path.join(copy, 'pkg'), { recursive: true });
-  // The bundle holds the glue, which must be the baseline module's.
-  check(spawnSync(process.execPath, [path.join(copy, 'bundle.js')]).status === 0, 'the baseline copy could not be bundled');
+  // The bundle holds the glue, which must be the baseline module's. The
+  // copy has no node_modules: the bundler finds its own (esbuild) through
+  // the package's.
+  const bundled = spawnSync(process.execPath, [path.join(copy, 'bundle.js')], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_PATH: path.join(PACKAGE, 'node_modules') },
+  });
+  check(bundled.status === 0, `the baseline copy could not be bundled: ${bundled.stderr}`);
   const baseline = require(copy);
   check(
     JSON.stringify(baseline.pointersForResponse('s3', 'putObject', putParams, putResponse)) === JSON.stringify(oursPut()) &&

@@ -10,8 +10,8 @@
 // minified (esbuild, a devDependency): V8 scans and parses every byte of a
 // bundle at its first require, and the names and spaces it no longer reads
 // are what a process's cold start loses (bench/js times the cold start).
-// The sources stay as written; `--readable` builds the bundles unminified,
-// to read a stack trace against.
+// The sources stay as written; `--readable` builds the bundles unminified
+// into dist-readable/, to read a stack trace against.
 //
 //   node bundle.js [--readable]
 //
@@ -81,12 +81,15 @@ const GENERATED = {
  * and `__dirname` are left as Node gives them. Names and spaces only: the
  * syntax is kept as written, since esbuild's rewriting of it (conditionals
  * into expressions and the like) made the hot calls slower, for little
- * less to parse.
+ * less to parse. The integrations keep their functions' names (`keepNames`):
+ * their hooks sit in a tracer's configuration, where a person looks for
+ * them by name (spanAutolinkResponseHook); the entry bundle's functions,
+ * which no one handles by name, give theirs up, for a cheaper first load.
  */
-function shipped(source) {
+function shipped(source, file) {
   if (READABLE) return source;
   const options = { minifyWhitespace: true, minifyIdentifiers: true, format: 'cjs', platform: 'node', target: 'node18', legalComments: 'none' };
-  return require('esbuild').transformSync(source, options).code;
+  return require('esbuild').transformSync(source, { ...options, keepNames: file === 'integrations.js' }).code;
 }
 
 /** The text of module `id`: its file's, or what bundle.js writes for it. */
@@ -167,7 +170,7 @@ const modules = {
     const dir = /\b__dirname\b/.test(source) ? `const __dirname = \`\${bundleDirectory}/${path.posix.relative('dist', path.posix.dirname(id))}\`;\n` : '';
     const [open, close] = LATER.includes(id) || file !== 'span-autolink.js' ? ['', ''] : ['(', ')'];
     parts.push(
-      `// ---- ${id}\n${JSON.stringify(id)}: [\n${open}function (exports, require, module) {\n${dir}${shipped(source).replace(/\s+$/, '')}\n}${close},\n` +
+      `// ---- ${id}\n${JSON.stringify(id)}: [\n${open}function (exports, require, module) {\n${dir}${shipped(source, file).replace(/\s+$/, '')}\n}${close},\n` +
         `${requireOf(root, id, source)}],\n\n`
     );
   }
@@ -222,7 +225,9 @@ module.exports = exported;
 
 function main() {
   const root = __dirname;
-  const out = path.join(root, 'dist');
+  // A readable build goes beside the shipped one, never over it: make
+  // would take it for the bundle and pack it.
+  const out = path.join(root, READABLE ? 'dist-readable' : 'dist');
   // The package ships lib/ only as bundled, so a new module must have a bundle.
   const unbundled = fs
     .readdirSync(path.join(root, 'lib'))
