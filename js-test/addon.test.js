@@ -136,8 +136,12 @@ const other = (dir) => path.join(dir, `linux-${process.arch === 'x64' ? 'arm64' 
 const cut = (dir, keep) => fs.writeFileSync(own(dir), fs.readFileSync(own(dir)).subarray(0, keep(fs.statSync(own(dir)).size)));
 const DAMAGES = {
   missing: (dir) => fs.rmSync(dir, { recursive: true }),
-  // An ELF header, then nothing the loader can use: it refuses the file.
+  // An ELF header, then nothing the loader can use: refused by its size
+  // before the loader sees it.
   garbage: (dir) => fs.writeFileSync(own(dir), Buffer.concat([fs.readFileSync(own(dir)).subarray(0, 64), crypto.randomBytes(4000)])),
+  // Of the size built, but no ELF file: the size lets it through, and the
+  // loader refuses it (dlopen throws).
+  'not an ELF file, of its size': (dir) => fs.writeFileSync(own(dir), crypto.randomBytes(fs.statSync(own(dir)).size)),
   // Loaded, these would crash the process (SIGBUS): their size keeps them out.
   'cut in its code': (dir) => cut(dir, () => 50000),
   'cut by one byte': (dir) => cut(dir, (size) => size - 1),

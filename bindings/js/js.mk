@@ -43,16 +43,17 @@ js-package: wasm-js wasm-js-explain $(JS_PKG_WASM) $(JS_EXPLAIN_PKG_WASM) $(JS_B
 # replaced only when its build changed, so that the bundle, which carries
 # each file's size, is rebuilt only then.
 JS_ADDON := $(JS_DIR)/addon
-JS_ADDON_ARCH = $(if $(filter x86_64,$(1)),x64,arm64)
-JS_ADDON_FILES := $(foreach m,$(NATIVE_MACHINES),$(JS_ADDON)/linux-$(call JS_ADDON_ARCH,$(m)).node)
+# Machine $(1)'s addon file in the package (Node.js names x86_64 x64).
+JS_ADDON_FILE = $(JS_ADDON)/linux-$(if $(filter x86_64,$(1)),x64,arm64).node
+JS_ADDON_FILES := $(foreach m,$(NATIVE_MACHINES),$(call JS_ADDON_FILE,$(m)))
+# Machine $(1)'s build of the addon.
+JS_ADDON_BUILT = target/jsext/$(1)-unknown-linux-gnu/native/libspan_autolink_node.so
 js-addon: $(ZIG_STAMP)
 	$(call NATIVE_BUILD,span-autolink-node,target/jsext)
 	@mkdir -p $(JS_ADDON)
-	@for m in $(NATIVE_MACHINES); do \
-		arch=$$(case $$m in x86_64) echo x64;; aarch64) echo arm64;; esac); \
-		built=target/jsext/$$m-unknown-linux-gnu/native/libspan_autolink_node.so; \
-		cmp -s $$built $(JS_ADDON)/linux-$$arch.node || cp $$built $(JS_ADDON)/linux-$$arch.node; \
-		ls -l $(JS_ADDON)/linux-$$arch.node | awk '{print "addon " $$NF ": " $$5 " bytes"}'; done
+	@set -e; $(foreach m,$(NATIVE_MACHINES),\
+		cmp -s $(call JS_ADDON_BUILT,$(m)) $(call JS_ADDON_FILE,$(m)) || cp $(call JS_ADDON_BUILT,$(m)) $(call JS_ADDON_FILE,$(m)); \
+		ls -l $(call JS_ADDON_FILE,$(m)) | awk '{print "addon " $$NF ": " $$5 " bytes"}';)
 
 $(JS_ADDON_FILES): js-addon ;
 

@@ -6,7 +6,7 @@
 
 use crate::arena;
 use span_autolink::limits::MAX_INPUT_BYTES;
-use span_autolink::{Config, KeyRegistry};
+use span_autolink::{Config, KeyRegistry, Outcome};
 use std::cell::RefCell;
 
 /// Buffers larger than this are given back after the call that needed
@@ -65,16 +65,10 @@ impl State {
                 *config = crate::interop::config(input);
                 crate::interop::write_config_issues(config, output);
             }
-            Call::Response => arena::scope(|| {
-                let outcome = crate::interop::response(input, config, registry);
-                arena::outside(|| crate::interop::write_outcome(&outcome, output));
-                arena::discard(outcome);
-            }),
-            Call::Event => arena::scope(|| {
-                let outcome = crate::interop::event(input);
-                arena::outside(|| crate::interop::write_outcome(&outcome, output));
-                arena::discard(outcome);
-            }),
+            Call::Response => {
+                write_pointers(output, || crate::interop::response(input, config, registry))
+            }
+            Call::Event => write_pointers(output, || crate::interop::event(input)),
             Call::Settings => crate::interop::settings(input, output),
             Call::SettingVariables => {
                 output.clear();
@@ -88,6 +82,17 @@ impl State {
     pub fn forget_tables(&mut self) {
         self.registry.clear();
     }
+}
+
+/// Runs the pointer call `run` in the call arena and writes its outcome as
+/// `output`, outside the arena: the output outlives the call, the outcome
+/// does not.
+fn write_pointers(output: &mut Vec<u8>, run: impl FnOnce() -> Outcome) {
+    arena::scope(|| {
+        let outcome = run();
+        arena::outside(|| crate::interop::write_outcome(&outcome, output));
+        arena::discard(outcome);
+    })
 }
 
 /// The module's one instance: its state, and the input buffer the host
